@@ -1,0 +1,117 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "syncwindow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "syncwindow", targets: ["syncwindow"]),
+        .executable(name: "geminidb-emulator", targets: ["geminidb-emulator"]),
+        .executable(name: "syncwindow-bench", targets: ["syncwindow-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure time and schedule logic: cron, zones, windows. No I/O.
+        .target(name: "SyncwindowSchedule"),
+        // Wire models of the GeminiDB API, AK/SK signing, secrets. Shared by client and emulator.
+        .target(
+            name: "GeminiDBAPI",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Configuration: YAML files to validated values.
+        .target(
+            name: "SyncwindowConfig",
+            dependencies: [
+                "SyncwindowSchedule", "GeminiDBAPI",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The cloud client: auth, retries, timeouts, concurrency limit.
+        .target(
+            name: "GeminiDBClient",
+            dependencies: [
+                "GeminiDBAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The append-only, hash-chained audit trail (SQLite).
+        .target(
+            name: "SyncwindowAudit",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Desired vs live state, the reconcile pass, locking, overrides, reports.
+        .target(
+            name: "SyncwindowReconciler",
+            dependencies: [
+                "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The emulator of the GeminiDB DR, jobs and IAM APIs.
+        .target(
+            name: "GeminiDBEmulator",
+            dependencies: [
+                "GeminiDBAPI", "SyncwindowConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The CLI commands (a library so tests can drive them too).
+        .target(
+            name: "SyncwindowCLI",
+            dependencies: [
+                "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
+                "SyncwindowReconciler", "GeminiDBEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "syncwindow", dependencies: ["SyncwindowCLI"]),
+        .executableTarget(
+            name: "geminidb-emulator",
+            dependencies: [
+                "GeminiDBEmulator", "SyncwindowConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "syncwindow-bench", dependencies: ["SyncwindowSchedule"]),
+        // Fixed clocks, temporary state dirs, an in-process emulator on port 0, running the built binaries.
+        .target(
+            name: "SyncwindowTestSupport",
+            dependencies: [
+                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowSchedule",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
+        .testTarget(name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowTestSupport"]),
+        .testTarget(
+            name: "GeminiDBClientTests",
+            dependencies: ["GeminiDBClient", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowTestSupport"]
+        ),
+        .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
+        .testTarget(
+            name: "SyncwindowReconcilerTests",
+            dependencies: ["SyncwindowReconciler", "GeminiDBEmulator", "SyncwindowTestSupport"]
+        ),
+        .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
+    ]
+)

@@ -1,0 +1,4 @@
+import Logging
+import AsyncHTTPClient
+import GeminiDBAPI
+// The cloud client lives here.

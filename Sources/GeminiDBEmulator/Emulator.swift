@@ -1,0 +1,3 @@
+import Hummingbird
+import GeminiDBAPI
+// The emulator lives here.

@@ -1,0 +1,2 @@
+import GRDB
+// The audit store lives here.

@@ -1,0 +1,2 @@
+import ArgumentParser
+// The CLI commands live here.

@@ -1,0 +1,78 @@
+import Foundation
+import GeminiDBAPI
+import SyncwindowSchedule
+
+/// The validated configuration: the main file plus every window file of the schedules directory.
+public struct SyncwindowConfiguration: Sendable {
+    /// The main config file this was loaded from.
+    public var sourceFile: String
+    /// Where `audit.sqlite` and the lock live.
+    public var stateDirectory: String
+    /// The directory of `*.yaml` window files (absolute).
+    public var schedulesDirectory: String
+    public var cloud: CloudSettings
+    /// Pairs in the order the config file lists them.
+    public var pairs: [PairConfig]
+    /// Windows from all schedule files, in file-name then file order.
+    public var windows: [Window]
+    /// SHA-256 (hex) over the main file and every window file, recorded with each pass.
+    public var contentHash: String
+
+    public init(
+        sourceFile: String, stateDirectory: String, schedulesDirectory: String, cloud: CloudSettings,
+        pairs: [PairConfig], windows: [Window], contentHash: String
+    ) {
+        self.sourceFile = sourceFile
+        self.stateDirectory = stateDirectory
+        self.schedulesDirectory = schedulesDirectory
+        self.cloud = cloud
+        self.pairs = pairs
+        self.windows = windows
+        self.contentHash = contentHash
+    }
+
+    public func pair(named name: String) -> PairConfig? { pairs.first { $0.name == name } }
+}
+
+/// A disaster-recovery pair: the two instances whose synchronization is paused and resumed together.
+public struct PairConfig: Sendable, Equatable {
+    public var name: String
+    public var primary: InstanceRef
+    public var standby: InstanceRef
+
+    public init(name: String, primary: InstanceRef, standby: InstanceRef) {
+        self.name = name
+        self.primary = primary
+        self.standby = standby
+    }
+}
+
+/// `cloud:` — how to reach and authenticate to the GeminiDB API.
+public struct CloudSettings: Sendable, Equatable {
+    public var auth: AuthSettings
+    /// Explicit endpoints by region; other regions use `https://gaussdb-nosql.{region}.myhuaweicloud.com`.
+    public var endpoints: [String: URL]
+    /// Per HTTP request.
+    public var timeout: Duration
+    /// In-flight API calls at most, shared by all pairs.
+    public var concurrency: Int
+
+    public init(auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32) {
+        self.auth = auth
+        self.endpoints = endpoints
+        self.timeout = timeout
+        self.concurrency = concurrency
+    }
+
+    /// The service endpoint for a region.
+    public func endpoint(forRegion region: String) -> URL {
+        endpoints[region] ?? URL(string: "https://gaussdb-nosql.\(region).myhuaweicloud.com")!
+    }
+}
+
+/// `cloud.auth:` — exactly one method. Only file paths live here; the secrets are read by `SecretFile`.
+public enum AuthSettings: Sendable, Equatable {
+    case aksk(accessKeyFile: String, secretKeyFile: String)
+    case password(iamEndpoint: URL, domain: String, user: String, passwordFile: String)
+    case token(tokenFile: String)
+}

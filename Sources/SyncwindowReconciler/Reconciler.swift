@@ -1,0 +1,2 @@
+import SyncwindowSchedule
+// The reconciler lives here.

@@ -1,0 +1,2 @@
+// Test support lives here.
+import Foundation
