@@ -1,0 +1,39 @@
+# The one test command: `make test`. It sets up what the tests need (a venv with the
+# Python reference packages: cronsim for cron/DST semantics, the official Huawei Cloud
+# SDK for the emulator), builds, and runs the Swift tests and the Python SDK tests.
+VENV       ?= .venv
+PYTHON     ?= python3
+VENV_PY    := $(abspath $(VENV))/bin/python3
+PY_PACKAGES = cronsim==2.8 huaweicloudsdkcore==3.1.219 huaweicloudsdkgaussdbfornosql==3.1.219 huaweicloudsdkiam==3.1.219 pytest
+
+export SYNCWINDOW_PYTHON := $(VENV_PY)
+
+.PHONY: all build test venv swift-test python-test bench demo clean
+
+all: build
+
+build:
+	swift build
+
+$(VENV)/.ready:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
+	touch $@
+
+venv: $(VENV)/.ready
+
+test: venv
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+	$(VENV_PY) -m pytest -q tests/python
+
+bench: venv
+	swift build -c release --product syncwindow-bench
+	.build/release/syncwindow-bench
+	$(VENV_PY) scripts/bench_cronsim.py
+
+demo:
+	swift run syncwindow demo
+
+clean:
+	rm -rf .build $(VENV)
