@@ -24,8 +24,8 @@ venv: $(VENV)/.ready
 
 test: venv
 	swift build --build-tests
-	swift test --skip-build --parallel --num-workers 2
-	$(VENV_PY) -m pytest -q tests/python
+	swift test --skip-build
+	$(VENV_PY) -m pytest -q Tests/python-sdk
 
 bench: venv
 	swift build -c release --product syncwindow-bench
