@@ -38,11 +38,15 @@ def starts(cron: str, tz: str, start: datetime, end: datetime):
     except CronSimError as error:
         return {"error": str(error)}
     result = []
+    last = None
     try:
         for dt in it:
             utc = dt.astimezone(timezone.utc)
             if utc >= end:
                 break
+            if last is not None and utc <= last:
+                return {"error": f"cronsim went back from {last.isoformat()} to {utc.isoformat()}"}
+            last = utc
             if utc > start:
                 result.append(utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
     except StopIteration:

@@ -17,8 +17,8 @@ struct CronIterator {
     let spec: CronSpec
     let table: ZoneTable
     let naive: Bool
-    /// Results at or before this are skipped (cronsim can go back in a fall-back overlap).
-    let after: Double
+    /// Results must come after this: the start instant, then the last result.
+    private var floor: Double
     var wall: Int64
     var fold: Bool
     private var segmentHint = 0
@@ -29,7 +29,7 @@ struct CronIterator {
         self.spec = spec
         self.table = table
         self.naive = spec.fixedTime
-        self.after = instant.timeIntervalSince1970
+        self.floor = instant.timeIntervalSince1970
         let t = Int64(instant.timeIntervalSince1970.rounded(.down))
         let local = table.wall(utc: t)
         self.wall = local.wall
@@ -46,11 +46,46 @@ struct CronIterator {
             if naive {
                 while table.isImaginary(wall: wall) { wall += 60 }
                 result = utc(wall: wall, fold: false)
+                // Started in the second pass of an overlap: cronsim answers with the first pass.
+                if Double(result) <= floor { continue }
             } else {
                 result = utc(wall: wall, fold: fold)
+                if Double(result) <= floor {
+                    // Where an overlap does not start on the hour (Pacific/Chatham's 03:45 -> 02:45),
+                    // cronsim's reset to the top of the hour lands before the overlap and it revisits
+                    // the same minutes forever. Carry on from where we were, on real instants.
+                    if let found = scanRealInstants(after: floor) {
+                        floor = Double(found)
+                        return found
+                    }
+                    continue
+                }
             }
-            if Double(result) > after { return result }
+            floor = Double(result)
+            return result
         }
+    }
+
+    /// The first whole-minute instant after `floor`, within four days, whose local fields match;
+    /// leaves the state there (or four days on when there is none).
+    private mutating func scanRealInstants(after floor: Double) -> Int64? {
+        var u = Int64((floor / 60).rounded(.down)) * 60 + 60
+        let limit = u + 4 * 86_400
+        while u < limit {
+            setUTC(u)
+            let f = WallFields(wall)
+            if f.second == 0, spec.minutes & (UInt64(1) << UInt64(f.minute)) != 0,
+                spec.hours & (UInt64(1) << UInt64(f.hour)) != 0,
+                spec.months & (UInt64(1) << UInt64(f.month)) != 0,
+                spec.dayMask(year: f.year, month: f.month) & (UInt64(1) << UInt64(f.day)) != 0
+            {
+                return u
+            }
+            u += 60
+        }
+        setUTC(limit)
+        self.floor = Double(limit - 1)
+        return nil
     }
 
     // MARK: - Zone conversions with a segment hint
