@@ -21,12 +21,13 @@ struct CronSpec: Sendable {
     var singleMinute: Int? = nil
 
     init(fields raw: [String]) throws(CronError) {
-        let fields = raw.map { Self.asciiUppercased($0) }
-        let minute = try Self.parse(fields[0], .minute, raw: raw[0])
-        let hour = try Self.parse(fields[1], .hour, raw: raw[1])
-        let dom = try Self.parse(fields[2], .dayOfMonth, raw: raw[2])
-        let month = try Self.parse(fields[3], .month, raw: raw[3])
-        let dow = try Self.parse(fields[4], .dayOfWeek, raw: raw[4])
+        // Parsed as written (so messages quote the user's text); names and L compare upper-cased.
+        let fields = raw
+        let minute = try Self.parse(Substring(raw[0]), .minute)
+        let hour = try Self.parse(Substring(raw[1]), .hour)
+        let dom = try Self.parse(Substring(raw[2]), .dayOfMonth)
+        let month = try Self.parse(Substring(raw[3]), .month)
+        let dow = try Self.parse(Substring(raw[4]), .dayOfWeek)
         minutes = minute.values
         hours = hour.values
         days = dom.values
@@ -50,7 +51,7 @@ struct CronSpec: Sendable {
         (bits & 0x7F) | ((bits >> 7) & 1)
     }
 
-    private static func asciiUppercased(_ text: String) -> String {
+    private static func asciiUppercased(_ text: Substring) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             (scalar.value >= 97 && scalar.value <= 122) ? Unicode.Scalar(scalar.value - 32)! : scalar
         }))
@@ -159,8 +160,8 @@ struct CronSpec: Sendable {
 
     /// cronsim's Field.int: a name or an in-range number.
     private static func value(_ s: Substring, _ field: CronError.Field) throws(CronError) -> Int {
-        if field == .month, let index = monthNames.firstIndex(of: String(s)) { return index + 1 }
-        if field == .dayOfWeek, let index = dayNames.firstIndex(of: String(s)) { return index }
+        if field == .month, let index = monthNames.firstIndex(of: asciiUppercased(s)) { return index + 1 }
+        if field == .dayOfWeek, let index = dayNames.firstIndex(of: asciiUppercased(s)) { return index }
         guard isDigits(s) else {
             let hint: String
             switch field {
@@ -180,17 +181,6 @@ struct CronSpec: Sendable {
         return v
     }
 
-    private static func parse(_ field: String, _ kind: CronError.Field, raw: String) throws(CronError) -> Parsed {
-        do {
-            return try parse(Substring(field), kind)
-        } catch {
-            // Report the token as written (before upper-casing) when it is the whole field.
-            var error = error
-            if error.token == field { error.token = raw }
-            throw error
-        }
-    }
-
     private static func parse(_ s: Substring, _ field: CronError.Field) throws(CronError) -> Parsed {
         var result = Parsed()
         if s == "*" {
@@ -206,9 +196,9 @@ struct CronSpec: Sendable {
             }
             return result
         }
-        if field == .dayOfWeek && s.contains("L") {
+        if field == .dayOfWeek && (s.contains("L") || s.contains("l")) {
             let value = s.dropLast()
-            guard isDigits(value), s.last == "L" else {
+            guard isDigits(value) else {
                 throw CronError(
                     field: field, token: String(s),
                     reason: "is not valid; L in day-of-week follows a weekday number, e.g. 5L (last Friday)")
@@ -262,11 +252,11 @@ struct CronSpec: Sendable {
             for v in start...end { result.values |= UInt64(1) << UInt64(v) }
             return result
         }
-        if field == .dayOfMonth && s == "LW" {
+        if field == .dayOfMonth && asciiUppercased(s) == "LW" {
             result.lastWeekday = true
             return result
         }
-        if field == .dayOfMonth && s == "L" {
+        if field == .dayOfMonth && asciiUppercased(s) == "L" {
             result.last = true
             return result
         }
