@@ -44,7 +44,7 @@ struct CronIterator {
             guard advance() else { return nil }
             let result: Int64
             if naive {
-                while table.isImaginary(wall: wall) { wall += 60 }
+                while isImaginary(wall) { wall += 60 }
                 result = utc(wall: wall, fold: false)
                 // Started in the second pass of an overlap: cronsim answers with the first pass.
                 if Double(result) <= floor { continue }
@@ -98,6 +98,16 @@ struct CronIterator {
         }
         let result = table.utc(wall: wall, fold: fold)
         segmentHint = table.segment(containing: result)
+        return result
+    }
+
+    /// zoneinfo's "imaginary" (in a spring-forward gap), answered from the hint when it can.
+    @inline(__always)
+    private mutating func isImaginary(_ wall: Int64) -> Bool {
+        let i = segmentHint
+        if wall >= table.unambiguousLow[i] && wall < table.unambiguousHigh[i] { return false }
+        let result = table.isImaginary(wall: wall)
+        segmentHint = table.segment(containing: table.utc(wall: wall, fold: false))
         return result
     }
 
