@@ -36,6 +36,19 @@ enum AuditSchema {
                     BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE is refused'); END;
                     """)
         }
+        // The last live state each pass saw, for `status`. Mutable on purpose: it is an
+        // observation cache, not a record; the record is the event table.
+        migrator.registerMigration("v1-observation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE observation (
+                        pair        TEXT PRIMARY KEY,
+                        primary_status TEXT,
+                        standby_status TEXT,
+                        observed_at TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

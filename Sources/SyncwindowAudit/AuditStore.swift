@@ -95,14 +95,24 @@ public final class AuditStore: Sendable {
         }
     }
 
-    /// The newest event of `pair` whose kind is one of `kinds`.
-    public func latest(pair: String, kinds: [AuditKind]) async throws -> AuditEvent? {
+    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side
+    /// and outcome match).
+    public func latest(
+        pair: String, kinds: [AuditKind], side: PairSide? = nil, outcomes: [String]? = nil
+    ) async throws -> AuditEvent? {
         try await pool.read { db in
-            let placeholders = kinds.map { _ in "?" }.joined(separator: ", ")
-            return try Row.fetchOne(
-                db, sql: "SELECT * FROM event WHERE pair = ? AND kind IN (\(placeholders)) ORDER BY id DESC LIMIT 1",
-                arguments: StatementArguments([pair] + kinds.map(\.rawValue))
-            ).map(AuditRow.event(from:))
+            var sql = "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
+            var arguments: [String] = [pair] + kinds.map(\.rawValue)
+            if let side {
+                sql += " AND side = ?"
+                arguments.append(side.rawValue)
+            }
+            if let outcomes {
+                sql += " AND outcome IN (\(outcomes.map { _ in "?" }.joined(separator: ", ")))"
+                arguments.append(contentsOf: outcomes)
+            }
+            return try Row.fetchOne(db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments))
+                .map(AuditRow.event(from:))
         }
     }
 
