@@ -37,6 +37,10 @@ struct AuditListCommand: AsyncParsableCommand {
             since: try since.map { try Arguments.instant($0, option: "--since", default: Date()) },
             until: try until.map { try Arguments.instant($0, option: "--until", default: Date()) }, pair: pair)
         let events = try await Session.openAudit(config).events(query)
+        Self.render(events, format: format)
+    }
+
+    static func render(_ events: [AuditEvent], format: OutputFormat) {
         switch format {
         case .json:
             print(JSONValue.object([("events", .array(events.map(AuditJSON.event)))]).rendered())

@@ -14,20 +14,27 @@ enum Session {
     static func withReconciler<T>(
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
-        let credentials: LoadedCredentials
+        let credentials: Credentials
         do {
-            credentials = try LoadedCredentials.load(config.cloud.auth)
+            credentials = try CredentialLoader.load(config.cloud.auth)
         } catch {
             throw CLIFailure(error.description)
         }
         let audit = try openAudit(config)
         return try await HTTPClient.withHTTPClient { http in
             let client = GeminiDBClient(
-                configuration: .init(settings: config.cloud), credentials: .init(credentials), httpClient: http,
-                logger: logger)
+                configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
+                httpClient: http, logger: logger)
             let reconciler = Reconciler(configuration: config, cloud: client, audit: audit, logger: logger)
             return try await body(reconciler)
         }
+    }
+
+    static func clientConfiguration(_ cloud: CloudSettings, credentials: Credentials) -> GeminiDBClient.Configuration {
+        var iamEndpoint: URL?
+        if case .password(let endpoint, _, _, _) = credentials { iamEndpoint = endpoint }
+        return GeminiDBClient.Configuration(
+            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout, concurrency: cloud.concurrency)
     }
 
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {

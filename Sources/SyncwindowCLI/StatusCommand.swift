@@ -27,6 +27,10 @@ struct StatusCommand: AsyncParsableCommand {
         let audit = try Session.openAudit(config)
         let statuses = try await StatusReader.read(
             configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
+        Self.render(statuses, at: instant, format: format)
+    }
+
+    static func render(_ statuses: [PairStatus], at instant: Date, format: OutputFormat) {
         switch format {
         case .json:
             print(
