@@ -33,6 +33,7 @@ let package = Package(
             dependencies: [
                 "SyncwindowSchedule", "GeminiDBAPI",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The cloud client: auth, retries, timeouts, concurrency limit.
