@@ -33,10 +33,10 @@ public final class FileLock: @unchecked Sendable {
     {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure.cannotOpen(path: path, errno: errno) }
-        let deadline = clock.now.advanced(by: timeout)
+        let deadline = Deadline(after: timeout, on: clock)
         while true {
             if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return FileLock(path: path, descriptor: descriptor) }
-            if clock.now >= deadline {
+            if deadline.hasPassed() {
                 close(descriptor)
                 throw Failure.heldElsewhere(path: path)
             }

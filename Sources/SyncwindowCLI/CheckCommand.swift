@@ -12,11 +12,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        do {
-            _ = try LoadedCredentials.load(config.cloud.auth)
-        } catch {
-            throw CLIFailure(error.description)
-        }
+        _ = try CredentialLoader.load(config.cloud.auth)
         let method: String
         switch config.cloud.auth {
         case .aksk: method = "aksk"

@@ -14,12 +14,7 @@ enum Session {
     static func withReconciler<T>(
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
-        let credentials: Credentials
-        do {
-            credentials = try CredentialLoader.load(config.cloud.auth)
-        } catch {
-            throw CLIFailure(error.description)
-        }
+        let credentials = try CredentialLoader.load(config.cloud.auth)
         let audit = try openAudit(config)
         return try await HTTPClient.withHTTPClient { http in
             let client = GeminiDBClient(
@@ -42,6 +37,26 @@ enum Session {
             return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: { Date() })
         } catch {
             throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(error)", exitCode: ExitStatus.notConverged)
+        }
+    }
+}
+
+/// Reads the secrets `cloud.auth` names into the client's credentials. A missing or unsafe
+/// file is a usage error (exit 2), raised before any API call.
+enum CredentialLoader {
+    static func load(_ auth: AuthSettings) throws -> Credentials {
+        do {
+            switch auth {
+            case .aksk(let accessKeyFile, let secretKeyFile):
+                return .aksk(ak: try SecretFile.read(accessKeyFile), sk: try SecretFile.read(secretKeyFile))
+            case .password(let iamEndpoint, let domain, let user, let passwordFile):
+                return .password(
+                    iamEndpoint: iamEndpoint, domain: domain, user: user, password: try SecretFile.read(passwordFile))
+            case .token(let tokenFile):
+                return .token(try SecretFile.read(tokenFile))
+            }
+        } catch let error as ConfigError {
+            throw CLIFailure(error.description)
         }
     }
 }

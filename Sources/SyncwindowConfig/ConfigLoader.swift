@@ -106,14 +106,17 @@ public enum ConfigLoader {
         return directory.appendingPathComponent(path).standardizedFileURL.path
     }
 
-    static let namePattern = /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/
+    /// Pair and window names: safe in file names (locks), logs and CSV.
+    static func isValidName(_ name: String) -> Bool {
+        name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil
+    }
 
     private static func readPairs(_ value: YAMLValue) throws(ConfigError) -> [PairConfig] {
         let mapping = try value.mapping(allowed: [])
         guard !mapping.entries.isEmpty else { throw value.error("'pairs' must name at least one DR pair") }
         var pairs: [PairConfig] = []
         for (name, pairValue) in mapping.entries {
-            guard name.wholeMatch(of: namePattern) != nil, name != "*" else {
+            guard isValidName(name) else {
                 throw pairValue.error("pair name '\(name)' must be letters, digits, '.', '_' or '-' (at most 63)")
             }
             let sides = try pairValue.mapping(allowed: ["primary", "standby"])

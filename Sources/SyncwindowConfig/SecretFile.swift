@@ -25,21 +25,3 @@ public enum SecretFile {
         return Secret(value)
     }
 }
-
-/// The secret values named by `cloud.auth`, read and checked.
-public enum LoadedCredentials: Sendable {
-    case aksk(accessKey: Secret, secretKey: Secret)
-    case password(iamEndpoint: URL, domain: String, user: String, password: Secret)
-    case token(Secret)
-
-    public static func load(_ auth: AuthSettings) throws(ConfigError) -> LoadedCredentials {
-        switch auth {
-        case .aksk(let accessKeyFile, let secretKeyFile):
-            return .aksk(accessKey: try SecretFile.read(accessKeyFile), secretKey: try SecretFile.read(secretKeyFile))
-        case .password(let iamEndpoint, let domain, let user, let passwordFile):
-            return .password(iamEndpoint: iamEndpoint, domain: domain, user: user, password: try SecretFile.read(passwordFile))
-        case .token(let tokenFile):
-            return .token(try SecretFile.read(tokenFile))
-        }
-    }
-}

@@ -46,7 +46,7 @@ enum WindowFileLoader {
         let fields = try value.mapping(allowed: windowKeys)
         let nameValue = try fields.required("name")
         let name = try nameValue.string()
-        guard name.wholeMatch(of: ConfigLoader.namePattern) != nil else {
+        guard ConfigLoader.isValidName(name) else {
             throw nameValue.error("window name '\(name)' must be letters, digits, '.', '_' or '-' (at most 63)")
         }
         let cronValue = try fields.required("cron")

@@ -124,10 +124,10 @@ struct PairPass {
 
     /// Polls until no side is SUSPENDING or RECOVERYING, or the job timeout passes.
     private func waitWhileTransitional(from live: LiveStatus) async throws -> LiveStatus? {
-        let deadline = reconciler.clock.now.advanced(by: options.jobTimeout)
+        let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var current = live
         while Step.isTransitional(current.primary) || Step.isTransitional(current.standby) {
-            guard reconciler.clock.now < deadline else { return nil }
+            guard !deadline.hasPassed() else { return nil }
             try await reconciler.clock.sleep(for: options.pollInterval)
             current = try await readLive()
         }
@@ -182,7 +182,7 @@ struct PairPass {
 
     /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
     private func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
-        let deadline = reconciler.clock.now.advanced(by: options.jobTimeout)
+        let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         while true {
             let job: Job?
             do {
@@ -204,7 +204,7 @@ struct PairPass {
                     detail: action.rawValue)
                 return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
             default:
-                guard reconciler.clock.now < deadline else {
+                guard !deadline.hasPassed() else {
                     return "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout"
                 }
                 try await reconciler.clock.sleep(for: options.pollInterval)

@@ -38,3 +38,7 @@ public enum RFC3339 {
     public static func parse(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
     public static func format(_ date: Date, in zone: TimeZone) -> String { let f = ISO8601DateFormatter(); f.timeZone = zone; return f.string(from: date) }
 }
+extension Window {
+    public func occurrences(startingFrom from: Date, before to: Date) -> [Occurrence] { [] }
+    public func occurrences(openAt instant: Date) -> [Occurrence] { [] }
+}
