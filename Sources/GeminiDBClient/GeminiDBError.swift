@@ -28,6 +28,12 @@ public enum GeminiDBError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A POST may or may not have taken effect: settle it from the live status, do not resend blindly.
+    public var outcomeIsUnknown: Bool {
+        if case .outcomeUnknown = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .api(let status, let code, let message, let requestID):
