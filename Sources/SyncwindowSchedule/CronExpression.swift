@@ -1,5 +1,73 @@
-/// A parsed five-field cron expression (stub: the schedule engine fills this in).
+import Foundation
+
+/// A parsed five-field cron expression (`minute hour day-of-month month day-of-week`, or a
+/// macro such as `@daily`), evaluated with the semantics of the `cronsim` Python package
+/// (Debian cron), including its handling of daylight-saving gaps and overlaps.
 public struct CronExpression: Sendable, Equatable {
+    /// The text as written in the configuration.
     public let source: String
-    public static func parse(_ text: String) throws -> CronExpression { CronExpression(source: text) }
+    /// The five fields after macro expansion, e.g. `0 0 * * *` for `@daily`.
+    public let fields: [String]
+    let spec: CronSpec
+
+    public static func == (lhs: CronExpression, rhs: CronExpression) -> Bool {
+        lhs.source == rhs.source
+    }
+
+    /// Parses `text`, refusing what cronsim refuses and any expression that can never fire.
+    public static func parse(_ text: String) throws(CronError) -> CronExpression {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let expanded: String
+        if trimmed.hasPrefix("@") {
+            guard let macro = macros[trimmed.lowercased()] else {
+                throw CronError(
+                    field: nil, token: trimmed,
+                    reason: "is not a known macro (@yearly @annually @monthly @weekly @daily @midnight @hourly)")
+            }
+            expanded = macro
+        } else {
+            expanded = trimmed
+        }
+        let fields = expanded.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        guard fields.count == 5 else {
+            throw CronError(
+                field: nil, token: text,
+                reason: "has \(fields.count) field\(fields.count == 1 ? "" : "s"); "
+                    + "expected 5 (minute hour day-of-month month day-of-week)")
+        }
+        let spec = try CronSpec(fields: fields)
+        return CronExpression(source: text, fields: fields, spec: spec)
+    }
+
+    static let macros: [String: String] = [
+        "@yearly": "0 0 1 1 *",
+        "@annually": "0 0 1 1 *",
+        "@monthly": "0 0 1 * *",
+        "@weekly": "0 0 * * 0",
+        "@daily": "0 0 * * *",
+        "@midnight": "0 0 * * *",
+        "@hourly": "0 * * * *",
+    ]
+
+    /// First start strictly after `instant`, reading the cron in `zone`, with cronsim/Debian
+    /// DST semantics. Nil when there is none within 50 years (cronsim's horizon).
+    public func nextStart(after instant: Date, in zone: TimeZone) -> Date? {
+        var iterator = CronIterator(spec: spec, table: ZoneTable.forZone(zone), after: instant)
+        return iterator.next().map { Date(timeIntervalSince1970: Double($0)) }
+    }
+
+    /// The starts strictly after `instant` and before `end`, in order.
+    public func starts(after instant: Date, before end: Date, in zone: TimeZone) -> [Date] {
+        var iterator = CronIterator(spec: spec, table: ZoneTable.forZone(zone), after: instant)
+        var result: [Date] = []
+        let limit = end.timeIntervalSince1970
+        while let next = iterator.next(), Double(next) < limit {
+            result.append(Date(timeIntervalSince1970: Double(next)))
+        }
+        return result
+    }
+}
+
+extension CronExpression: CustomStringConvertible {
+    public var description: String { source }
 }

@@ -1,0 +1,209 @@
+import Foundation
+
+/// Walks the starts of a cron expression in a zone, one by one, reproducing cronsim 2.8's
+/// `CronSim.__next__` step for step — including its daylight-saving behaviour:
+///
+/// - Fixed-time expressions (neither minute nor hour starts with `*`) are matched on the
+///   naive wall clock; a match in a spring-forward gap moves minute by minute to the first
+///   real wall time after the gap (so it opens at the transition instant, once); a match in
+///   a fall-back overlap opens at its first occurrence only.
+/// - Other expressions step through real instants (UTC) and match the local wall-clock
+///   fields, with cronsim's quirks where it resets to midnight or to the top of an hour that
+///   does not exist (e.g. in America/Havana, where midnight is skipped).
+///
+/// Where cronsim steps one minute or hour at a time, this jumps straight to the next value
+/// of the field whenever no offset change lies in between, and steps literally otherwise.
+struct CronIterator {
+    let spec: CronSpec
+    let table: ZoneTable
+    let naive: Bool
+    /// Results at or before this are skipped (cronsim can go back in a fall-back overlap).
+    let after: Double
+    var wall: Int64
+    var fold: Bool
+    private var segmentHint = 0
+    private var maskKey = -1
+    private var mask: UInt64 = 0
+
+    init(spec: CronSpec, table: ZoneTable, after instant: Date) {
+        self.spec = spec
+        self.table = table
+        self.naive = spec.fixedTime
+        self.after = instant.timeIntervalSince1970
+        let t = Int64(instant.timeIntervalSince1970.rounded(.down))
+        let local = table.wall(utc: t)
+        self.wall = local.wall
+        self.fold = local.fold
+        self.segmentHint = table.segment(containing: t)
+    }
+
+    /// The next start (UTC seconds), or nil when none comes within cronsim's 50 years.
+    mutating func next() -> Int64? {
+        while true {
+            tick(1)
+            guard advance() else { return nil }
+            let result: Int64
+            if naive {
+                while table.isImaginary(wall: wall) { wall += 60 }
+                result = utc(wall: wall, fold: false)
+            } else {
+                result = utc(wall: wall, fold: fold)
+            }
+            if Double(result) > after { return result }
+        }
+    }
+
+    // MARK: - Zone conversions with a segment hint
+
+    @inline(__always)
+    private mutating func utc(wall: Int64, fold: Bool) -> Int64 {
+        let i = segmentHint
+        if wall >= table.unambiguousLow[i] && wall < table.unambiguousHigh[i] {
+            return wall - table.offsets[i]
+        }
+        let result = table.utc(wall: wall, fold: fold)
+        segmentHint = table.segment(containing: result)
+        return result
+    }
+
+    @inline(__always)
+    private mutating func setUTC(_ u: Int64) {
+        let bounds = table.bounds(ofSegment: segmentHint)
+        if u < bounds.start || u >= bounds.end {
+            segmentHint = table.segment(containing: u)
+        }
+        let local = table.wall(utc: u, segment: segmentHint)
+        wall = local.wall
+        fold = local.fold
+    }
+
+    @inline(__always)
+    private mutating func tick(_ seconds: Int64) {
+        if naive {
+            wall += seconds
+        } else {
+            setUTC(utc(wall: wall, fold: fold) + seconds)
+        }
+    }
+
+    // MARK: - cronsim's advance()
+
+    private mutating func advance() -> Bool {
+        let startYear = WallFields(wall).year
+        while true {
+            advanceMonth()
+            if WallFields(wall).year > startYear + 50 { return false }
+            if advanceDay() { continue }
+            if advanceHour() { continue }
+            if advanceMinute() { continue }
+            if advanceSecond() { continue }
+            return true
+        }
+    }
+
+    private mutating func advanceMonth() {
+        let f = WallFields(wall)
+        if spec.months & (UInt64(1) << UInt64(f.month)) != 0 { return }
+        var year = f.year
+        var month = f.month
+        repeat {
+            month += 1
+            if month > 12 {
+                month = 1
+                year += 1
+            }
+        } while spec.months & (UInt64(1) << UInt64(month)) == 0
+        wall = CivilTime.days(year: year, month: month, day: 1) * 86_400
+        fold = false
+    }
+
+    private mutating func advanceDay() -> Bool {
+        let f = WallFields(wall)
+        let key = f.year * 16 + f.month
+        if key != maskKey {
+            mask = spec.dayMask(year: f.year, month: f.month)
+            maskKey = key
+        }
+        if mask & (UInt64(1) << UInt64(f.day)) != 0 { return false }
+        let later = mask >> UInt64(f.day + 1)
+        if later != 0 {
+            wall = (f.days - Int64(f.day) + Int64(f.day + 1 + later.trailingZeroBitCount)) * 86_400
+        } else {
+            let length = CivilTime.daysInMonth(year: f.year, month: f.month)
+            wall = (f.days - Int64(f.day) + Int64(length) + 1) * 86_400
+        }
+        fold = false
+        return true
+    }
+
+    private mutating func advanceHour() -> Bool {
+        let sod = CivilTime.floorMod(wall, 86_400)
+        let hour = Int(sod / 3600)
+        if spec.hours & (UInt64(1) << UInt64(hour)) != 0 { return false }
+        wall -= sod % 3600  // replace(minute=0, second=0), fold kept
+        stepUntil(step: 3600, mask: spec.hours, modulus: 24)
+        return true
+    }
+
+    private mutating func advanceMinute() -> Bool {
+        let sod = CivilTime.floorMod(wall, 86_400)
+        let minute = Int((sod / 60) % 60)
+        if spec.minutes & (UInt64(1) << UInt64(minute)) != 0 { return false }
+        wall -= sod % 60  // replace(second=0)
+        if let target = spec.singleMinute {
+            tick(Int64((target - minute + 60) % 60) * 60)
+        }
+        let now = Int((CivilTime.floorMod(wall, 86_400) / 60) % 60)
+        if spec.minutes & (UInt64(1) << UInt64(now)) != 0 { return true }
+        stepUntil(step: 60, mask: spec.minutes, modulus: 60)
+        return true
+    }
+
+    private mutating func advanceSecond() -> Bool {
+        let second = Int(CivilTime.floorMod(wall, 60))
+        if second == 0 { return false }
+        tick(Int64(60 - second))
+        while CivilTime.floorMod(wall, 60) != 0 {
+            tick(1)
+        }
+        return true
+    }
+
+    /// The value of the hour (step 3600) or minute (step 60) field of a wall time.
+    @inline(__always)
+    private static func value(_ wall: Int64, step: Int64, modulus: Int) -> Int {
+        Int((CivilTime.floorMod(wall, 86_400) / step) % Int64(modulus))
+    }
+
+    /// Next set bit of `mask` above `value`, or `modulus` when none below it.
+    @inline(__always)
+    private static func nextValue(after value: Int, mask: UInt64, modulus: Int) -> Int {
+        let higher = mask >> UInt64(value + 1)
+        if higher == 0 { return modulus }
+        return min(value + 1 + higher.trailingZeroBitCount, modulus)
+    }
+
+    /// cronsim's `while field not in mask: tick(step); if field == 0: break`, entered with
+    /// the current value not in `mask`.
+    private mutating func stepUntil(step: Int64, mask: UInt64, modulus: Int) {
+        if naive {
+            let current = Self.value(wall, step: step, modulus: modulus)
+            let target = Self.nextValue(after: current, mask: mask, modulus: modulus)
+            wall += Int64(target - current) * step
+            return
+        }
+        var u = utc(wall: wall, fold: fold)
+        while true {
+            u += step
+            setUTC(u)
+            let value = Self.value(wall, step: step, modulus: modulus)
+            if value == 0 || mask & (UInt64(1) << UInt64(value)) != 0 { return }
+            let target = Self.nextValue(after: value, mask: mask, modulus: modulus)
+            let jumped = u + Int64(target - value) * step
+            if jumped < table.bounds(ofSegment: segmentHint).end {
+                setUTC(jumped)
+                return
+            }
+        }
+    }
+}
