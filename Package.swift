@@ -111,7 +111,12 @@ let package = Package(
         .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
         .testTarget(
             name: "SyncwindowReconcilerTests",
-            dependencies: ["SyncwindowReconciler", "GeminiDBEmulator", "SyncwindowTestSupport"]
+            dependencies: [
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "SyncwindowAudit", "SyncwindowConfig",
+                "SyncwindowSchedule", "SyncwindowTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]

@@ -21,13 +21,17 @@ func sqlite(_ path: String, _ sql: String) throws -> (status: Int32, output: Str
 private let t0 = Date(timeIntervalSince1970: 1_796_000_000)
 
 private func sampleEvents(_ count: Int) -> [NewAuditEvent] {
-    (0..<count).map { index in
-        NewAuditEvent(
-            at: t0.addingTimeInterval(Double(index)), pair: index % 2 == 0 ? "orders" : "sessions",
-            side: index % 3 == 0 ? .primary : .standby, kind: index % 2 == 0 ? .pauseIntent : .pauseOutcome,
-            outcome: index % 2 == 0 ? nil : "accepted", jobID: index % 2 == 0 ? nil : "job-\(index)", actor: "syncwindow",
-            reason: "window nightly", detail: "row \(index), with a comma and \"quotes\"")
-    }
+    (0..<count).map(sampleEvent)
+}
+
+private func sampleEvent(_ index: Int) -> NewAuditEvent {
+    let isIntent = index % 2 == 0
+    let side: PairSide = index % 3 == 0 ? .primary : .standby
+    let at = t0.addingTimeInterval(Double(index))
+    return NewAuditEvent(
+        at: at, pair: isIntent ? "orders" : "sessions", side: side, kind: isIntent ? .pauseIntent : .pauseOutcome,
+        outcome: isIntent ? nil : "accepted", jobID: isIntent ? nil : "job-\(index)", actor: "syncwindow",
+        reason: "window nightly", detail: "row \(index), with a comma and \"quotes\"")
 }
 
 @Suite("Audit store")
