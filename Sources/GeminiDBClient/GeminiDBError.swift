@@ -1,3 +1,5 @@
+import GeminiDBAPI
+
 /// What can go wrong calling GeminiDB. Messages name what to check; they never contain credentials.
 public enum GeminiDBError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The API answered with an error body.

@@ -49,7 +49,7 @@ struct HTTPTransport: Sendable {
     }
 
     /// How one attempt ended without an HTTP answer.
-    enum Failure: Sendable {
+    enum Failure: Error, Sendable {
         /// The request never left (connect refused or timed out, bad URL).
         case notSent(String)
         /// Sent, then the connection failed before a full answer.
@@ -230,7 +230,7 @@ struct HTTPTransport: Sendable {
             case .cancelled: return .cancelled
             case .deadlineExceeded, .readTimeout, .writeTimeout: return .timedOut
             case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .invalidURL, .emptyHost,
-                .emptyScheme, .alreadyShutdown, .unsupportedScheme(_):
+                .emptyScheme, .alreadyShutdown:
                 return .notSent("\(error)")
             default: return .sentNoAnswer("\(error)")
             }

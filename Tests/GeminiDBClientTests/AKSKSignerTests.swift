@@ -41,29 +41,31 @@ struct AKSKSignerTests {
         func received(body: String = #"{"action":"pause"}"#, target: String? = nil) -> ReceivedRequest {
             var headers: [String: String] = [:]
             for field in signed.headers { headers[field.name.lowercased()] = field.value }
+            let frozen = headers
             return ReceivedRequest(
-                method: "POST", target: target ?? signed.pathAndQuery, header: { headers[$0] }, body: Array(body.utf8))
+                method: "POST", target: target ?? signed.pathAndQuery, header: { frozen[$0] }, body: Array(body.utf8))
         }
         let ak = Secret("AKEXAMPLE")
         let sk = Secret("SKEXAMPLE")
         #expect((try? AKSKSigner.verify(received(), accessKey: ak, secretKey: sk, now: Self.date).get()) != nil)
         #expect(
-            AKSKSigner.verify(received(body: #"{"action":"resume"}"#), accessKey: ak, secretKey: sk, now: Self.date)
-                == .failure(.signatureMismatch))
+            failure(AKSKSigner.verify(received(body: #"{"action":"resume"}"#), accessKey: ak, secretKey: sk, now: Self.date)) == .signatureMismatch)
         #expect(
-            AKSKSigner.verify(received(), accessKey: ak, secretKey: Secret("wrong"), now: Self.date)
-                == .failure(.signatureMismatch))
+            failure(AKSKSigner.verify(received(), accessKey: ak, secretKey: Secret("wrong"), now: Self.date)) == .signatureMismatch)
         #expect(
-            AKSKSigner.verify(received(), accessKey: Secret("OTHER"), secretKey: sk, now: Self.date)
-                == .failure(.unknownAccessKey))
+            failure(AKSKSigner.verify(received(), accessKey: Secret("OTHER"), secretKey: sk, now: Self.date)) == .unknownAccessKey)
         #expect(
-            AKSKSigner.verify(
-                received(), accessKey: ak, secretKey: sk, now: Self.date.addingTimeInterval(16 * 60))
-                == .failure(.clockSkew))
+            failure(AKSKSigner.verify(
+                received(), accessKey: ak, secretKey: sk, now: Self.date.addingTimeInterval(16 * 60))) == .clockSkew)
         #expect(
-            AKSKSigner.verify(
+            failure(AKSKSigner.verify(
                 received(target: signed.pathAndQuery.replacingOccurrences(of: "x=1", with: "x=2")), accessKey: ak,
-                secretKey: sk, now: Self.date) == .failure(.signatureMismatch))
+                secretKey: sk, now: Self.date)) == .signatureMismatch)
+    }
+
+    func failure(_ result: Result<Void, AKSKVerificationFailure>) -> AKSKVerificationFailure? {
+        if case .failure(let failure) = result { return failure }
+        return nil
     }
 
     @Test("X-Sdk-Date round-trips")

@@ -3,6 +3,7 @@ import Foundation
 import GeminiDBAPI
 import GeminiDBClient
 import GeminiDBEmulator
+import NIOCore
 import Synchronization
 import SyncwindowTestSupport
 import Testing
@@ -120,7 +121,7 @@ struct EmulatorTests {
             }
         }
         try await EmulatorHarness.withEmulator(stateFile: stateFile) { emulator in
-            try await ClientFixture.withHTTP { http in
+            try await ClientFixture.withHTTP { (http: HTTPClient) async throws -> Void in
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http)
                 #expect(try await client.syncStatus(of: F.primary).state == .suspended)
                 #expect(try await client.job(id: jobID, on: F.primary)?.state == .completed)

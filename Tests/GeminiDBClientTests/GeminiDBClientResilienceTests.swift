@@ -26,6 +26,7 @@ struct GeminiDBClientResilienceTests {
                     _ = try await client.syncStatus(of: F.primary)
                     Issue.record("expected a failure")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     #expect(error.isRetryable)
                     guard case .api(500, _, _, _) = error else { Issue.record("unexpected \(error)"); return }
                 }
@@ -50,7 +51,7 @@ struct GeminiDBClientResilienceTests {
         try await EmulatorHarness.withEmulator(
             faults: EmulatorFaults(throttleBurst: 2, retryAfterSeconds: 2, jobDelayMilliseconds: 0)
         ) { emulator in
-            try await ClientFixture.withHTTP { http in
+            try await ClientFixture.withHTTP { (http: HTTPClient) async throws -> Void in
                 let clock = RecordingClock()
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http, clock: clock)
                 #expect(try await client.syncStatus(of: F.primary).state == .syncing)
@@ -124,6 +125,7 @@ struct GeminiDBClientResilienceTests {
                     _ = try await client.syncStatus(of: F.primary)
                     Issue.record("wrong password accepted")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     guard case .unauthorized = error else { Issue.record("unexpected \(error)"); return }
                     #expect(!"\(error)".contains("wrong"))
                 }
@@ -146,6 +148,7 @@ struct GeminiDBClientResilienceTests {
                     _ = try await client.setDataSynchronization(.pause, on: F.primary)
                     Issue.record("expected outcome unknown")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     #expect(error.outcomeIsUnknown)
                     #expect(!error.isRetryable)
                 }
@@ -173,6 +176,7 @@ struct GeminiDBClientResilienceTests {
                     _ = try await client.setDataSynchronization(.pause, on: F.primary)
                     Issue.record("expected outcome unknown")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     #expect(error.outcomeIsUnknown, "\(error)")
                 }
                 // Processed before the drop: the live status tells.
@@ -215,6 +219,7 @@ struct GeminiDBClientResilienceTests {
                 _ = try await client.setDataSynchronization(.pause, on: F.primary)
                 Issue.record("expected a failure")
             } catch {
+                let error = try #require(error as? GeminiDBError)
                 guard case .transport = error else { Issue.record("unexpected \(error)"); return }
                 #expect(!"\(error)".contains(F.secretKey.exposedValue))
             }

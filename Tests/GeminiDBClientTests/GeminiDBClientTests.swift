@@ -71,6 +71,7 @@ struct GeminiDBClientTests {
                 do {
                     _ = try await client.setDataSynchronization(.resume, on: F.primary)
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     guard case .api(403, APIErrorCode.statusDoesNotAllow, _, let requestID) = error else {
                         Issue.record("unexpected \(error)")
                         return
@@ -82,6 +83,7 @@ struct GeminiDBClientTests {
                     _ = try await client.setDataSynchronization(.pause, on: F.primary)
                     Issue.record("second pause accepted")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     #expect(error == .api(
                         httpStatus: 403, code: APIErrorCode.operationInProgress, message: error.apiMessage,
                         requestID: error.apiRequestID))
@@ -92,6 +94,7 @@ struct GeminiDBClientTests {
                     _ = try await client.syncStatus(of: unknown)
                     Issue.record("unknown instance answered")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     guard case .api(404, APIErrorCode.instanceNotFound, _, _) = error else {
                         Issue.record("unexpected \(error)")
                         return
@@ -148,6 +151,7 @@ struct GeminiDBClientTests {
                     _ = try await client.syncStatus(of: F.primary)
                     Issue.record("wrong SK accepted")
                 } catch {
+                    let error = try #require(error as? GeminiDBError)
                     guard case .unauthorized(APIErrorCode.unauthorized, _, _) = error else {
                         Issue.record("unexpected \(error)")
                         return
