@@ -112,6 +112,25 @@ struct GeminiDBClientResilienceTests {
         }
     }
 
+    @Test("a cached token is replaced after 20 hours, before it expires, without a 401")
+    func tokenRefreshBeforeExpiry() async throws {
+        let clock = ManualNow(Date())
+        try await EmulatorHarness.withEmulator(auth: F.passwordAuth, now: clock.now) { emulator in
+            try await ClientFixture.withHTTP { http in
+                let client = ClientFixture.client(
+                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator), http: http,
+                    now: clock.now)
+                _ = try await client.syncStatus(of: F.primary)
+                clock.advance(by: 19 * 3600)
+                _ = try await client.syncStatus(of: F.primary)
+                #expect(await emulator.engine.requests().map(\.status) == [201, 200, 200])
+                clock.advance(by: 2 * 3600)
+                _ = try await client.syncStatus(of: F.primary)
+                #expect(await emulator.engine.requests().map(\.status) == [201, 200, 200, 201, 200])
+            }
+        }
+    }
+
     @Test("a wrong password fails once, without a loop")
     func wrongPassword() async throws {
         try await EmulatorHarness.withEmulator(auth: F.passwordAuth) { emulator in
