@@ -31,9 +31,10 @@ extension AuditStore {
                 for column in ["at", "pass_id", "pair", "side", "window", "kind", "outcome", "job_id", "actor", "reason",
                     "detail", "until"]
                 {
-                    fields[column] = row[column] as String?
+                    // updateValue, not subscript assignment: assigning nil would drop the key.
+                    fields.updateValue(row[column] as String?, forKey: column)
                 }
-                fields["intent_id"] = (row["intent_id"] as Int64?).map(String.init)
+                fields.updateValue((row["intent_id"] as Int64?).map(String.init), forKey: "intent_id")
                 let recomputed = AuditChain.hash(
                     id: id, recordedAt: row["recorded_at"], fields: fields, previousHash: previousHash)
                 let storedHash: String = row["hash"]

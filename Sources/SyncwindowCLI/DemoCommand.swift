@@ -62,7 +62,12 @@ struct DemoCommand: AsyncParsableCommand {
         let horizon = start.addingTimeInterval(24 * 3600)
         var moments: [(Date, String)] = [(start, "now")]
         for pair in config.pairs {
-            for occurrence in schedule.occurrences(forPair: pair.name, startingFrom: start, before: horizon) {
+            // Tonight's windows, and at least the next occurrence of each window of the pair.
+            let tonight = schedule.occurrences(forPair: pair.name, startingFrom: start, before: horizon)
+            let next = schedule.windows(forPair: pair.name).compactMap { window in
+                window.occurrences(startingFrom: start, before: start.addingTimeInterval(400 * 86_400)).first
+            }
+            for occurrence in Set(tonight + next) {
                 moments.append((occurrence.start, "\(occurrence.window) opens"))
                 moments.append((occurrence.start.addingTimeInterval(60), "\(occurrence.window) open, a minute later"))
                 moments.append((occurrence.end, "\(occurrence.window) closes"))

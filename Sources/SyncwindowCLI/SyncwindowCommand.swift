@@ -28,16 +28,16 @@ public struct SyncwindowCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            exit(0)
+            Foundation.exit(0)
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("syncwindow: \(failure.message)\n".utf8))
-            exit(failure.exitCode)
+            Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
                 let message = fullMessage(for: error)
                 FileHandle.standardError.write(Data("syncwindow: \(message)\n".utf8))
-                exit(ExitStatus.usage)
+                Foundation.exit(ExitStatus.usage)
             }
             exit(withError: error)
         }

@@ -99,7 +99,7 @@ let badConfigs: [BadConfigCase] = [
           expect: "'windows' must be a list", file: "w.yaml", line: 2),
     .init(name: "empty window file", windows: ["w.yaml": ""], expect: "the file is empty", file: "w.yaml", line: 1),
     .init(name: "window without a cron", windows: window("    duration: 1h\n    pairs: [orders]\n"),
-          expect: "missing required key 'cron'", file: "w.yaml", line: 3),
+          expect: "missing required key 'cron' in 'windows[0]'", file: "w.yaml", line: 2),
 ]
 
 @Suite("Configuration loading")

@@ -30,7 +30,7 @@ struct CLIEndToEndTests {
 
     @Test("bad configuration: exit 2 and one line naming file and line, no crash", arguments: [
         ("typo", "stat_dir: state\n", "config.yaml:1:1: unknown key 'stat_dir'"),
-        ("yaml", "state_dir: [unclosed\n", "config.yaml:2:1: YAML syntax error"),
+        ("yaml", "state_dir: [unclosed\n", "config.yaml:2:10: YAML syntax error"),
     ])
     func badConfigExitsTwo(name: String, firstLine: String, expected: String) throws {
         let fixture = try ConfigFixture()
