@@ -100,10 +100,10 @@ struct HTTPTransport: Sendable {
                     logger.debug("GeminiDB request succeeded", metadata: metadata)
                     return exchange
                 }
-                let body = try? JSONDecoder().decode(APIErrorBody.self, from: Data(exchange.body))
-                let code = body?.errorCode ?? "HTTP.\(exchange.status)"
-                let message = body?.errorMessage ?? String(decoding: exchange.body.prefix(200), as: UTF8.self)
-                let requestID = body?.requestID ?? exchange.requestID
+                let body = Self.errorBody(exchange)
+                let code = body.errorCode
+                let message = body.errorMessage
+                let requestID = body.requestID ?? exchange.requestID
                 metadata["error.code"] = "\(code)"
                 if exchange.status == 401 {
                     if case .iamToken(let cache, let region) = authorization, let token, !refetchedToken {
@@ -165,6 +165,25 @@ struct HTTPTransport: Sendable {
                 throw .cancelled
             }
         }
+    }
+
+    /// The API's `{"error_code","error_msg"}`, IAM's `{"error":{"code","message"}}`, or the start of the text.
+    static func errorBody(_ exchange: Exchange) -> APIErrorBody {
+        if let body = try? JSONDecoder().decode(APIErrorBody.self, from: Data(exchange.body)) { return body }
+        struct IAMError: Decodable {
+            struct Detail: Decodable {
+                var code: Int?
+                var message: String?
+            }
+            var error: Detail
+        }
+        if let iam = try? JSONDecoder().decode(IAMError.self, from: Data(exchange.body)) {
+            return APIErrorBody(
+                errorCode: "IAM.\(iam.error.code ?? exchange.status)", errorMessage: iam.error.message ?? "")
+        }
+        return APIErrorBody(
+            errorCode: "HTTP.\(exchange.status)",
+            errorMessage: String(decoding: exchange.body.prefix(200), as: UTF8.self))
     }
 
     func backoff(_ attempt: Int) -> Duration {

@@ -47,7 +47,7 @@ public struct EmulatorResponse: Sendable {
 
     static func json<T: Encodable>(_ status: Int, _ value: T, headers: [HTTPHeaderField] = []) -> EmulatorResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         let body = (try? encoder.encode(value)).map(Array.init) ?? []
         return EmulatorResponse(

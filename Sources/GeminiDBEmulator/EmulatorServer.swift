@@ -38,7 +38,9 @@ public enum EmulatorServer {
                 method: request.method.rawValue, target: request.head.path ?? "/", headers: headers,
                 body: Array(buffer: buffer))
             if emulated.target.hasPrefix("/_emulator/") {
-                return makeResponse(await engine.control(emulated))
+                var response = await engine.control(emulated)
+                response.headers.append(HTTPHeaderField("X-Request-Id", UUID().uuidString.lowercased()))
+                return makeResponse(response)
             }
             let admission = await engine.admit(emulated)
             if admission.latency > .zero {

@@ -112,6 +112,25 @@ struct GeminiDBClientResilienceTests {
         }
     }
 
+    @Test("a cached token is replaced after 20 hours, before it expires, without a 401")
+    func tokenRefreshBeforeExpiry() async throws {
+        let clock = ManualNow(Date())
+        try await EmulatorHarness.withEmulator(auth: F.passwordAuth, now: clock.now) { emulator in
+            try await ClientFixture.withHTTP { http in
+                let client = ClientFixture.client(
+                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator), http: http,
+                    now: clock.now)
+                _ = try await client.syncStatus(of: F.primary)
+                clock.advance(by: 19 * 3600)
+                _ = try await client.syncStatus(of: F.primary)
+                #expect(await emulator.engine.requests().map(\.status) == [201, 200, 200])
+                clock.advance(by: 2 * 3600)
+                _ = try await client.syncStatus(of: F.primary)
+                #expect(await emulator.engine.requests().map(\.status) == [201, 200, 200, 201, 200])
+            }
+        }
+    }
+
     @Test("a wrong password fails once, without a loop")
     func wrongPassword() async throws {
         try await EmulatorHarness.withEmulator(auth: F.passwordAuth) { emulator in
@@ -119,7 +138,7 @@ struct GeminiDBClientResilienceTests {
                 let client = ClientFixture.client(
                     emulator,
                     credentials: .password(
-                        iamEndpoint: emulator.baseURL, domain: F.domain, user: F.user, password: Secret("wrong")),
+                        iamEndpoint: emulator.baseURL, domain: F.domain, user: F.user, password: Secret("Xyzzy-not-it")),
                     http: http)
                 do {
                     _ = try await client.syncStatus(of: F.primary)
@@ -127,7 +146,7 @@ struct GeminiDBClientResilienceTests {
                 } catch {
                     let error = try #require(error as? GeminiDBError)
                     guard case .unauthorized = error else { Issue.record("unexpected \(error)"); return }
-                    #expect(!"\(error)".contains("wrong"))
+                    #expect(!"\(error)".contains("Xyzzy"))
                 }
                 #expect(await emulator.engine.requests().map(\.status) == [401])
             }
@@ -211,7 +230,7 @@ struct GeminiDBClientResilienceTests {
         try await ClientFixture.withHTTP { http in
             let client = GeminiDBClient(
                 configuration: .init(
-                    endpoints: { _ in URL(string: "http://127.0.0.1:1")! }, timeout: .seconds(2),
+                    endpoints: { _ in URL(string: "http://127.0.0.1:1")! }, timeout: .milliseconds(500),
                     retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1)),
                     clock: RecordingClock()),
                 credentials: Self.aksk, httpClient: http, logger: .init(label: "test"))

@@ -37,7 +37,7 @@ struct GeminiDBClientTests {
 
     @Test("full cycle: pause both → SUSPENDED on both → resume both → SYNCING on both")
     func fullCycle() async throws {
-        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(jobDelayMilliseconds: 50)) { emulator in
+        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(jobDelayMilliseconds: 300)) { emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
                     emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http)
