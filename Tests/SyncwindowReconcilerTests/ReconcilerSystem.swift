@@ -21,13 +21,15 @@ struct ReconcilerSystem {
 
     static func with(
         windows: [String: String] = ConfigFixture.defaultWindows, faults: EmulatorFaults = EmulatorHarness.instantJobs,
-        retry: RetryPolicy = RetryPolicy(), _ body: (ReconcilerSystem) async throws -> Void
+        retry: RetryPolicy = RetryPolicy(), passwordAuth: Bool = false, _ body: (ReconcilerSystem) async throws -> Void
     ) async throws {
         let fixture = try ConfigFixture(windows: windows)
         defer { fixture.directory.remove() }
         var config = try ConfigLoader.load(path: fixture.configPath)
-        let emulator = try await RunningEmulator.start(
-            configuration: EmulatorConfiguration(from: config, faults: faults, seed: 7, readSecret: { try SecretFile.read($0) }))
+        var emulatorConfiguration = try EmulatorConfiguration(
+            from: config, faults: faults, seed: 7, readSecret: { try SecretFile.read($0) })
+        if passwordAuth { emulatorConfiguration.auth = .password(domain: "ops", user: "syncwindow", password: Secret(Self.password)) }
+        let emulator = try await RunningEmulator.start(configuration: emulatorConfiguration)
         config.cloud.endpoints = ["ap-southeast-1": emulator.baseURL, "ap-southeast-3": emulator.baseURL]
         let audit = try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: { Date() })
         do {
@@ -35,7 +37,9 @@ struct ReconcilerSystem {
                 let client = GeminiDBClient(
                     configuration: .init(
                         endpoints: config.cloud.endpoints, timeout: .seconds(5), concurrency: 8, retry: retry),
-                    credentials: .aksk(ak: Secret(ConfigFixture.accessKey), sk: Secret(ConfigFixture.secretKey)),
+                    credentials: passwordAuth
+                        ? .password(iamEndpoint: emulator.baseURL, domain: "ops", user: "syncwindow", password: Secret(Self.password))
+                        : .aksk(ak: Secret(ConfigFixture.accessKey), sk: Secret(ConfigFixture.secretKey)),
                     httpClient: http, logger: Logger(label: "test"))
                 let reconciler = Reconciler(configuration: config, cloud: client, audit: audit, logger: Logger(label: "test"))
                 try await body(
@@ -47,6 +51,8 @@ struct ReconcilerSystem {
         }
         await emulator.shutdown()
     }
+
+    static let password = "fixture-password-never-printed"
 
     /// One pass at `at` (RFC 3339), with fast polling.
     @discardableResult

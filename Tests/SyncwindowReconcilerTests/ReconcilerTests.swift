@@ -263,6 +263,44 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("server errors at a 30% rate: passes converge within a few tries")
+    func serverErrorsConverge() async throws {
+        var faults = EmulatorHarness.instantJobs
+        faults.errorRate = 0.3
+        try await ReconcilerSystem.with(
+            faults: faults, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20))
+        ) { system in
+            var passes = 0
+            var result = try await system.pass(at: Self.inWindow)
+            while result.exitCode != 0 && passes < 8 {
+                passes += 1
+                result = try await system.pass(at: Self.inWindow)
+            }
+            #expect(result.exitCode == 0, "not converged after \(passes + 1) passes")
+            #expect(await system.emulator.engine.requests().contains { $0.status == 500 })
+            let accepted = await system.posts().filter { $0.status == 202 }
+            #expect(accepted.count == 4, "one accepted POST per instance")
+            #expect(try await system.audit.unsettledIntents(pair: "orders").isEmpty)
+        }
+    }
+
+    @Test("IAM tokens revoked between passes: the next pass fetches a new token once and carries on")
+    func tokenRevocationMidRun() async throws {
+        try await ReconcilerSystem.with(passwordAuth: true) { system in
+            #expect(try await system.pass(at: Self.inWindow).exitCode == 0)
+            let tokensBefore = await system.emulator.engine.requests().filter { $0.path == "/v3/auth/tokens" }.count
+            await system.emulator.engine.revokeTokens()
+            let after = try await system.pass(at: Self.afterWindow)
+            #expect(after.exitCode == 0)
+            let requests = await system.emulator.engine.requests()
+            #expect(requests.contains { $0.status == 401 })
+            let tokensAfter = requests.filter { $0.path == "/v3/auth/tokens" }.count
+            #expect(tokensAfter > tokensBefore)
+            #expect(tokensAfter - tokensBefore <= 2, "one refetch per region, never a loop")
+            #expect(await system.status(of: "orders-primary-in12") == "SYNCING")
+        }
+    }
+
     @Test("a dry run reads live state, calls no POST and notes what it would do")
     func dryRun() async throws {
         try await ReconcilerSystem.with { system in
