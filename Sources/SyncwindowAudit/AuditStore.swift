@@ -95,10 +95,10 @@ public final class AuditStore: Sendable {
         }
     }
 
-    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side
-    /// and outcome match).
+    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
+    /// window and outcome match).
     public func latest(
-        pair: String, kinds: [AuditKind], side: PairSide? = nil, outcomes: [String]? = nil
+        pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
     ) async throws -> AuditEvent? {
         try await pool.read { db in
             var sql = "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
@@ -106,6 +106,10 @@ public final class AuditStore: Sendable {
             if let side {
                 sql += " AND side = ?"
                 arguments.append(side.rawValue)
+            }
+            if let window {
+                sql += " AND window = ?"
+                arguments.append(window)
             }
             if let outcomes {
                 sql += " AND outcome IN (\(outcomes.map { _ in "?" }.joined(separator: ", ")))"

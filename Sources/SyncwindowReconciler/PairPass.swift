@@ -244,8 +244,8 @@ struct PairPass {
         }
         let openNames = Set(desired.openOccurrences.map(\.window))
         for window in reconciler.schedule.windows(forPair: pair.name) where !openNames.contains(window.name) {
-            let last = try await audit.latest(pair: pair.name, kinds: [.windowOpened, .windowClosed])
-            guard let last, last.event.kind == .windowOpened, last.event.window == window.name else { continue }
+            let last = try await audit.latest(pair: pair.name, kinds: [.windowOpened, .windowClosed], window: window.name)
+            guard let last, last.event.kind == .windowOpened else { continue }
             try await recorder.record(.windowClosed, pair: pair.name, window: window.name, detail: last.event.detail)
         }
         for skipped in desired.skipped {
@@ -273,11 +273,20 @@ struct PairPass {
 
     private func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: String) async throws -> PairPassResult {
         if let live { try await observe(live) }
-        if !options.dryRun && !problem.hasPrefix("drift") {
+        if !options.dryRun && !problem.hasPrefix("drift"), try await isNewProblem(problem) {
             try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem)
         }
         logger.error("Pair did not reach its desired state", metadata: ["problem": "\(problem)"])
         return result(desired: desired, live: live, actions: actions, problem: problem)
+    }
+
+    /// A problem that persists (an instance with no DR relationship, a cloud outage) is
+    /// recorded when it starts, not once a minute: stderr and `status` show every pass.
+    private func isNewProblem(_ problem: String) async throws -> Bool {
+        let last = try await reconciler.audit.latest(
+            pair: pair.name,
+            kinds: [.error, .pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed, .overrideSet, .overrideCleared])
+        return !(last?.event.kind == .error && last?.event.detail == problem)
     }
 
     private func observe(_ live: LiveStatus) async throws {

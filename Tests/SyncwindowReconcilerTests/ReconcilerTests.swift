@@ -84,6 +84,39 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("overlapping windows on one pair merge: paused from the earliest open to the latest close")
+    func overlappingWindowsMerge() async throws {
+        let windows = [
+            "w.yaml": """
+            windows:
+              - name: first
+                cron: "30 1 * * *"
+                duration: 2h
+                pairs: [orders]
+              - name: second
+                cron: "0 2 * * *"
+                timezone: Europe/Berlin
+                duration: 2h
+                pairs: [orders]
+            """
+        ]
+        try await ReconcilerSystem.with(windows: windows) { system in
+            // Berlin is UTC+1 in December: "second" runs 01:00-03:00Z, "first" 01:30-03:30Z.
+            for at in ["2026-12-01T01:01:00Z", "2026-12-01T01:31:00Z", "2026-12-01T03:01:00Z"] {
+                let result = try await system.pass(at: at, pairs: ["orders"])
+                #expect(result.pairs[0].desired.state == .paused, "\(at)")
+            }
+            #expect(await system.posts().count == 2)
+            let closing = try await system.pass(at: "2026-12-01T03:31:00Z", pairs: ["orders"])
+            #expect(closing.pairs[0].desired.state == .syncing)
+            #expect(await system.posts().count == 4)
+            let events = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.windowOpened, .windowClosed]))
+            #expect(events.map { "\($0.event.kind.rawValue) \($0.event.window ?? "")" } == [
+                "window_opened second", "window_opened first", "window_closed second", "window_closed first",
+            ])
+        }
+    }
+
     @Test("a pair paused by someone else is drift: reported once, left alone, exit 1")
     func foreignPauseIsDrift() async throws {
         try await ReconcilerSystem.with { system in
