@@ -171,9 +171,14 @@ struct GeminiDBClientResilienceTests {
                     #expect(error.outcomeIsUnknown)
                     #expect(!error.isRetryable)
                 }
-                try await Task.sleep(for: .milliseconds(500))
                 // The POST did reach the emulator (processed after its latency): exactly once.
-                let posts = await emulator.engine.requests().filter { $0.method == "POST" }
+                var posts: [EmulatorRequestLogEntry] = []
+                for _ in 0..<100 where posts.isEmpty {
+                    try await Task.sleep(for: .milliseconds(50))
+                    posts = await emulator.engine.requests().filter { $0.method == "POST" }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                posts = await emulator.engine.requests().filter { $0.method == "POST" }
                 #expect(posts.count == 1)
                 await emulator.engine.setFaults(EmulatorHarness.instantJobs)
                 #expect(try await client.syncStatus(of: F.primary).state == .suspended)

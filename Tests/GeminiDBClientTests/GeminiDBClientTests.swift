@@ -37,17 +37,21 @@ struct GeminiDBClientTests {
 
     @Test("full cycle: pause both → SUSPENDED on both → resume both → SYNCING on both")
     func fullCycle() async throws {
-        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(jobDelayMilliseconds: 300)) { emulator in
+        let clock = ManualNow(Date())
+        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(jobDelayMilliseconds: 30_000), now: clock.now) {
+            emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
-                    emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http)
+                    emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http, now: clock.now)
                 let pauseJobs = [
                     try await client.setDataSynchronization(.pause, on: F.primary),
                     try await client.setDataSynchronization(.pause, on: F.standby),
                 ]
                 #expect(try await client.syncStatus(of: F.primary).state == .suspending)
-                #expect(try await ClientFixture.waitForStatus(client, F.primary, .suspended))
-                #expect(try await ClientFixture.waitForStatus(client, F.standby, .suspended))
+                #expect(try await client.job(id: pauseJobs[0], on: F.primary)?.state == .running)
+                clock.advance(by: 31)
+                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                #expect(try await client.syncStatus(of: F.standby).state == .suspended)
                 let job = try #require(try await client.job(id: pauseJobs[0], on: F.primary))
                 #expect(job.state == .completed)
                 #expect(job.instance?.id == F.primary.instanceID)
@@ -55,8 +59,9 @@ struct GeminiDBClientTests {
                 _ = try await client.setDataSynchronization(.resume, on: F.primary)
                 #expect(try await client.syncStatus(of: F.primary).state == .recovering)
                 _ = try await client.setDataSynchronization(.resume, on: F.standby)
-                #expect(try await ClientFixture.waitForStatus(client, F.primary, .syncing))
-                #expect(try await ClientFixture.waitForStatus(client, F.standby, .syncing))
+                clock.advance(by: 31)
+                #expect(try await client.syncStatus(of: F.primary).state == .syncing)
+                #expect(try await client.syncStatus(of: F.standby).state == .syncing)
             }
         }
     }
@@ -127,15 +132,16 @@ struct GeminiDBClientTests {
 
     @Test("a job is invisible until the visibility delay has passed")
     func jobVisibility() async throws {
+        let clock = ManualNow(Date())
         try await EmulatorHarness.withEmulator(
-            faults: EmulatorFaults(jobDelayMilliseconds: 0, jobVisibilityDelayMilliseconds: 300)
+            faults: EmulatorFaults(jobDelayMilliseconds: 0, jobVisibilityDelayMilliseconds: 5_000), now: clock.now
         ) { emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
-                    emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http)
+                    emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http, now: clock.now)
                 let jobID = try await client.setDataSynchronization(.pause, on: F.primary)
                 #expect(try await client.job(id: jobID, on: F.primary) == nil)
-                try await Task.sleep(for: .milliseconds(350))
+                clock.advance(by: 6)
                 #expect(try await client.job(id: jobID, on: F.primary)?.state == .completed)
             }
         }
