@@ -15,7 +15,8 @@ public enum AKSKVerificationFailure: Error, Sendable, Equatable, CustomStringCon
     public var description: String {
         switch self {
         case .missingAuthorization: "no Authorization header"
-        case .malformedAuthorization: "Authorization header is not SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…"
+        case .malformedAuthorization:
+            "Authorization header is not SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…"
         case .unknownAccessKey: "unknown access key"
         case .missingDate: "no X-Sdk-Date header"
         case .malformedDate: "X-Sdk-Date is not yyyyMMddTHHmmssZ"

@@ -156,7 +156,8 @@ struct HTTPTransport: Sendable {
                 logger.warning("GeminiDB request failed, no attempts left", metadata: metadata)
                 throw failure
             }
-            metadata["retry.delay_ms"] = "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
+            metadata["retry.delay_ms"] =
+                "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
             logger.notice("GeminiDB request failed, retrying", metadata: metadata)
             metadata["retry.delay_ms"] = nil
             do {
@@ -197,7 +198,8 @@ struct HTTPTransport: Sendable {
             let scheme = components.scheme, let host = components.host
         else { return .failure(.notSent("invalid endpoint URL \(call.baseURL)")) }
         let authority = components.port.map { "\(host):\($0)" } ?? host
-        let basePath = components.percentEncodedPath.hasSuffix("/")
+        let basePath =
+            components.percentEncodedPath.hasSuffix("/")
             ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         let resourcePath = basePath + call.path
 

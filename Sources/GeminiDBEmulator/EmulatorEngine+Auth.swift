@@ -68,7 +68,8 @@ extension EmulatorEngine {
             .json(
                 status,
                 IAMError(
-                    error: .init(code: status, title: status == 401 ? "Unauthorized" : "Bad Request", message: message)))
+                    error: .init(code: status, title: status == 401 ? "Unauthorized" : "Bad Request", message: message))
+            )
         }
         guard let body = try? JSONDecoder().decode(IAMTokenRequest.self, from: Data(request.body)) else {
             return refuse(400, "The request body is not a valid token request.")

@@ -70,7 +70,8 @@ extension EmulatorEngine {
             guard let body = try? JSONDecoder().decode(Body.self, from: Data(request.body)) else {
                 return .error(400, APIErrorCode.badParameter, "The body must be {\"status\": \"…\"}.")
             }
-            guard let state = forceStatus(body.status, instanceID: parts[1], projectID: request.queryValue("project_id"))
+            guard
+                let state = forceStatus(body.status, instanceID: parts[1], projectID: request.queryValue("project_id"))
             else { return instanceNotFound(parts[1]) }
             return .json(200, state)
         default:

@@ -25,8 +25,10 @@ extension EmulatorEngine {
                     rsyncSendCost: 3, rsyncMaxPushCost: 15, rsyncMaxSendCost: 20, rsyncStatus: syncing ? 0 : 1)
                 : nil,
             rtoAndRPOIndicators: isPrimary
-                ? [RTOAndRPOIndicator(scene: "FAILOVER", rpo: 1, rto: 30),
-                    RTOAndRPOIndicator(scene: "SWITCHOVER", rpo: 0, rto: 60)]
+                ? [
+                    RTOAndRPOIndicator(scene: "FAILOVER", rpo: 1, rto: 30),
+                    RTOAndRPOIndicator(scene: "SWITCHOVER", rpo: 0, rto: 60),
+                ]
                 : nil)
         return .json(200, answer)
     }
@@ -61,7 +63,11 @@ extension EmulatorEngine {
                     "Data synchronization can be resumed only when it is paused on both instances "
                         + "(this one is \(state.status), its peer \(peer?.status ?? "unknown")).")
             }
-            if peer?.status == "SUSPENDED" { resumeStarted.insert(state.pair) } else { resumeStarted.remove(state.pair) }
+            if peer?.status == "SUSPENDED" {
+                resumeStarted.insert(state.pair)
+            } else {
+                resumeStarted.remove(state.pair)
+            }
         }
         let created = now
         let willFail: Bool

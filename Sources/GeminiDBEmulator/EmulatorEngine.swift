@@ -105,7 +105,8 @@ public actor EmulatorEngine {
                 throw CocoaError(.fileWriteUnknown)
             }
         } catch {
-            logger.error("could not write emulator state file", metadata: ["file.path": "\(path)", "error": "\(error)"])
+            logger.error(
+                "could not write emulator state file", metadata: ["file.path": "\(path)", "error": "\(error)"])
         }
     }
 
@@ -173,8 +174,11 @@ public actor EmulatorEngine {
             if case .failure(let reason) = auth {
                 logger.info("emulator refused credentials", metadata: ["auth.failure": "\(reason)"])
             }
-            return (.error(401, APIErrorCode.unauthorized, "Incorrect IAM authentication information: \(auth.reason)",
-                requestID: requestID), auth.method)
+            return (
+                .error(
+                    401, APIErrorCode.unauthorized, "Incorrect IAM authentication information: \(auth.reason)",
+                    requestID: requestID), auth.method
+            )
         }
         advance()
         let rest = Array(segments.dropFirst(2))

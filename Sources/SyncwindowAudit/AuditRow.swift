@@ -37,13 +37,15 @@ struct AuditRow {
         let atText: String = row["at"]
         let recordedText: String = row["recorded_at"]
         let event = NewAuditEvent(
-            at: AuditTimestamp.date(atText) ?? Date(timeIntervalSince1970: 0), passID: row["pass_id"], pair: row["pair"],
+            at: AuditTimestamp.date(atText) ?? Date(timeIntervalSince1970: 0), passID: row["pass_id"],
+            pair: row["pair"],
             side: (row["side"] as String?).flatMap(PairSide.init(rawValue:)), window: row["window"],
             kind: AuditKind(rawValue: kindText) ?? .error, outcome: row["outcome"], jobID: row["job_id"],
             actor: row["actor"], reason: row["reason"], detail: row["detail"],
             until: (row["until"] as String?).flatMap(AuditTimestamp.date), intentID: row["intent_id"])
         return AuditEvent(
-            id: row["id"], recordedAt: AuditTimestamp.date(recordedText) ?? Date(timeIntervalSince1970: 0), event: event,
+            id: row["id"], recordedAt: AuditTimestamp.date(recordedText) ?? Date(timeIntervalSince1970: 0),
+            event: event,
             previousHash: row["prev_hash"], hash: row["hash"])
     }
 }

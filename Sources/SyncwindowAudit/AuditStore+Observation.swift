@@ -23,7 +23,9 @@ extension AuditStore {
                     ON CONFLICT(pair) DO UPDATE SET primary_status = excluded.primary_status,
                         standby_status = excluded.standby_status, observed_at = excluded.observed_at
                     """,
-                arguments: [pair, observation.primary, observation.standby, AuditTimestamp.string(observation.observedAt)])
+                arguments: [
+                    pair, observation.primary, observation.standby, AuditTimestamp.string(observation.observedAt),
+                ])
         }
     }
 

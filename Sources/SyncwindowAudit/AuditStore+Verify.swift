@@ -21,16 +21,18 @@ extension AuditStore {
             while let row = try cursor.next() {
                 let id: Int64 = row["id"]
                 guard id == expectedID else {
-                    return .broken(rowID: id, problem: "row \(expectedID) is missing (ids jump from \(expectedID - 1) to \(id))")
+                    return .broken(
+                        rowID: id, problem: "row \(expectedID) is missing (ids jump from \(expectedID - 1) to \(id))")
                 }
                 let storedPrevious: String = row["prev_hash"]
                 guard storedPrevious == previousHash else {
                     return .broken(rowID: id, problem: "it does not link to row \(id - 1) (rows removed or reordered)")
                 }
                 var fields: [String: String?] = [:]
-                for column in ["at", "pass_id", "pair", "side", "window", "kind", "outcome", "job_id", "actor", "reason",
-                    "detail", "until"]
-                {
+                for column in [
+                    "at", "pass_id", "pair", "side", "window", "kind", "outcome", "job_id", "actor", "reason",
+                    "detail", "until",
+                ] {
                     // updateValue, not subscript assignment: assigning nil would drop the key.
                     fields.updateValue(row[column] as String?, forKey: column)
                 }

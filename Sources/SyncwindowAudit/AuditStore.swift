@@ -57,7 +57,9 @@ public final class AuditStore: Sendable {
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: row.arguments + [previousHash, hash])
-                    stored.append(AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
+                    stored.append(
+                        AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash)
+                    )
                     previousID = id
                     previousHash = hash
                 }
@@ -101,7 +103,8 @@ public final class AuditStore: Sendable {
         pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
     ) async throws -> AuditEvent? {
         try await pool.read { db in
-            var sql = "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
+            var sql =
+                "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
             var arguments: [String] = [pair] + kinds.map(\.rawValue)
             if let side {
                 sql += " AND side = ?"
@@ -115,8 +118,10 @@ public final class AuditStore: Sendable {
                 sql += " AND outcome IN (\(outcomes.map { _ in "?" }.joined(separator: ", ")))"
                 arguments.append(contentsOf: outcomes)
             }
-            return try Row.fetchOne(db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments))
-                .map(AuditRow.event(from:))
+            return try Row.fetchOne(
+                db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments)
+            )
+            .map(AuditRow.event(from:))
         }
     }
 

@@ -28,7 +28,8 @@ public final class FileLock: @unchecked Sendable {
     }
 
     /// Takes the lock, polling until `timeout` runs out.
-    public static func acquire(path: String, timeout: Duration, clock: any Clock<Duration> = ContinuousClock()) async throws
+    public static func acquire(path: String, timeout: Duration, clock: any Clock<Duration> = ContinuousClock())
+        async throws
         -> FileLock
     {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

@@ -48,10 +48,13 @@ struct AuditListCommand: AsyncParsableCommand {
             print(CSV.line(AuditJSON.columns))
             for event in events { print(CSV.line(AuditJSON.cells(event))) }
         default:
-            var table = TextTable(columns: ["ID", "AT", "PAIR", "SIDE", "KIND", "OUTCOME", "JOB", "ACTOR", "REASON / DETAIL"])
+            var table = TextTable(columns: [
+                "ID", "AT", "PAIR", "SIDE", "KIND", "OUTCOME", "JOB", "ACTOR", "REASON / DETAIL",
+            ])
             for event in events {
                 let cells = AuditJSON.cells(event)
-                let note = [event.event.window, event.event.reason, event.event.detail].compactMap { $0 }.joined(separator: " | ")
+                let note = [event.event.window, event.event.reason, event.event.detail].compactMap { $0 }.joined(
+                    separator: " | ")
                 table.add(Array(cells[0..<8]) + [note])
             }
             print(table.rendered(empty: "no audit events"), terminator: "")
@@ -61,7 +64,8 @@ struct AuditListCommand: AsyncParsableCommand {
 
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Prove the audit trail is complete and untampered (exit 1 naming the first bad row).")
+        commandName: "verify",
+        abstract: "Prove the audit trail is complete and untampered (exit 1 naming the first bad row).")
 
     @OptionGroup var options: ConfigOptions
 
@@ -76,7 +80,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             if let expectHead, expectHead != head {
                 let known = try await audit.events().contains { $0.hash == expectHead }
                 throw CLIFailure(
-                    known ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
+                    known
+                        ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
                         : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
                     exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
             }
@@ -98,8 +103,10 @@ enum AuditJSON {
         let event = stored.event
         return [
             String(stored.id), RFC3339.format(event.at, in: .gmt), event.pair ?? "", event.side?.rawValue ?? "",
-            event.kind.rawValue, event.outcome ?? "", event.jobID ?? "", event.actor, event.reason ?? "", event.detail ?? "",
-            event.window ?? "", event.until.map { RFC3339.format($0, in: .gmt) } ?? "", event.intentID.map(String.init) ?? "",
+            event.kind.rawValue, event.outcome ?? "", event.jobID ?? "", event.actor, event.reason ?? "",
+            event.detail ?? "",
+            event.window ?? "", event.until.map { RFC3339.format($0, in: .gmt) } ?? "",
+            event.intentID.map(String.init) ?? "",
             event.passID ?? "", RFC3339.format(stored.recordedAt, in: .gmt), stored.hash,
         ]
     }
@@ -107,10 +114,12 @@ enum AuditJSON {
     static func event(_ stored: AuditEvent) -> JSONValue {
         let event = stored.event
         return .object([
-            ("id", .integer(stored.id)), ("at", .string(RFC3339.format(event.at, in: .gmt))), ("pair", .optional(event.pair)),
+            ("id", .integer(stored.id)), ("at", .string(RFC3339.format(event.at, in: .gmt))),
+            ("pair", .optional(event.pair)),
             ("side", .optional(event.side?.rawValue)), ("kind", .string(event.kind.rawValue)),
             ("outcome", .optional(event.outcome)), ("job_id", .optional(event.jobID)), ("actor", .string(event.actor)),
-            ("reason", .optional(event.reason)), ("detail", .optional(event.detail)), ("window", .optional(event.window)),
+            ("reason", .optional(event.reason)), ("detail", .optional(event.detail)),
+            ("window", .optional(event.window)),
             ("until", .optional(event.until.map { RFC3339.format($0, in: .gmt) })),
             ("intent_id", event.intentID.map { .integer($0) } ?? .null), ("pass_id", .optional(event.passID)),
             ("recorded_at", .string(RFC3339.format(stored.recordedAt, in: .gmt))), ("hash", .string(stored.hash)),

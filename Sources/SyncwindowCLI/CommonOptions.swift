@@ -63,7 +63,8 @@ enum Log {
     static func bootstrap(verbose: Bool) {
         guard !bootstrapped else { return }
         bootstrapped = true
-        let environmentLevel = ProcessInfo.processInfo.environment["SYNCWINDOW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        let environmentLevel = ProcessInfo.processInfo.environment["SYNCWINDOW_LOG_LEVEL"].flatMap(
+            Logger.Level.init(rawValue:))
         let level = verbose ? .debug : (environmentLevel ?? .warning)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

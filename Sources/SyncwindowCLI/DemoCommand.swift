@@ -79,7 +79,8 @@ struct DemoCommand: AsyncParsableCommand {
                 let what = Set(labels.map(\.1)).sorted().joined(separator: "; ")
                 print("── tick --at \(RFC3339.format(instant, in: .gmt))  (\(what))")
                 let result = try await reconciler.runPass(
-                    ReconcileOptions(at: instant, jobTimeout: .seconds(30), pollInterval: .milliseconds(50), mode: "demo"))
+                    ReconcileOptions(
+                        at: instant, jobTimeout: .seconds(30), pollInterval: .milliseconds(50), mode: "demo"))
                 PassPrinter.print(result, format: .table, dryRun: false)
                 print("")
             }
@@ -106,7 +107,9 @@ struct DemoCommand: AsyncParsableCommand {
                     .appendingPathComponent("../../schedules/config.yaml").standardizedFileURL.path,
             ]
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw CLIFailure("no example config found at \(candidates.joined(separator: " or ")); run from the checkout or pass --config")
+            throw CLIFailure(
+                "no example config found at \(candidates.joined(separator: " or ")); run from the checkout or pass --config"
+            )
         }
         do {
             return try ConfigLoader.load(path: path)
@@ -121,8 +124,10 @@ struct DemoWorkspace {
     let root: String
 
     static func create() throws -> DemoWorkspace {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("syncwindow-demo-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "syncwindow-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(
+            at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return DemoWorkspace(root: root.path)
     }
 
@@ -132,11 +137,13 @@ struct DemoWorkspace {
     func writeCredentials() throws -> (Secret, Secret) {
         func random(_ count: Int) -> String {
             var generator = SystemRandomNumberGenerator()
-            return (0..<count).map { _ in String(format: "%02X", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            return (0..<count).map { _ in String(format: "%02X", UInt8.random(in: 0...255, using: &generator)) }
+                .joined()
         }
         let accessKey = "DEMO" + random(8), secretKey = random(20)
         for (name, value) in [("ak", accessKey), ("sk", secretKey)] {
-            FileManager.default.createFile(atPath: path(name), contents: Data(value.utf8), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(
+                atPath: path(name), contents: Data(value.utf8), attributes: [.posixPermissions: 0o600])
         }
         return (Secret(accessKey), Secret(secretKey))
     }

@@ -57,14 +57,16 @@ struct OverrideCommand: AsyncParsableCommand {
                 throw CLIFailure("an override lasts at most 7 days; use a window for anything longer")
             }
             let event = NewAuditEvent(
-                at: instant, pair: pair, kind: .overrideSet, outcome: state.rawValue, actor: Arguments.actor(explicit: actor),
+                at: instant, pair: pair, kind: .overrideSet, outcome: state.rawValue,
+                actor: Arguments.actor(explicit: actor),
                 reason: reason, until: end)
             try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
         }
     }
 
     struct Clear: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "clear", abstract: "Hand PAIR back to its schedule.")
+        static let configuration = CommandConfiguration(
+            commandName: "clear", abstract: "Hand PAIR back to its schedule.")
 
         @OptionGroup var options: ConfigOptions
         @OptionGroup var timing: PassTimingOptions
@@ -81,17 +83,21 @@ struct OverrideCommand: AsyncParsableCommand {
             let config = try options.load()
             let instant = try Arguments.instant(at, option: "--at", default: Date())
             let event = NewAuditEvent(
-                at: instant, pair: pair, kind: .overrideCleared, actor: Arguments.actor(explicit: actor), reason: reason)
+                at: instant, pair: pair, kind: .overrideCleared, actor: Arguments.actor(explicit: actor), reason: reason
+            )
             try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
         }
     }
 
     /// Records the override and reconciles the pair at once, as the operator who set it.
-    static func apply(_ event: NewAuditEvent, config: SyncwindowConfiguration, timing: PassTimingOptions, at instant: Date)
+    static func apply(
+        _ event: NewAuditEvent, config: SyncwindowConfiguration, timing: PassTimingOptions, at instant: Date
+    )
         async throws
     {
         guard let pair = event.pair, config.pair(named: pair) != nil else {
-            throw CLIFailure("unknown pair '\(event.pair ?? "")'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
+            throw CLIFailure(
+                "unknown pair '\(event.pair ?? "")'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
         }
         let result = try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
             if event.kind == .overrideCleared {

@@ -52,7 +52,9 @@ struct PlanCommand: AsyncParsableCommand {
             }
             rows += occurrences.map { PlanRow(pair: pairName, occurrence: $0) }
         }
-        rows.sort { ($0.occurrence.start, $0.pair, $0.occurrence.window) < ($1.occurrence.start, $1.pair, $1.occurrence.window) }
+        rows.sort {
+            ($0.occurrence.start, $0.pair, $0.occurrence.window) < ($1.occurrence.start, $1.pair, $1.occurrence.window)
+        }
         let zones = Dictionary(config.windows.map { ($0.name, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
         switch format {
         case .json:

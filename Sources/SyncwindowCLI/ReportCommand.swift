@@ -6,7 +6,8 @@ import SyncwindowSchedule
 /// `syncwindow report`: per-pair summary of a period, for people and auditors.
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Summarise a period per pair: windows planned, honoured, missed; pauses; failures.")
+        commandName: "report",
+        abstract: "Summarise a period per pair: windows planned, honoured, missed; pauses; failures.")
 
     @OptionGroup var options: ConfigOptions
 
@@ -29,7 +30,8 @@ struct ReportCommand: AsyncParsableCommand {
         guard start < end else { throw CLIFailure("--since must be before --until") }
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
         let reports = try await PeriodReport.build(
-            configuration: config, audit: try Session.openAudit(config), since: start, until: end, pairs: pair.map { [$0] })
+            configuration: config, audit: try Session.openAudit(config), since: start, until: end,
+            pairs: pair.map { [$0] })
         print(ReportRenderer.render(reports, since: start, until: end, format: format), terminator: "")
     }
 }
@@ -37,7 +39,8 @@ struct ReportCommand: AsyncParsableCommand {
 /// Renders period reports in the four formats.
 enum ReportRenderer {
     static let columns = [
-        "pair", "windows_planned", "windows_honoured", "windows_missed", "windows_skipped", "pauses", "resumes", "failures",
+        "pair", "windows_planned", "windows_honoured", "windows_missed", "windows_skipped", "pauses", "resumes",
+        "failures",
         "paused_seconds", "max_pause_latency_seconds", "overrides",
     ]
 
@@ -45,7 +48,8 @@ enum ReportRenderer {
         [
             report.pair, String(report.windowsPlanned), String(report.windowsHonoured), String(report.windowsMissed),
             String(report.windowsSkipped), String(report.pauses), String(report.resumes), String(report.failures),
-            String(Int(report.pausedSeconds.rounded())), report.maxPauseLatencySeconds.map { String(Int($0.rounded())) } ?? "",
+            String(Int(report.pausedSeconds.rounded())),
+            report.maxPauseLatencySeconds.map { String(Int($0.rounded())) } ?? "",
             String(report.overrides),
         ]
     }
@@ -59,15 +63,18 @@ enum ReportRenderer {
                     ("pair", .string(report.pair)), ("windows_planned", .integer(Int64(report.windowsPlanned))),
                     ("windows_honoured", .integer(Int64(report.windowsHonoured))),
                     ("windows_missed", .integer(Int64(report.windowsMissed))),
-                    ("windows_skipped", .integer(Int64(report.windowsSkipped))), ("pauses", .integer(Int64(report.pauses))),
+                    ("windows_skipped", .integer(Int64(report.windowsSkipped))),
+                    ("pauses", .integer(Int64(report.pauses))),
                     ("resumes", .integer(Int64(report.resumes))), ("failures", .integer(Int64(report.failures))),
                     ("paused_seconds", .number(report.pausedSeconds.rounded())),
                     ("max_pause_latency_seconds", report.maxPauseLatencySeconds.map { .number($0.rounded()) } ?? .null),
                     ("overrides", .integer(Int64(report.overrides))),
                 ])
             }
-            return JSONValue.object([("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(pairs))])
-                .rendered() + "\n"
+            return JSONValue.object([
+                ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(pairs)),
+            ])
+            .rendered() + "\n"
         case .csv:
             return ([CSV.line(columns)] + reports.map { CSV.line(cells($0)) }).joined(separator: "\n") + "\n"
         case .html:
@@ -85,7 +92,10 @@ enum ReportRenderer {
 
                 """
         default:
-            var table = TextTable(columns: ["PAIR", "PLANNED", "HONOURED", "MISSED", "SKIPPED", "PAUSES", "RESUMES", "FAILURES", "PAUSED", "MAX LATENCY", "OVERRIDES"])
+            var table = TextTable(columns: [
+                "PAIR", "PLANNED", "HONOURED", "MISSED", "SKIPPED", "PAUSES", "RESUMES", "FAILURES", "PAUSED",
+                "MAX LATENCY", "OVERRIDES",
+            ])
             for report in reports {
                 var row = cells(report)
                 row[8] = DurationText.format(report.pausedSeconds.rounded())

@@ -51,7 +51,8 @@ struct ReconcileLoop: Service {
                 let result = try await reconciler.runPass(
                     timing.options(at: now, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run"))
                 if result.exitCode != 0 {
-                    logger.warning("Pass left pairs short of their desired state", metadata: ["pass.id": "\(result.passID)"])
+                    logger.warning(
+                        "Pass left pairs short of their desired state", metadata: ["pass.id": "\(result.passID)"])
                 }
             } catch {
                 logger.error("Pass failed", metadata: ["error": "\(error)"])

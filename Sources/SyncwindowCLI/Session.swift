@@ -29,14 +29,16 @@ enum Session {
         var iamEndpoint: URL?
         if case .password(let endpoint, _, _, _) = credentials { iamEndpoint = endpoint }
         return GeminiDBClient.Configuration(
-            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout, concurrency: cloud.concurrency)
+            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout, concurrency: cloud.concurrency
+        )
     }
 
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
         do {
             return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: { Date() })
         } catch {
-            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(error)", exitCode: ExitStatus.notConverged)
+            throw CLIFailure(
+                "cannot open the audit trail in \(config.stateDirectory): \(error)", exitCode: ExitStatus.notConverged)
         }
     }
 }

@@ -38,19 +38,27 @@ struct StatusCommand: AsyncParsableCommand {
                     ("at", .string(RFC3339.format(instant, in: .gmt))), ("pairs", .array(statuses.map(Self.json))),
                 ]).rendered())
         default:
-            var table = TextTable(columns: ["PAIR", "DESIRED", "LIVE (primary/standby)", "WINDOW", "OVERRIDE", "LAST ACTION", "NOTE"])
+            var table = TextTable(columns: [
+                "PAIR", "DESIRED", "LIVE (primary/standby)", "WINDOW", "OVERRIDE", "LAST ACTION", "NOTE",
+            ])
             for status in statuses {
                 let live = status.live.map { "\($0.primary ?? "?")/\($0.standby ?? "?")" } ?? "never seen"
-                let window = status.desired.pauseInterval.map {
-                    status.desired.openOccurrences.map(\.window).joined(separator: ",") + " until "
-                        + RFC3339.format($0.end, in: .gmt)
-                } ?? "-"
-                let override = status.desired.override.map {
-                    "\($0.state.rawValue) until \(RFC3339.format($0.until, in: .gmt)) (\($0.actor))"
-                } ?? "-"
-                let note = status.drift.map { "DRIFT: \($0.event.detail ?? "")" }
+                let window =
+                    status.desired.pauseInterval.map {
+                        status.desired.openOccurrences.map(\.window).joined(separator: ",") + " until "
+                            + RFC3339.format($0.end, in: .gmt)
+                    } ?? "-"
+                let override =
+                    status.desired.override.map {
+                        "\($0.state.rawValue) until \(RFC3339.format($0.until, in: .gmt)) (\($0.actor))"
+                    } ?? "-"
+                let note =
+                    status.drift.map { "DRIFT: \($0.event.detail ?? "")" }
                     ?? (status.unsettledIntents > 0 ? "\(status.unsettledIntents) call(s) to settle" : "")
-                table.add([status.pair, status.desired.state.rawValue, live, window, override, Self.describe(status.lastAction), note])
+                table.add([
+                    status.pair, status.desired.state.rawValue, live, window, override,
+                    Self.describe(status.lastAction), note,
+                ])
             }
             print("status at \(RFC3339.format(instant, in: .gmt))")
             print(table.rendered(empty: "no pairs"), terminator: "")
@@ -60,13 +68,15 @@ struct StatusCommand: AsyncParsableCommand {
     static func describe(_ event: AuditEvent?) -> String {
         guard let event else { return "-" }
         let side = event.event.side.map { " \($0.rawValue)" } ?? ""
-        return "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))"
+        return
+            "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))"
     }
 
     static func json(_ status: PairStatus) -> JSONValue {
         let desired = status.desired
         return .object([
-            ("pair", .string(status.pair)), ("desired", .string(desired.state.rawValue)), ("reason", .string(desired.reason)),
+            ("pair", .string(status.pair)), ("desired", .string(desired.state.rawValue)),
+            ("reason", .string(desired.reason)),
             (
                 "live",
                 .object([

@@ -6,7 +6,8 @@ import SyncwindowSchedule
 /// `syncwindow tick`: one reconcile pass — what the systemd timer runs.
 struct TickCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tick", abstract: "Run one reconcile pass: pause or resume pairs whose live state differs from desired.")
+        commandName: "tick",
+        abstract: "Run one reconcile pass: pause or resume pairs whose live state differs from desired.")
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var timing: PassTimingOptions
@@ -29,7 +30,9 @@ struct TickCommand: AsyncParsableCommand {
         for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
         let passOptions = timing.options(
             at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
-        let result = try await Session.withReconciler(config, logger: Log.logger()) { try await $0.runPass(passOptions) }
+        let result = try await Session.withReconciler(config, logger: Log.logger()) {
+            try await $0.runPass(passOptions)
+        }
         PassPrinter.print(result, format: format, dryRun: dryRun)
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
@@ -55,7 +58,8 @@ struct PassTimingOptions: ParsableArguments {
     func options(at: Date, dryRun: Bool, actor: String, pairs: [String]?, mode: String) -> ReconcileOptions {
         ReconcileOptions(
             at: at, dryRun: dryRun, actor: actor, pairs: pairs, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
-            jobTimeout: .milliseconds(Int64(jobTimeout * 1000)), pollInterval: .milliseconds(Int64(pollInterval * 1000)),
+            jobTimeout: .milliseconds(Int64(jobTimeout * 1000)),
+            pollInterval: .milliseconds(Int64(pollInterval * 1000)),
             mode: mode)
     }
 }
@@ -71,7 +75,9 @@ enum PassPrinter {
             for pair in result.pairs {
                 let live = pair.live.map { "\($0.primary)/\($0.standby)" } ?? "unknown"
                 let verdict =
-                    pair.lockUnavailable ? "locked" : pair.problem.map { "FAILED: \($0)" } ?? (pair.reached ? "ok" : (dryRun ? "dry-run" : "pending"))
+                    pair.lockUnavailable
+                    ? "locked"
+                    : pair.problem.map { "FAILED: \($0)" } ?? (pair.reached ? "ok" : (dryRun ? "dry-run" : "pending"))
                 table.add([pair.pair, pair.desired.state.rawValue, live, verdict, pair.actions.joined(separator: "; ")])
             }
             Swift.print("pass at \(RFC3339.format(result.at, in: .gmt))\(dryRun ? " (dry run)" : "")")
@@ -91,7 +97,9 @@ enum PassPrinter {
                             ("reason", .string(pair.desired.reason)),
                             (
                                 "live",
-                                pair.live.map { .object([("primary", .string($0.primary)), ("standby", .string($0.standby))]) }
+                                pair.live.map {
+                                    .object([("primary", .string($0.primary)), ("standby", .string($0.standby))])
+                                }
                                     ?? .null
                             ),
                             ("reached", .bool(pair.reached)), ("actions", .array(pair.actions.map(JSONValue.string))),

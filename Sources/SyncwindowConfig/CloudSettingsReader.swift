@@ -36,7 +36,8 @@ enum CloudSettingsReader {
             throw methodValue.error("'cloud.auth.method' is '\(method)'; use exactly one of aksk, password, token")
         }
         for (key, entry) in auth.entries where key != "method" && !keys.contains(key) {
-            throw entry.error("'\(key)' does not belong to auth method '\(method)' (which takes \(keys.joined(separator: ", ")))")
+            throw entry.error(
+                "'\(key)' does not belong to auth method '\(method)' (which takes \(keys.joined(separator: ", ")))")
         }
         func path(_ key: String) throws(ConfigError) -> String {
             ConfigLoader.resolve(try auth.required(key).string(), against: directory)
@@ -70,17 +71,20 @@ enum CloudSettingsReader {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
             scheme == "https" || scheme == "http"
         else {
-            throw value.error("'\(value.path)' is not a URL like https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com")
+            throw value.error(
+                "'\(value.path)' is not a URL like https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com")
         }
         if scheme == "http" && !isLoopback(host) {
-            throw value.error("'\(value.path)' uses plain http to \(host); use https (http is allowed only for loopback)")
+            throw value.error(
+                "'\(value.path)' uses plain http to \(host); use https (http is allowed only for loopback)")
         }
         return url
     }
 
     static func isLoopback(_ host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
-            && bare.split(separator: ".").count == 4 && bare.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        return bare == "localhost" || bare == "::1"
+            || bare.hasPrefix("127.")
+                && bare.split(separator: ".").count == 4 && bare.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 }

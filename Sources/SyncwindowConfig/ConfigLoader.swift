@@ -27,7 +27,8 @@ public enum ConfigLoader {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         let top = try root.mapping(allowed: ["state_dir", "schedules", "cloud", "pairs"])
 
-        let stateDirectory = try top["state_dir"].map { v throws(ConfigError) in resolve(try v.string(), against: directory) }
+        let stateDirectory =
+            try top["state_dir"].map { v throws(ConfigError) in resolve(try v.string(), against: directory) }
             ?? "/var/lib/syncwindow"
         let schedulesDirectory = resolve(try top["schedules"]?.string() ?? "schedules", against: directory)
         let cloud = try CloudSettingsReader.read(try top.required("cloud"), relativeTo: directory)
@@ -42,11 +43,14 @@ public enum ConfigLoader {
             let windowText = try readText(file)
             hasher.update(data: Data(file.utf8))
             hasher.update(data: Data(windowText.utf8))
-            for (window, location) in try WindowFileLoader.windows(in: windowText, file: file, knownPairs: pairs.map(\.name)) {
+            for (window, location) in try WindowFileLoader.windows(
+                in: windowText, file: file, knownPairs: pairs.map(\.name))
+            {
                 if let earlier = firstDefinition[window.name] {
                     throw ConfigError(
                         file: location.file, line: location.line, column: location.column,
-                        "window name '\(window.name)' is already used at \(earlier); window names must be unique across all files")
+                        "window name '\(window.name)' is already used at \(earlier); window names must be unique across all files"
+                    )
                 }
                 firstDefinition[window.name] = location.description
                 windows.append(window)

@@ -6,7 +6,9 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int?
     public var column: Int?
-    public var description: String { [file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":") }
+    public var description: String {
+        [file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":")
+    }
 }
 
 /// Reads the `*.yaml` window files of the schedules directory.
@@ -19,7 +21,9 @@ enum WindowFileLoader {
     static func files(in directory: String, referencedFrom value: YAMLValue) throws(ConfigError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw value.error("schedules directory \(directory) does not exist — set 'schedules' to a directory of *.yaml window files")
+            throw value.error(
+                "schedules directory \(directory) does not exist — set 'schedules' to a directory of *.yaml window files"
+            )
         }
         let names: [String]
         do {
@@ -31,7 +35,9 @@ enum WindowFileLoader {
             .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
     }
 
-    static func windows(in text: String, file: String, knownPairs: [String]) throws(ConfigError) -> [(Window, SourceLocation)] {
+    static func windows(in text: String, file: String, knownPairs: [String]) throws(ConfigError) -> [(
+        Window, SourceLocation
+    )] {
         let root = try ConfigLoader.parse(text, file: file)
         let top = try root.mapping(allowed: ["windows"])
         var result: [(Window, SourceLocation)] = []
@@ -60,9 +66,11 @@ enum WindowFileLoader {
         var zone = TimeZone(identifier: "UTC")!
         if let zoneValue = fields["timezone"] {
             let identifier = try zoneValue.string()
-            guard let named = TimeZone(identifier: identifier), identifier.contains("/") || identifier == "UTC" || identifier == named.identifier
+            guard let named = TimeZone(identifier: identifier),
+                identifier.contains("/") || identifier == "UTC" || identifier == named.identifier
             else {
-                throw zoneValue.error("window '\(name)': unknown time zone '\(identifier)' — use an IANA name like Europe/Berlin")
+                throw zoneValue.error(
+                    "window '\(name)': unknown time zone '\(identifier)' — use an IANA name like Europe/Berlin")
             }
             zone = named
         }
@@ -75,7 +83,8 @@ enum WindowFileLoader {
         if let cutoffValue = fields["cutoff"] {
             cutoff = try CloudSettingsReader.duration(cutoffValue)
             guard cutoff < duration else {
-                throw cutoffValue.error("window '\(name)': cutoff must be shorter than the duration, or the window never pauses")
+                throw cutoffValue.error(
+                    "window '\(name)': cutoff must be shorter than the duration, or the window never pauses")
             }
         }
         let pairs = try pairSelector(try fields.required("pairs"), window: name, knownPairs: knownPairs)
@@ -94,19 +103,26 @@ enum WindowFileLoader {
             activeFrom: activeFrom, activeUntil: activeUntil, exceptDates: exceptDates, enabled: enabled)
     }
 
-    private static func pairSelector(_ value: YAMLValue, window: String, knownPairs: [String]) throws(ConfigError) -> PairSelector {
+    private static func pairSelector(_ value: YAMLValue, window: String, knownPairs: [String]) throws(ConfigError)
+        -> PairSelector
+    {
         let items = try value.sequence()
-        guard !items.isEmpty else { throw value.error("window '\(window)': 'pairs' must name at least one pair, or [\"*\"] for all") }
+        guard !items.isEmpty else {
+            throw value.error("window '\(window)': 'pairs' must name at least one pair, or [\"*\"] for all")
+        }
         var names: [String] = []
         for item in items {
             let name = try item.string()
             if name == "*" {
-                guard items.count == 1 else { throw item.error("window '\(window)': \"*\" already means all pairs; list it alone") }
+                guard items.count == 1 else {
+                    throw item.error("window '\(window)': \"*\" already means all pairs; list it alone")
+                }
                 return .all
             }
             guard knownPairs.contains(name) else {
                 let hint = YAMLValue.closest(to: name, in: knownPairs).map { " (did you mean '\($0)'?)" } ?? ""
-                throw item.error("window '\(window)': unknown pair '\(name)'\(hint); pairs are defined in the main config")
+                throw item.error(
+                    "window '\(window)': unknown pair '\(name)'\(hint); pairs are defined in the main config")
             }
             if !names.contains(name) { names.append(name) }
         }

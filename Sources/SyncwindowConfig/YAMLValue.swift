@@ -26,7 +26,8 @@ struct YAMLValue {
             if !allowed.isEmpty && !allowed.contains(key) {
                 let suggestion = Self.closest(to: key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
                 throw keyValue.error(
-                    "unknown key '\(key)' in \(describe(path))\(suggestion); allowed: \(allowed.joined(separator: ", "))")
+                    "unknown key '\(key)' in \(describe(path))\(suggestion); allowed: \(allowed.joined(separator: ", "))"
+                )
             }
             entries.append((key, YAMLValue(node: valueNode, file: file, path: path.isEmpty ? key : "\(path).\(key)")))
         }

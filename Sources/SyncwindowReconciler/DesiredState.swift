@@ -52,7 +52,8 @@ public struct DesiredState: Sendable, Equatable {
             let verb = override.state == .paused ? "hold paused" : "hold syncing"
             return DesiredState(
                 state: override.state,
-                reason: "override by \(override.actor) (\(verb)) until \(RFC3339.format(override.until, in: .gmt)): \(override.reason)",
+                reason:
+                    "override by \(override.actor) (\(verb)) until \(RFC3339.format(override.until, in: .gmt)): \(override.reason)",
                 openOccurrences: open, pauseInterval: interval, override: override, skipped: skipped)
         }
         guard let interval, !open.isEmpty else {
@@ -72,7 +73,9 @@ public struct DesiredState: Sendable, Equatable {
         let cutoffSkips = open.map {
             SkippedWindow(
                 occurrence: $0,
-                reason: "cutoff: only \(DurationText.format(remaining)) of the window left, less than its cutoff \(DurationText.format(cutoffs[$0.window] ?? 0))")
+                reason:
+                    "cutoff: only \(DurationText.format(remaining)) of the window left, less than its cutoff \(DurationText.format(cutoffs[$0.window] ?? 0))"
+            )
         }
         return DesiredState(
             state: .syncing, reason: "window \(names) open but past its cutoff", openOccurrences: open,

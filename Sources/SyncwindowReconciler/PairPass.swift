@@ -62,7 +62,8 @@ struct PairPass {
         do {
             live = try await readLive()
         } catch {
-            return try await failed(desired: desired, live: nil, actions: [], problem: "cannot read live status: \(error)")
+            return try await failed(
+                desired: desired, live: nil, actions: [], problem: "cannot read live status: \(error)")
         }
         if !options.dryRun && !ledger.unsettledIntents.isEmpty {
             try await settle(ledger.unsettledIntents, live: live)
@@ -73,7 +74,8 @@ struct PairPass {
         // A pair may need more than one step (finish a half-done pause, then resume both);
         // each step re-reads the live state, so the loop only ever acts on what it sees.
         for _ in 0..<4 {
-            let step = Step.decide(desired: desired.state, live: live, ownedSides: ledger.ownsPause, override: desired.override)
+            let step = Step.decide(
+                desired: desired.state, live: live, ownedSides: ledger.ownsPause, override: desired.override)
             switch step {
             case .done:
                 return try await finished(desired: desired, live: live, actions: actions)
@@ -84,16 +86,19 @@ struct PairPass {
                 return try await failed(desired: desired, live: live, actions: actions, problem: problem)
             case .wait(let what):
                 if options.dryRun {
-                    try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
+                    try await recorder.record(
+                        .dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
                     return result(desired: desired, live: live, actions: ["would wait: \(what)"], problem: nil)
                 }
                 guard let settled = try await waitWhileTransitional(from: live) else {
-                    return try await failed(desired: desired, live: live, actions: actions, problem: "still \(what) after the job timeout")
+                    return try await failed(
+                        desired: desired, live: live, actions: actions, problem: "still \(what) after the job timeout")
                 }
                 live = settled
             case .call(let action, let sides, let why):
                 if options.dryRun {
-                    let detail = "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
+                    let detail =
+                        "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
                     try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: detail)
                     return result(desired: desired, live: live, actions: [detail], problem: nil, reached: false)
                 }
@@ -107,11 +112,13 @@ struct PairPass {
                 do {
                     live = try await readLive()
                 } catch {
-                    return try await failed(desired: desired, live: nil, actions: actions, problem: "cannot confirm live status: \(error)")
+                    return try await failed(
+                        desired: desired, live: nil, actions: actions, problem: "cannot confirm live status: \(error)")
                 }
             }
         }
-        return try await failed(desired: desired, live: live, actions: actions, problem: "did not converge within one pass")
+        return try await failed(
+            desired: desired, live: live, actions: actions, problem: "did not converge within one pass")
     }
 
     // MARK: - Live state
@@ -162,7 +169,8 @@ struct PairPass {
                 // The request may have reached the cloud: leave the intent open for the next
                 // pass to settle from live status, rather than guess.
                 logger.warning("Call outcome unknown", metadata: ["side": "\(side.rawValue)", "error": "\(error)"])
-                summary.problem = "\(action.rawValue) on \(side.rawValue): outcome unknown (\(error)); the next pass settles it"
+                summary.problem =
+                    "\(action.rawValue) on \(side.rawValue): outcome unknown (\(error)); the next pass settles it"
                 break
             } catch {
                 try await recorder.record(
@@ -223,7 +231,9 @@ struct PairPass {
             let status = side == .primary ? live.primary : live.standby
             let isPause = intent.event.kind == .pauseIntent
             let tookEffect =
-                isPause ? ["SUSPENDING", "SUSPENDED", "RECOVERYING"].contains(status) : ["RECOVERYING", "SYNCING"].contains(status)
+                isPause
+                ? ["SUSPENDING", "SUSPENDED", "RECOVERYING"].contains(status)
+                : ["RECOVERYING", "SYNCING"].contains(status)
             try await recorder.record(
                 isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
                 outcome: tookEffect ? CallOutcome.landed : CallOutcome.notApplied,
@@ -236,21 +246,26 @@ struct PairPass {
         let audit = reconciler.audit
         for occurrence in desired.openOccurrences {
             let start = RFC3339.format(occurrence.start, in: .gmt)
-            if try await !audit.hasEvent(pair: pair.name, window: occurrence.window, kind: .windowOpened, detail: start) {
+            if try await !audit.hasEvent(pair: pair.name, window: occurrence.window, kind: .windowOpened, detail: start)
+            {
                 try await recorder.record(
-                    .windowOpened, pair: pair.name, window: occurrence.window, reason: "until \(RFC3339.format(occurrence.end, in: .gmt))",
+                    .windowOpened, pair: pair.name, window: occurrence.window,
+                    reason: "until \(RFC3339.format(occurrence.end, in: .gmt))",
                     detail: start)
             }
         }
         let openNames = Set(desired.openOccurrences.map(\.window))
         for window in reconciler.schedule.windows(forPair: pair.name) where !openNames.contains(window.name) {
-            let last = try await audit.latest(pair: pair.name, kinds: [.windowOpened, .windowClosed], window: window.name)
+            let last = try await audit.latest(
+                pair: pair.name, kinds: [.windowOpened, .windowClosed], window: window.name)
             guard let last, last.event.kind == .windowOpened else { continue }
             try await recorder.record(.windowClosed, pair: pair.name, window: window.name, detail: last.event.detail)
         }
         for skipped in desired.skipped {
             let start = RFC3339.format(skipped.occurrence.start, in: .gmt)
-            if try await !audit.hasEvent(pair: pair.name, window: skipped.occurrence.window, kind: .skipped, detail: start) {
+            if try await !audit.hasEvent(
+                pair: pair.name, window: skipped.occurrence.window, kind: .skipped, detail: start)
+            {
                 try await recorder.record(
                     .skipped, pair: pair.name, window: skipped.occurrence.window, reason: skipped.reason, detail: start)
             }
@@ -263,7 +278,8 @@ struct PairPass {
         let last = try await reconciler.audit.latest(
             pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
         if last?.event.kind == .drift && last?.event.detail == detail { return }
-        try await recorder.record(.drift, pair: pair.name, reason: "left alone: syncwindow did not pause it", detail: detail)
+        try await recorder.record(
+            .drift, pair: pair.name, reason: "left alone: syncwindow did not pause it", detail: detail)
     }
 
     private func finished(desired: DesiredState, live: LiveStatus, actions: [String]) async throws -> PairPassResult {
@@ -271,7 +287,9 @@ struct PairPass {
         return result(desired: desired, live: live, actions: actions, problem: nil, reached: true)
     }
 
-    private func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: String) async throws -> PairPassResult {
+    private func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: String) async throws
+        -> PairPassResult
+    {
         if let live { try await observe(live) }
         if !options.dryRun && !problem.hasPrefix("drift"), try await isNewProblem(problem) {
             try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem)

@@ -40,7 +40,9 @@ public enum PeriodReport {
         return reports
     }
 
-    static func summarise(pair: String, events: [AuditEvent], planned: [Occurrence], since: Date, until: Date) -> PairReport {
+    static func summarise(pair: String, events: [AuditEvent], planned: [Occurrence], since: Date, until: Date)
+        -> PairReport
+    {
         let intervals = pausedIntervals(events, openUntil: until)
         let inPeriod = events.filter { $0.event.at >= since && $0.event.at < until }
         let skippedStarts = Set(events.filter { $0.event.kind == .skipped }.compactMap(\.event.detail))
@@ -63,7 +65,8 @@ public enum PeriodReport {
         }
         let failureOutcome = inPeriod.filter {
             $0.event.kind == .error || $0.event.kind == .jobFailed
-                || (($0.event.kind == .pauseOutcome || $0.event.kind == .resumeOutcome) && $0.event.outcome == CallOutcome.error)
+                || (($0.event.kind == .pauseOutcome || $0.event.kind == .resumeOutcome)
+                    && $0.event.outcome == CallOutcome.error)
         }
         return PairReport(
             pair: pair, windowsPlanned: planned.count, windowsHonoured: honoured, windowsMissed: missed,

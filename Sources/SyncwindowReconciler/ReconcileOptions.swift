@@ -21,7 +21,8 @@ public struct ReconcileOptions: Sendable {
 
     public init(
         at: Date, dryRun: Bool = false, actor: String = "syncwindow", pairs: [String]? = nil,
-        lockTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(300), pollInterval: Duration = .seconds(2),
+        lockTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(300),
+        pollInterval: Duration = .seconds(2),
         mode: String = "tick"
     ) {
         self.at = at

@@ -21,7 +21,8 @@ public struct Reconciler: Sendable {
 
     public init(
         configuration: SyncwindowConfiguration, cloud: any GeminiDBService, audit: AuditStore, logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock(), makePassID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        clock: any Clock<Duration> = ContinuousClock(),
+        makePassID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.configuration = configuration
         self.schedule = Schedule(windows: configuration.windows)
@@ -37,7 +38,8 @@ public struct Reconciler: Sendable {
         let passID = makePassID()
         let recorder = PassRecorder(
             store: audit, passID: passID, at: options.at, actor: options.actor,
-            configurationHash: configuration.contentHash, mode: options.dryRun ? "\(options.mode) --dry-run" : options.mode)
+            configurationHash: configuration.contentHash,
+            mode: options.dryRun ? "\(options.mode) --dry-run" : options.mode)
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
         let results = try await withThrowingTaskGroup(of: PairPassResult.self) { group in
             for pair in selected {
@@ -57,6 +59,8 @@ public struct Reconciler: Sendable {
 
     /// The lock file guarding one pair against concurrent invocations.
     public func lockPath(forPair pair: String) -> String {
-        URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("locks").appendingPathComponent("\(pair).lock").path
+        URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("locks").appendingPathComponent(
+            "\(pair).lock"
+        ).path
     }
 }

@@ -43,7 +43,9 @@ enum Step: Equatable {
             }
             // The API resumes only when BOTH sides are paused: finish a half-done pause first.
             let unpaused = sides.filter { $0.1 == syncing }.map(\.0)
-            if !unpaused.isEmpty { return .call(.pause, unpaused, why: "complete a half-done pause so both sides can resume") }
+            if !unpaused.isEmpty {
+                return .call(.pause, unpaused, why: "complete a half-done pause so both sides can resume")
+            }
             return .call(.resume, [.primary, .standby], why: "resume after the window")
         }
     }

@@ -10,7 +10,9 @@ public enum BinaryRunner {
 
     /// The directory holding the built products: `$SYNCWINDOW_BIN_DIR`, else `<repo>/.build/debug`.
     public static func productsDirectory(file: String = #filePath) -> URL {
-        if let explicit = ProcessInfo.processInfo.environment["SYNCWINDOW_BIN_DIR"] { return URL(fileURLWithPath: explicit) }
+        if let explicit = ProcessInfo.processInfo.environment["SYNCWINDOW_BIN_DIR"] {
+            return URL(fileURLWithPath: explicit)
+        }
         return repositoryRoot(file: file).appendingPathComponent(".build/debug")
     }
 

@@ -34,7 +34,8 @@ public struct ConfigFixture: Sendable {
         try directory.write("secrets/sk", Self.secretKey + "\n", mode: 0o600)
         var endpoints = ""
         if let endpoint {
-            endpoints = "\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
+            endpoints =
+                "\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
         }
         let authBlock =
             auth ?? """
@@ -56,7 +57,10 @@ public struct ConfigFixture: Sendable {
             \(extraMain)
             """)
         for (name, text) in windows { try directory.write("windows/\(name)", text) }
-        if windows.isEmpty { try FileManager.default.createDirectory(atPath: directory.url("windows").path, withIntermediateDirectories: true) }
+        if windows.isEmpty {
+            try FileManager.default.createDirectory(
+                atPath: directory.url("windows").path, withIntermediateDirectories: true)
+        }
     }
 
     /// A nightly 01:30 UTC, 2-hour window on both pairs.

@@ -15,8 +15,10 @@ public enum EmulatorFixtures {
     public static let pair = PairConfig(name: "orders-cache", primary: primary, standby: standby)
     public static let secondPair = PairConfig(
         name: "sessions",
-        primary: InstanceRef(region: "ap-southeast-1", projectID: primary.projectID, instanceID: "a1b2c3d4e5f60718293a4b5c6d7e8f90in12"),
-        standby: InstanceRef(region: "ap-southeast-3", projectID: standby.projectID, instanceID: "0f9e8d7c6b5a49382716a5b4c3d2e1f0in12"))
+        primary: InstanceRef(
+            region: "ap-southeast-1", projectID: primary.projectID, instanceID: "a1b2c3d4e5f60718293a4b5c6d7e8f90in12"),
+        standby: InstanceRef(
+            region: "ap-southeast-3", projectID: standby.projectID, instanceID: "0f9e8d7c6b5a49382716a5b4c3d2e1f0in12"))
 
     public static let accessKey = Secret("HPUAEMULATOR0ACCESS0KEY")
     public static let secretKey = Secret("emulatorSecretKey0123456789abcdefghijklmn")

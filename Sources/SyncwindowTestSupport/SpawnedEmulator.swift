@@ -29,9 +29,11 @@ public final class SpawnedEmulator: @unchecked Sendable {
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count))) else {
+        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count)))
+        else {
             process.terminate()
-            throw SpawnError(message: "emulator did not start: '\(text)' \(String(decoding: stderr.finish(), as: UTF8.self))")
+            throw SpawnError(
+                message: "emulator did not start: '\(text)' \(String(decoding: stderr.finish(), as: UTF8.self))")
         }
         self.baseURL = url
         // Keep draining stdout so the emulator never blocks on a full pipe.
@@ -102,7 +104,9 @@ extension ConfigFixture {
         let original = try String(contentsOfFile: configPath, encoding: .utf8)
         let live = original.replacingOccurrences(
             of: "  concurrency: 8",
-            with: "  concurrency: 8\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)")
+            with:
+                "  concurrency: 8\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
+        )
         return try directory.write(name, live)
     }
 }

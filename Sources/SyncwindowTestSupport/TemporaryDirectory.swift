@@ -17,7 +17,8 @@ public struct TemporaryDirectory: Sendable {
     @discardableResult
     public func write(_ relative: String, _ text: String, mode: Int = 0o644) throws -> String {
         let target = url(relative)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: target)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
         return target.path

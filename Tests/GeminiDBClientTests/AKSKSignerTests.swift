@@ -49,18 +49,25 @@ struct AKSKSignerTests {
         let sk = Secret("SKEXAMPLE")
         #expect((try? AKSKSigner.verify(received(), accessKey: ak, secretKey: sk, now: Self.date).get()) != nil)
         #expect(
-            failure(AKSKSigner.verify(received(body: #"{"action":"resume"}"#), accessKey: ak, secretKey: sk, now: Self.date)) == .signatureMismatch)
+            failure(
+                AKSKSigner.verify(received(body: #"{"action":"resume"}"#), accessKey: ak, secretKey: sk, now: Self.date)
+            ) == .signatureMismatch)
         #expect(
-            failure(AKSKSigner.verify(received(), accessKey: ak, secretKey: Secret("wrong"), now: Self.date)) == .signatureMismatch)
+            failure(AKSKSigner.verify(received(), accessKey: ak, secretKey: Secret("wrong"), now: Self.date))
+                == .signatureMismatch)
         #expect(
-            failure(AKSKSigner.verify(received(), accessKey: Secret("OTHER"), secretKey: sk, now: Self.date)) == .unknownAccessKey)
+            failure(AKSKSigner.verify(received(), accessKey: Secret("OTHER"), secretKey: sk, now: Self.date))
+                == .unknownAccessKey)
         #expect(
-            failure(AKSKSigner.verify(
-                received(), accessKey: ak, secretKey: sk, now: Self.date.addingTimeInterval(16 * 60))) == .clockSkew)
+            failure(
+                AKSKSigner.verify(
+                    received(), accessKey: ak, secretKey: sk, now: Self.date.addingTimeInterval(16 * 60))) == .clockSkew
+        )
         #expect(
-            failure(AKSKSigner.verify(
-                received(target: signed.pathAndQuery.replacingOccurrences(of: "x=1", with: "x=2")), accessKey: ak,
-                secretKey: sk, now: Self.date)) == .signatureMismatch)
+            failure(
+                AKSKSigner.verify(
+                    received(target: signed.pathAndQuery.replacingOccurrences(of: "x=1", with: "x=2")), accessKey: ak,
+                    secretKey: sk, now: Self.date)) == .signatureMismatch)
     }
 
     func failure(_ result: Result<Void, AKSKVerificationFailure>) -> AKSKVerificationFailure? {
@@ -94,18 +101,22 @@ struct AKSKSignerTests {
 
     static let vectors: [Vector] = {
         let date = "20261129T100000Z"
-        let common = ["Content-Type": "application/json", "X-Sdk-Date": date, "User-Agent": "huaweicloud-usdk-python/3.0"]
+        let common = [
+            "Content-Type": "application/json", "X-Sdk-Date": date, "User-Agent": "huaweicloud-usdk-python/3.0",
+        ]
         func with(_ extra: [String: String]) -> [String: String] { common.merging(extra) { $1 } }
         return [
             Vector(
                 method: "GET", host: "gaussdb-nosql.ap-southeast-1.myhuaweicloud.com",
-                path: "/v3/0549b4a43100d4f32f51c01c2fe4acdb/instances/d58c24da5c2d445f87dc8d697ab3ccb7in12/disaster-recovery/data-synchronization",
+                path:
+                    "/v3/0549b4a43100d4f32f51c01c2fe4acdb/instances/d58c24da5c2d445f87dc8d697ab3ccb7in12/disaster-recovery/data-synchronization",
                 query: [], headers: with(["X-Project-Id": "0549b4a43100d4f32f51c01c2fe4acdb"]), body: "", ak: "AK1",
                 sk: "SK1"),
             Vector(
                 method: "POST", host: "127.0.0.1:18080",
                 path: "/v3/p1/instances/i1/disaster-recovery/data-synchronization", query: [],
-                headers: with(["X-Project-Id": "p1"]), body: #"{"action": "pause"}"#, ak: "AK2", sk: "sk/with+odd=chars"),
+                headers: with(["X-Project-Id": "p1"]), body: #"{"action": "pause"}"#, ak: "AK2", sk: "sk/with+odd=chars"
+            ),
             Vector(
                 method: "GET", host: "example.com", path: "/v3/p1/jobs",
                 query: [["limit", "10"], ["id", "b"], ["id", "a"], ["empty", ""], ["name", "x y/z~+"]],

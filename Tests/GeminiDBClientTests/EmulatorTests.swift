@@ -52,7 +52,9 @@ struct EmulatorTests {
                 _ = try await client.setDataSynchronization(.pause, on: F.primary)
                 #expect(try await client.syncStatus(of: F.primary).state == .suspended)
                 // Half paused: resume refused.
-                await #expect(throws: GeminiDBError.self) { try await client.setDataSynchronization(.resume, on: F.primary) }
+                await #expect(throws: GeminiDBError.self) {
+                    try await client.setDataSynchronization(.resume, on: F.primary)
+                }
                 _ = try await client.setDataSynchronization(.pause, on: F.standby)
                 _ = try await client.setDataSynchronization(.resume, on: F.primary)
                 #expect(try await client.syncStatus(of: F.primary).state == .syncing)
@@ -94,7 +96,8 @@ struct EmulatorTests {
                 #expect(await emulator.engine.currentFaults().throttleBurst == 1)
 
                 let client = ClientFixture.client(
-                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator), http: http,
+                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator),
+                    http: http,
                     clock: RecordingClock())
                 _ = try await client.syncStatus(of: F.primary)
                 let get = HTTPClientRequest(url: emulator.baseURL.absoluteString + "/_emulator/requests")
@@ -155,9 +158,11 @@ struct EmulatorTests {
                     .utf8))
         #expect(jobs.jobs.first?.state == .running)
         let error = try JSONDecoder().decode(
-            APIErrorBody.self, from: Data(#"{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"r"}"#.utf8))
+            APIErrorBody.self, from: Data(#"{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"r"}"#.utf8)
+        )
         #expect(error.requestID == "r")
-        #expect(String(data: try JSONEncoder().encode(DataSyncActionRequest(action: .pause)), encoding: .utf8)
-            == #"{"action":"pause"}"#)
+        #expect(
+            String(data: try JSONEncoder().encode(DataSyncActionRequest(action: .pause)), encoding: .utf8)
+                == #"{"action":"pause"}"#)
     }
 }

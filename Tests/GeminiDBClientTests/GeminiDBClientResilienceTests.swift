@@ -84,7 +84,9 @@ struct GeminiDBClientResilienceTests {
         try await EmulatorHarness.withEmulator { emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http, clock: RecordingClock())
-                await #expect(throws: GeminiDBError.self) { try await client.setDataSynchronization(.resume, on: F.primary) }
+                await #expect(throws: GeminiDBError.self) {
+                    try await client.setDataSynchronization(.resume, on: F.primary)
+                }
                 #expect(await apiRequests(emulator).map(\.status) == [403])
             }
         }
@@ -95,7 +97,8 @@ struct GeminiDBClientResilienceTests {
         try await EmulatorHarness.withEmulator(auth: F.passwordAuth) { emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
-                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator), http: http)
+                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator),
+                    http: http)
                 #expect(try await client.syncStatus(of: F.primary).state == .syncing)
                 #expect(try await client.syncStatus(of: F.primary).state == .syncing)
                 var log = await emulator.engine.requests()
@@ -118,7 +121,8 @@ struct GeminiDBClientResilienceTests {
         try await EmulatorHarness.withEmulator(auth: F.passwordAuth, now: clock.now) { emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
-                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator), http: http,
+                    emulator, credentials: ClientFixture.credentials(for: F.passwordAuth, emulator: emulator),
+                    http: http,
                     now: clock.now)
                 _ = try await client.syncStatus(of: F.primary)
                 clock.advance(by: 19 * 3600)
@@ -155,7 +159,9 @@ struct GeminiDBClientResilienceTests {
 
     @Test("a GET slower than the timeout fails with .timeout; a slow POST is outcome-unknown, not retried")
     func timeouts() async throws {
-        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(latencyMilliseconds: 400, jobDelayMilliseconds: 0)) {
+        try await EmulatorHarness.withEmulator(
+            faults: EmulatorFaults(latencyMilliseconds: 400, jobDelayMilliseconds: 0)
+        ) {
             emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
@@ -211,7 +217,8 @@ struct GeminiDBClientResilienceTests {
 
     @Test("the concurrency limit holds across concurrent calls")
     func concurrencyLimit() async throws {
-        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(latencyMilliseconds: 50, jobDelayMilliseconds: 0)) {
+        try await EmulatorHarness.withEmulator(faults: EmulatorFaults(latencyMilliseconds: 50, jobDelayMilliseconds: 0))
+        {
             emulator in
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http, concurrency: 2)
@@ -253,8 +260,9 @@ struct GeminiDBClientResilienceTests {
     @Test("backoff ceilings double up to the maximum")
     func backoffCeilings() {
         let policy = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500))
-        #expect((1...5).map(policy.ceiling(afterAttempt:)) == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
-        ])
+        #expect(
+            (1...5).map(policy.ceiling(afterAttempt:)) == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
+            ])
     }
 }

@@ -29,8 +29,9 @@ struct GeminiDBClientTests {
                 #expect(info?.id == F.standby.instanceID)
                 #expect(info?.status == "normal")
                 let log = await emulator.engine.requests()
-                #expect(log.filter { $0.path.hasPrefix("/v3/") && $0.path != "/v3/auth/tokens" }
-                    .allSatisfy { $0.auth == (name == "aksk" ? "aksk" : "token") })
+                #expect(
+                    log.filter { $0.path.hasPrefix("/v3/") && $0.path != "/v3/auth/tokens" }
+                        .allSatisfy { $0.auth == (name == "aksk" ? "aksk" : "token") })
             }
         }
     }
@@ -72,7 +73,9 @@ struct GeminiDBClientTests {
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(
                     emulator, credentials: .aksk(ak: F.accessKey, sk: F.secretKey), http: http, retry: .none)
-                await #expect(throws: GeminiDBError.self) { try await client.setDataSynchronization(.resume, on: F.primary) }
+                await #expect(throws: GeminiDBError.self) {
+                    try await client.setDataSynchronization(.resume, on: F.primary)
+                }
                 do {
                     _ = try await client.setDataSynchronization(.resume, on: F.primary)
                 } catch {
@@ -89,9 +92,11 @@ struct GeminiDBClientTests {
                     Issue.record("second pause accepted")
                 } catch {
                     let error = try #require(error as? GeminiDBError)
-                    #expect(error == .api(
-                        httpStatus: 403, code: APIErrorCode.operationInProgress, message: error.apiMessage,
-                        requestID: error.apiRequestID))
+                    #expect(
+                        error
+                            == .api(
+                                httpStatus: 403, code: APIErrorCode.operationInProgress, message: error.apiMessage,
+                                requestID: error.apiRequestID))
                 }
                 let unknown = InstanceRef(
                     region: F.primary.region, projectID: F.primary.projectID, instanceID: "nosuchinstancein12")

@@ -71,7 +71,9 @@ struct AuditStoreTests {
         #expect(update.output.contains("append-only"))
         let delete = try sqlite(store.path, "DELETE FROM event WHERE id = 3;")
         #expect(delete.status != 0)
-        #expect(try sqlite(store.path, "SELECT count(*) FROM event;").output.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(
+            try sqlite(store.path, "SELECT count(*) FROM event;").output.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "3")
     }
 
     @Test("verify names the first edited row", arguments: [2, 5, 7])
@@ -80,7 +82,9 @@ struct AuditStoreTests {
         try sqlite(
             store.path,
             "DROP TRIGGER event_is_append_only_update; UPDATE event SET reason = 'nothing to see' WHERE id = \(row);")
-        #expect(try await store.verify() == .broken(rowID: Int64(row), problem: "its content does not match its hash (the row was edited)"))
+        #expect(
+            try await store.verify()
+                == .broken(rowID: Int64(row), problem: "its content does not match its hash (the row was edited)"))
     }
 
     @Test("verify detects a removed row and swapped rows")
@@ -153,16 +157,21 @@ struct AuditStoreTests {
                 at: t0, pair: "orders", side: .primary, kind: .pauseOutcome, outcome: "accepted", jobID: "j1",
                 actor: "syncwindow", intentID: intent.id))
         #expect(try await store.unsettledIntents(pair: "orders").isEmpty)
-        let latest = try await store.latest(pair: "orders", kinds: [.pauseOutcome], side: .primary, outcomes: ["accepted"])
+        let latest = try await store.latest(
+            pair: "orders", kinds: [.pauseOutcome], side: .primary, outcomes: ["accepted"])
         #expect(latest?.event.jobID == "j1")
         #expect(try await store.latest(pair: "orders", kinds: [.pauseOutcome], side: .standby) == nil)
     }
 
     @Test("observations are replaced, not accumulated")
     func observations() async throws {
-        try await store.recordObservation(pair: "orders", LiveObservation(primary: "SYNCING", standby: "SYNCING", observedAt: t0))
-        try await store.recordObservation(pair: "orders", LiveObservation(primary: "SUSPENDED", standby: nil, observedAt: t0))
-        #expect(try await store.observations()["orders"] == LiveObservation(primary: "SUSPENDED", standby: nil, observedAt: t0))
+        try await store.recordObservation(
+            pair: "orders", LiveObservation(primary: "SYNCING", standby: "SYNCING", observedAt: t0))
+        try await store.recordObservation(
+            pair: "orders", LiveObservation(primary: "SUSPENDED", standby: nil, observedAt: t0))
+        #expect(
+            try await store.observations()["orders"]
+                == LiveObservation(primary: "SUSPENDED", standby: nil, observedAt: t0))
     }
 
     @Test("the file is in WAL mode, readable with the sqlite3 CLI")

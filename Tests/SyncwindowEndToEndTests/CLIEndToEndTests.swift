@@ -28,15 +28,20 @@ struct CLIEndToEndTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test("bad configuration: exit 2 and one line naming file and line, no crash", arguments: [
-        ("typo", "stat_dir: state\n", "config.yaml:1:1: unknown key 'stat_dir'"),
-        ("yaml", "state_dir: [unclosed\n", "config.yaml:2:10: YAML syntax error"),
-    ])
+    @Test(
+        "bad configuration: exit 2 and one line naming file and line, no crash",
+        arguments: [
+            ("typo", "stat_dir: state\n", "config.yaml:1:1: unknown key 'stat_dir'"),
+            ("yaml", "state_dir: [unclosed\n", "config.yaml:2:10: YAML syntax error"),
+        ])
     func badConfigExitsTwo(name: String, firstLine: String, expected: String) throws {
         let fixture = try ConfigFixture()
         defer { fixture.directory.remove() }
         let original = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-        try fixture.directory.write("config.yaml", firstLine + original.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n"))
+        try fixture.directory.write(
+            "config.yaml",
+            firstLine
+                + original.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n"))
         let result = try syncwindow(["plan", "--config", fixture.configPath])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
@@ -45,11 +50,23 @@ struct CLIEndToEndTests {
         #expect(result.stderr.contains(expected), "\(result.stderr)")
     }
 
-    @Test("bad window files and credentials through the binary: exit 2, one line", arguments: [
-        ("w.yaml", "windows:\n  - name: a\n    cron: \"0 0 30 2 *\"\n    duration: 1h\n    pairs: [orders]\n", "w.yaml:3:11"),
-        ("w.yaml", "windows:\n  - name: a\n    cron: \"0 1 * * *\"\n    duration: 1h\n    timezone: Europe/Atlantis\n    pairs: [orders]\n", "unknown time zone"),
-        ("w.yaml", "windows:\n  - name: a\n    cron: \"0 1 * * *\"\n    duration: 25h\n    pairs: [orders]\n", "duration must be from 1m to 24h"),
-    ])
+    @Test(
+        "bad window files and credentials through the binary: exit 2, one line",
+        arguments: [
+            (
+                "w.yaml", "windows:\n  - name: a\n    cron: \"0 0 30 2 *\"\n    duration: 1h\n    pairs: [orders]\n",
+                "w.yaml:3:11"
+            ),
+            (
+                "w.yaml",
+                "windows:\n  - name: a\n    cron: \"0 1 * * *\"\n    duration: 1h\n    timezone: Europe/Atlantis\n    pairs: [orders]\n",
+                "unknown time zone"
+            ),
+            (
+                "w.yaml", "windows:\n  - name: a\n    cron: \"0 1 * * *\"\n    duration: 25h\n    pairs: [orders]\n",
+                "duration must be from 1m to 24h"
+            ),
+        ])
     func badWindowExitsTwo(file: String, content: String, expected: String) throws {
         let fixture = try ConfigFixture(windows: [file: content])
         defer { fixture.directory.remove() }
@@ -65,7 +82,8 @@ struct CLIEndToEndTests {
     func unsafeCredentials() throws {
         let fixture = try ConfigFixture(endpoint: URL(string: "http://127.0.0.1:9")!)
         defer { fixture.directory.remove() }
-        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.directory.url("secrets/sk").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o644], ofItemAtPath: fixture.directory.url("secrets/sk").path)
         for command in ["check", "tick"] {
             let result = try syncwindow([command, "--config", fixture.configPath])
             #expect(result.status == 2, "\(result.stderr)")
@@ -79,10 +97,13 @@ struct CLIEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.stateDirectory + "/audit.sqlite"), "nothing was done")
     }
 
-    @Test("usage errors exit 2, not argument-parser's 64", arguments: [
-        ["plan", "--bogus"], ["override", "pause", "orders", "--for", "1h"], ["override", "pause", "orders", "--reason", "x"],
-        ["plan", "--count", "0"], ["nonsense"], ["plan", "--to", "2026-12-01T00:00:00Z", "--count", "3"],
-    ])
+    @Test(
+        "usage errors exit 2, not argument-parser's 64",
+        arguments: [
+            ["plan", "--bogus"], ["override", "pause", "orders", "--for", "1h"],
+            ["override", "pause", "orders", "--reason", "x"],
+            ["plan", "--count", "0"], ["nonsense"], ["plan", "--to", "2026-12-01T00:00:00Z", "--count", "3"],
+        ])
     func usageErrorsExitTwo(arguments: [String]) throws {
         let fixture = try ConfigFixture()
         defer { fixture.directory.remove() }
@@ -91,13 +112,15 @@ struct CLIEndToEndTests {
         #expect(!result.stderr.isEmpty)
     }
 
-    @Test("bad times and durations on the command line exit 2 with a hint", arguments: [
-        (["plan", "--from", "tomorrow"], "is not an RFC 3339 time"),
-        (["plan", "--from", "2026-12-01T01:30:00"], "is not an RFC 3339 time"),
-        (["override", "pause", "orders", "--for", "8d", "--reason", "x"], "at most 7 days"),
-        (["override", "pause", "orders", "--for", "soon", "--reason", "x"], "--for 'soon'"),
-        (["override", "pause", "nosuch", "--for", "1h", "--reason", "x"], "unknown pair 'nosuch'"),
-    ])
+    @Test(
+        "bad times and durations on the command line exit 2 with a hint",
+        arguments: [
+            (["plan", "--from", "tomorrow"], "is not an RFC 3339 time"),
+            (["plan", "--from", "2026-12-01T01:30:00"], "is not an RFC 3339 time"),
+            (["override", "pause", "orders", "--for", "8d", "--reason", "x"], "at most 7 days"),
+            (["override", "pause", "orders", "--for", "soon", "--reason", "x"], "--for 'soon'"),
+            (["override", "pause", "nosuch", "--for", "1h", "--reason", "x"], "unknown pair 'nosuch'"),
+        ])
     func badValuesExitTwo(arguments: [String], expected: String) throws {
         let fixture = try ConfigFixture(endpoint: URL(string: "http://127.0.0.1:9")!)
         defer { fixture.directory.remove() }
@@ -120,12 +143,13 @@ struct CLIEndToEndTests {
             var occurrences: [Row]
         }
         let plan = try JSONDecoder().decode(Plan.self, from: Data(result.stdout.utf8))
-        #expect(plan.occurrences == [
-            .init(pair: "orders", window: "nightly", start: "2026-12-01T01:30:00Z", end: "2026-12-01T03:30:00Z"),
-            .init(pair: "sessions", window: "nightly", start: "2026-12-01T01:30:00Z", end: "2026-12-01T03:30:00Z"),
-            .init(pair: "orders", window: "nightly", start: "2026-12-02T01:30:00Z", end: "2026-12-02T03:30:00Z"),
-            .init(pair: "sessions", window: "nightly", start: "2026-12-02T01:30:00Z", end: "2026-12-02T03:30:00Z"),
-        ])
+        #expect(
+            plan.occurrences == [
+                .init(pair: "orders", window: "nightly", start: "2026-12-01T01:30:00Z", end: "2026-12-01T03:30:00Z"),
+                .init(pair: "sessions", window: "nightly", start: "2026-12-01T01:30:00Z", end: "2026-12-01T03:30:00Z"),
+                .init(pair: "orders", window: "nightly", start: "2026-12-02T01:30:00Z", end: "2026-12-02T03:30:00Z"),
+                .init(pair: "sessions", window: "nightly", start: "2026-12-02T01:30:00Z", end: "2026-12-02T03:30:00Z"),
+            ])
     }
 
     @Test("plan --count gives the next N per pair; --at moves 'now'")

@@ -20,7 +20,9 @@ struct OperatorEndToEndTests {
         let setup = try Setup()
         defer { setup.finish() }
         let at = TickEndToEndTests.afterWindow
-        let hold = try syncwindow(setup, ["override", "pause", "orders", "--for", "1h", "--reason", "INC-42 drill", "--actor", "alice", "--at", at])
+        let hold = try syncwindow(
+            setup,
+            ["override", "pause", "orders", "--for", "1h", "--reason", "INC-42 drill", "--actor", "alice", "--at", at])
         #expect(hold.status == 0, "\(hold.stderr)")
         #expect(try setup.acceptedPosts().keys.filter { $0.contains("orders") }.count == 2)
         #expect(try setup.acceptedPosts().keys.filter { $0.contains("sessions") }.isEmpty)
@@ -38,7 +40,8 @@ struct OperatorEndToEndTests {
             #expect(orders.keys.contains(key), "status JSON lacks \(key)")
         }
 
-        let clear = try syncwindow(setup, ["override", "clear", "orders", "--reason", "drill done", "--actor", "alice", "--at", at])
+        let clear = try syncwindow(
+            setup, ["override", "clear", "orders", "--reason", "drill done", "--actor", "alice", "--at", at])
         #expect(clear.status == 0, "\(clear.stderr)")
         #expect(try setup.acceptedPosts().filter { $0.key.contains("orders") }.values.reduce(0, +) == 4)
         let again = try syncwindow(setup, ["override", "clear", "orders", "--reason", "twice", "--at", at])
@@ -61,11 +64,16 @@ struct OperatorEndToEndTests {
         defer { setup.finish() }
         let result = try BinaryRunner.run(
             "syncwindow",
-            ["override", "resume", "orders", "--for", "30m", "--reason", "keep hot", "--at", TickEndToEndTests.inWindow, "--config", setup.config],
+            [
+                "override", "resume", "orders", "--for", "30m", "--reason", "keep hot", "--at",
+                TickEndToEndTests.inWindow, "--config", setup.config,
+            ],
             environment: ["SUDO_USER": "carol", "USER": "root"])
         #expect(result.status == 0, "\(result.stderr)")
         let csv = try syncwindow(setup, ["audit", "--format", "csv"]).stdout
-        #expect(csv.split(separator: "\n").first?.hasPrefix("id,at,pair,side,kind,outcome,job_id,actor,reason,detail") == true)
+        #expect(
+            csv.split(separator: "\n").first?.hasPrefix("id,at,pair,side,kind,outcome,job_id,actor,reason,detail")
+                == true)
         #expect(csv.contains("override_set,syncing,,carol,keep hot"))
     }
 
@@ -99,7 +107,8 @@ struct OperatorEndToEndTests {
         defer { setup.finish() }
         // A window that is open whenever the test runs.
         try setup.fixture.directory.write(
-            "windows/always.yaml", "windows:\n  - name: always\n    cron: \"* * * * *\"\n    duration: 24h\n    pairs: [sessions]\n")
+            "windows/always.yaml",
+            "windows:\n  - name: always\n    cron: \"* * * * *\"\n    duration: 24h\n    pairs: [sessions]\n")
         let process = Process()
         process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
         process.arguments = ["run", "--config", setup.config, "--poll-interval", "0.05", "--interval", "1"]

@@ -25,21 +25,29 @@ struct PlanAgainstCronsimTests {
 
     @Test("random windows over a year, occurrence for occurrence")
     func planMatchesCronsim() throws {
-        let seed = ProcessInfo.processInfo.environment["SYNCWINDOW_SEED"].flatMap(UInt64.init) ?? UInt64(Date().timeIntervalSince1970 * 1000)
+        let seed =
+            ProcessInfo.processInfo.environment["SYNCWINDOW_SEED"].flatMap(UInt64.init)
+            ?? UInt64(Date().timeIntervalSince1970 * 1000)
         var random = SplitMix(seed: seed)
         var windows: [(name: String, cron: String, zone: String)] = []
         for index in 0..<40 {
             windows.append(("w\(index)", Self.randomCron(&random), Self.zones[index % Self.zones.count]))
         }
-        let file = "windows:\n" + windows.map { window in
-            "  - name: \(window.name)\n    cron: \"\(window.cron)\"\n    timezone: \(window.zone)\n    duration: 1m\n    pairs: [orders]\n"
-        }.joined()
+        let file =
+            "windows:\n"
+            + windows.map { window in
+                "  - name: \(window.name)\n    cron: \"\(window.cron)\"\n    timezone: \(window.zone)\n    duration: 1m\n    pairs: [orders]\n"
+            }.joined()
         let fixture = try ConfigFixture(windows: ["random.yaml": file])
         defer { fixture.directory.remove() }
 
         let from = "2026-01-01T00:00:30Z", to = "2027-01-01T00:00:30Z"
         let result = try BinaryRunner.run(
-            "syncwindow", ["plan", "--config", fixture.configPath, "--pair", "orders", "--from", from, "--to", to, "--format", "json"])
+            "syncwindow",
+            [
+                "plan", "--config", fixture.configPath, "--pair", "orders", "--from", from, "--to", to, "--format",
+                "json",
+            ])
         try #require(result.status == 0, "seed \(seed): \(result.stderr)")
         struct Plan: Decodable {
             struct Row: Decodable { var window, start: String }
@@ -67,7 +75,8 @@ enum CronsimReference {
     static func starts(for requests: [[String: String]]) throws -> [[String]] {
         let root = BinaryRunner.repositoryRoot()
         let python =
-            ProcessInfo.processInfo.environment["SYNCWINDOW_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python3").path
+            ProcessInfo.processInfo.environment["SYNCWINDOW_PYTHON"]
+            ?? root.appendingPathComponent(".venv/bin/python3").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw ReferenceUnavailable(message: "no Python with cronsim at \(python): run `make venv` (make test does)")
         }
@@ -82,7 +91,8 @@ enum CronsimReference {
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let answers = try JSONSerialization.jsonObject(with: data) as? [Any] else {
+        guard process.terminationStatus == 0, let answers = try JSONSerialization.jsonObject(with: data) as? [Any]
+        else {
             throw ReferenceUnavailable(message: "cronsim_reference.py failed (status \(process.terminationStatus))")
         }
         return try answers.map { answer in

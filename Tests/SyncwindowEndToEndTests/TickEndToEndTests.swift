@@ -16,12 +16,14 @@ struct TickEndToEndTests {
 
         init(emulatorFlags: [String] = []) throws {
             fixture = try ConfigFixture()
-            emulator = try SpawnedEmulator(configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
+            emulator = try SpawnedEmulator(
+                configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
             config = try fixture.configPointing(at: emulator.baseURL)
         }
 
         func tick(_ extra: [String] = [], at: String = TickEndToEndTests.inWindow) throws -> BinaryRunner.Result {
-            try BinaryRunner.run("syncwindow", ["tick", "--config", config, "--at", at, "--poll-interval", "0.05"] + extra)
+            try BinaryRunner.run(
+                "syncwindow", ["tick", "--config", config, "--at", at, "--poll-interval", "0.05"] + extra)
         }
 
         func start(_ extra: [String] = [], at: String = TickEndToEndTests.inWindow) throws -> Process {
@@ -82,12 +84,15 @@ struct TickEndToEndTests {
         let final = try setup.tick(at: Self.afterWindow)
         #expect(final.status == 0, "\(final.stderr)")
         // Every accepted POST has exactly one intent recorded before it.
-        let intents = Int(try setup.sqlite("SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent');")) ?? -1
+        let intents =
+            Int(try setup.sqlite("SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent');")) ?? -1
         let accepted = try setup.acceptedPosts().values.reduce(0, +)
         let notApplied = Int(try setup.sqlite("SELECT count(*) FROM event WHERE outcome = 'not_applied';")) ?? -1
         #expect(intents == accepted + notApplied, "intents \(intents), accepted \(accepted), not applied \(notApplied)")
-        #expect(try setup.sqlite(
-            "SELECT count(*) FROM event i WHERE i.kind IN ('pause_intent','resume_intent') AND NOT EXISTS (SELECT 1 FROM event o WHERE o.intent_id = i.id);") == "0")
+        #expect(
+            try setup.sqlite(
+                "SELECT count(*) FROM event i WHERE i.kind IN ('pause_intent','resume_intent') AND NOT EXISTS (SELECT 1 FROM event o WHERE o.intent_id = i.id);"
+            ) == "0")
         let verify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
@@ -122,7 +127,8 @@ struct TickEndToEndTests {
         defer { setup.finish() }
         var outputs = ""
         for arguments in [
-            ["tick", "-v", "--at", Self.inWindow], ["tick", "-v", "--at", Self.afterWindow], ["status", "--format", "json"],
+            ["tick", "-v", "--at", Self.inWindow], ["tick", "-v", "--at", Self.afterWindow],
+            ["status", "--format", "json"],
             ["audit", "--format", "csv"], ["check", "-v"],
         ] {
             let result = try BinaryRunner.run("syncwindow", arguments + ["--config", setup.config])
@@ -132,7 +138,8 @@ struct TickEndToEndTests {
         #expect(outputs.contains("pause"))
         #expect(!outputs.contains(ConfigFixture.secretKey))
         let database = try Data(contentsOf: URL(fileURLWithPath: setup.fixture.stateDirectory + "/audit.sqlite"))
-        let wal = (try? Data(contentsOf: URL(fileURLWithPath: setup.fixture.stateDirectory + "/audit.sqlite-wal"))) ?? Data()
+        let wal =
+            (try? Data(contentsOf: URL(fileURLWithPath: setup.fixture.stateDirectory + "/audit.sqlite-wal"))) ?? Data()
         #expect(database.range(of: Data(ConfigFixture.secretKey.utf8)) == nil)
         #expect(wal.range(of: Data(ConfigFixture.secretKey.utf8)) == nil)
     }
@@ -144,7 +151,8 @@ struct TickEndToEndTests {
         #expect(try setup.tick().status == 0)
         #expect(try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config]).status == 0)
         _ = try setup.sqlite(
-            "DROP TRIGGER event_is_append_only_update; UPDATE event SET outcome = 'accepted', actor = 'mallory' WHERE id = 3;")
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET outcome = 'accepted', actor = 'mallory' WHERE id = 3;"
+        )
         let verify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config])
         #expect(verify.status == 1)
         #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
@@ -154,7 +162,9 @@ struct TickEndToEndTests {
     func badConfigCallsNothing() throws {
         let setup = try Setup()
         defer { setup.finish() }
-        try setup.fixture.directory.write("windows/zz-bad.yaml", "windows:\n  - name: bad\n    cron: \"0 25 * * *\"\n    duration: 1h\n    pairs: [orders]\n")
+        try setup.fixture.directory.write(
+            "windows/zz-bad.yaml",
+            "windows:\n  - name: bad\n    cron: \"0 25 * * *\"\n    duration: 1h\n    pairs: [orders]\n")
         let result = try setup.tick()
         #expect(result.status == 2)
         #expect(try setup.emulator.requests().isEmpty)

@@ -28,7 +28,9 @@ struct ReconcilerSystem {
         var config = try ConfigLoader.load(path: fixture.configPath)
         var emulatorConfiguration = try EmulatorConfiguration(
             from: config, faults: faults, seed: 7, readSecret: { try SecretFile.read($0) })
-        if passwordAuth { emulatorConfiguration.auth = .password(domain: "ops", user: "syncwindow", password: Secret(Self.password)) }
+        if passwordAuth {
+            emulatorConfiguration.auth = .password(domain: "ops", user: "syncwindow", password: Secret(Self.password))
+        }
         let emulator = try await RunningEmulator.start(configuration: emulatorConfiguration)
         config.cloud.endpoints = ["ap-southeast-1": emulator.baseURL, "ap-southeast-3": emulator.baseURL]
         let audit = try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: { Date() })
@@ -38,12 +40,16 @@ struct ReconcilerSystem {
                     configuration: .init(
                         endpoints: config.cloud.endpoints, timeout: .seconds(5), concurrency: 8, retry: retry),
                     credentials: passwordAuth
-                        ? .password(iamEndpoint: emulator.baseURL, domain: "ops", user: "syncwindow", password: Secret(Self.password))
+                        ? .password(
+                            iamEndpoint: emulator.baseURL, domain: "ops", user: "syncwindow",
+                            password: Secret(Self.password))
                         : .aksk(ak: Secret(ConfigFixture.accessKey), sk: Secret(ConfigFixture.secretKey)),
                     httpClient: http, logger: Logger(label: "test"))
-                let reconciler = Reconciler(configuration: config, cloud: client, audit: audit, logger: Logger(label: "test"))
+                let reconciler = Reconciler(
+                    configuration: config, cloud: client, audit: audit, logger: Logger(label: "test"))
                 try await body(
-                    ReconcilerSystem(fixture: fixture, config: config, emulator: emulator, audit: audit, reconciler: reconciler))
+                    ReconcilerSystem(
+                        fixture: fixture, config: config, emulator: emulator, audit: audit, reconciler: reconciler))
             }
         } catch {
             await emulator.shutdown()

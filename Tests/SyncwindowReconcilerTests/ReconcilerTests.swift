@@ -21,7 +21,9 @@ struct ReconcilerTests {
             #expect(first.exitCode == 0)
             #expect(first.pairs.allSatisfy { $0.reached && $0.desired.state == .paused })
             #expect(await system.posts().count == 4)
-            for instance in ["orders-primary-in12", "orders-standby-in12", "sessions-primary-in12", "sessions-standby-in12"] {
+            for instance in [
+                "orders-primary-in12", "orders-standby-in12", "sessions-primary-in12", "sessions-standby-in12",
+            ] {
                 #expect(await system.status(of: instance) == "SUSPENDED")
                 #expect(await system.posts().filter { $0.path.contains(instance) }.count == 1)
             }
@@ -34,10 +36,11 @@ struct ReconcilerTests {
             #expect(try await system.audit.events().count == eventsAfterFirst, "an idle pass writes nothing")
 
             let kinds = try await system.kinds(pair: "orders")
-            #expect(kinds == [
-                "window_opened", "pause_intent", "pause_outcome", "pause_intent", "pause_outcome", "job_completed",
-                "job_completed",
-            ])
+            #expect(
+                kinds == [
+                    "window_opened", "pause_intent", "pause_outcome", "pause_intent", "pause_outcome", "job_completed",
+                    "job_completed",
+                ])
             let all = try await system.audit.events()
             #expect(all.first?.event.kind == .passStarted)
             #expect(all.first?.event.detail == "config sha256=\(system.config.contentHash)")
@@ -110,10 +113,12 @@ struct ReconcilerTests {
             let closing = try await system.pass(at: "2026-12-01T03:31:00Z", pairs: ["orders"])
             #expect(closing.pairs[0].desired.state == .syncing)
             #expect(await system.posts().count == 4)
-            let events = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.windowOpened, .windowClosed]))
-            #expect(events.map { "\($0.event.kind.rawValue) \($0.event.window ?? "")" } == [
-                "window_opened second", "window_opened first", "window_closed second", "window_closed first",
-            ])
+            let events = try await system.audit.events(
+                AuditQuery(pair: "orders", kinds: [.windowOpened, .windowClosed]))
+            #expect(
+                events.map { "\($0.event.kind.rawValue) \($0.event.window ?? "")" } == [
+                    "window_opened second", "window_opened first", "window_closed second", "window_closed first",
+                ])
         }
     }
 
@@ -220,7 +225,8 @@ struct ReconcilerTests {
             // A killed pass: the intent was recorded and the POST landed, but no outcome was written.
             let intent = try await system.audit.append(
                 NewAuditEvent(
-                    at: RFC3339.parse(Self.inWindow)!, pair: "orders", side: .primary, kind: .pauseIntent, actor: "syncwindow"))
+                    at: RFC3339.parse(Self.inWindow)!, pair: "orders", side: .primary, kind: .pauseIntent,
+                    actor: "syncwindow"))
             let client = system.reconciler.cloud
             _ = try await client.setDataSynchronization(.pause, on: system.config.pairs[0].primary)
             try await system.pass(at: Self.inWindow, pairs: ["orders"])
@@ -255,7 +261,8 @@ struct ReconcilerTests {
         faults.throttleBurst = 2
         faults.retryAfterSeconds = 0
         try await ReconcilerSystem.with(
-            faults: faults, retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
+            faults: faults,
+            retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
         ) { system in
             let result = try await system.pass(at: Self.inWindow)
             #expect(result.exitCode == 0)
