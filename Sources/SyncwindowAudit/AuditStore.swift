@@ -23,6 +23,12 @@ public final class AuditStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
         configuration.label = "syncwindow.audit"
+        // An intent must be on disk before its POST leaves: with WAL's default NORMAL sync a
+        // power loss could roll back a committed intent after the call was made. FULL costs
+        // one fsync per append, which at a few events a minute is nothing.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try AuditSchema.migrator.migrate(pool)
         return AuditStore(path: path, pool: pool, wallClock: wallClock)

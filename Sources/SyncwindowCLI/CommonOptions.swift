@@ -75,3 +75,9 @@ enum Log {
 
     static func logger(_ label: String = "syncwindow") -> Logger { Logger(label: label) }
 }
+
+/// The real wall clock. The CLI is the one place that reads it; everything below takes
+/// the instant (or a clock) as a parameter, so tests and `--at` rehearsals control time.
+enum SystemClock {
+    static let now: @Sendable () -> Date = { Date() }
+}

@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         Log.bootstrap(verbose: verbose)
-        let start = try Arguments.instant(from, option: "--from", default: Date())
+        let start = try Arguments.instant(from, option: "--from", default: SystemClock.now())
         let workspace = try DemoWorkspace.create()
         defer { if !keep { workspace.remove() } }
 

@@ -45,7 +45,7 @@ struct OverrideCommand: AsyncParsableCommand {
 
         func apply(_ state: SyncState) async throws {
             let config = try options.load()
-            let instant = try Arguments.instant(at, option: "--at", default: Date())
+            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
             let end: Date
             if let duration {
                 end = instant.addingTimeInterval(try Arguments.duration(duration, option: "--for"))
@@ -81,7 +81,7 @@ struct OverrideCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            let instant = try Arguments.instant(at, option: "--at", default: Date())
+            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
             let event = NewAuditEvent(
                 at: instant, pair: pair, kind: .overrideCleared, actor: Arguments.actor(explicit: actor), reason: reason
             )

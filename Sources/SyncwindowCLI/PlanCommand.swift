@@ -36,7 +36,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let now = try Arguments.instant(at, option: "--at", default: Date())
+        let now = try Arguments.instant(at, option: "--at", default: SystemClock.now())
         let start = try Arguments.instant(from, option: "--from", default: now)
         let pairs = try selectedPairs(config)
         let schedule = Schedule(windows: config.windows)

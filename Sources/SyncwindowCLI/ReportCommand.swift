@@ -25,7 +25,7 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let end = try Arguments.instant(until, option: "--until", default: Date())
+        let end = try Arguments.instant(until, option: "--until", default: SystemClock.now())
         let start = try Arguments.instant(since, option: "--since", default: end.addingTimeInterval(-7 * 86_400))
         guard start < end else { throw CLIFailure("--since must be before --until") }
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }

@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Log.logger()
         try await Session.withReconciler(config, logger: logger) { reconciler in
             let service = ReconcileLoop(
-                reconciler: reconciler, timing: timing, interval: interval, wallClock: { Date() }, logger: logger)
+                reconciler: reconciler, timing: timing, interval: interval, wallClock: SystemClock.now, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -35,10 +35,10 @@ enum Session {
 
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
         do {
-            return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: { Date() })
+            return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: SystemClock.now)
         } catch {
-            throw CLIFailure(
-                "cannot open the audit trail in \(config.stateDirectory): \(error)", exitCode: ExitStatus.notConverged)
+            // Nothing was done yet: like a config error, this is exit 2.
+            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(error) — check state_dir and its permissions")
         }
     }
 }

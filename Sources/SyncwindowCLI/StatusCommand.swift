@@ -22,7 +22,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let instant = try Arguments.instant(at, option: "--at", default: Date())
+        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
         let audit = try Session.openAudit(config)
         let statuses = try await StatusReader.read(

@@ -26,7 +26,7 @@ struct TickCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let instant = try Arguments.instant(at, option: "--at", default: Date())
+        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
         for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
         let passOptions = timing.options(
             at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
