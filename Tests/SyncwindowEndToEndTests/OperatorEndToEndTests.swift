@@ -101,6 +101,24 @@ struct OperatorEndToEndTests {
         #expect(html.contains("<td>orders</td><td>1</td><td>1</td>"))
     }
 
+    @Test("the README quick start: demo rehearses the example windows and leaves nothing behind")
+    func demoQuickStart() throws {
+        let root = BinaryRunner.repositoryRoot().path
+        let before = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            .filter { $0.hasPrefix("syncwindow-demo-") }
+        let result = try BinaryRunner.run(
+            "syncwindow", ["demo", "--from", "2026-12-08T00:00:00Z"], currentDirectory: root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("(nightly-batch opens)"))
+        #expect(result.stdout.contains("pause primary (job "))
+        #expect(result.stdout.contains("resume standby (job "))
+        #expect(result.stdout.contains("audit trail intact"))
+        #expect(!result.stdout.contains("FAILED"))
+        let after = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            .filter { $0.hasPrefix("syncwindow-demo-") }
+        #expect(Set(after) == Set(before), "the demo removes its temporary directory")
+    }
+
     @Test("run reconciles until SIGTERM, then exits 0")
     func runStopsOnSigterm() throws {
         let setup = try Setup()
