@@ -33,6 +33,7 @@ let package = Package(
             dependencies: [
                 "SyncwindowSchedule", "GeminiDBAPI",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The cloud client: auth, retries, timeouts, concurrency limit.
@@ -110,7 +111,12 @@ let package = Package(
         .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
         .testTarget(
             name: "SyncwindowReconcilerTests",
-            dependencies: ["SyncwindowReconciler", "GeminiDBEmulator", "SyncwindowTestSupport"]
+            dependencies: [
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "SyncwindowAudit", "SyncwindowConfig",
+                "SyncwindowSchedule", "SyncwindowTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]

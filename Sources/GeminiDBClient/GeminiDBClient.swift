@@ -1,4 +1,148 @@
-import Logging
 import AsyncHTTPClient
+import Foundation
 import GeminiDBAPI
-// The cloud client lives here.
+import Logging
+
+/// The GeminiDB API client: authentication (AK/SK, IAM password, static token), timeouts, retries with
+/// backoff and one concurrency limit shared by every call made through it (and its copies).
+public struct GeminiDBClient: GeminiDBService {
+    /// How to reach the API and how hard to try.
+    public struct Configuration: Sendable {
+        /// The service endpoint of a region.
+        public var endpoints: @Sendable (_ region: String) -> URL
+        /// Overrides the IAM endpoint of ``Credentials/password(iamEndpoint:domain:user:password:)``.
+        public var iamEndpoint: URL?
+        /// Per HTTP request (connect to last byte).
+        public var timeout: Duration
+        /// In-flight requests at most.
+        public var concurrency: Int
+        public var retry: RetryPolicy
+        /// Sleeps between attempts.
+        public var clock: any Clock<Duration>
+        /// Picks the actual delay in `0...ceiling` (full jitter); injectable for tests.
+        public var jitter: @Sendable (_ ceiling: Duration) -> Duration
+        /// Wall clock, for token ages and `X-Sdk-Date`.
+        public var now: @Sendable () -> Date
+        /// Sent as `User-Agent`.
+        public var userAgent: String
+
+        public init(
+            endpoints: @escaping @Sendable (_ region: String) -> URL,
+            iamEndpoint: URL? = nil,
+            timeout: Duration = .seconds(10),
+            concurrency: Int = 32,
+            retry: RetryPolicy = RetryPolicy(),
+            clock: any Clock<Duration> = ContinuousClock(),
+            jitter: @escaping @Sendable (_ ceiling: Duration) -> Duration = Configuration.randomJitter,
+            now: @escaping @Sendable () -> Date = { Date() },
+            userAgent: String = "syncwindow"
+        ) {
+            self.endpoints = endpoints
+            self.iamEndpoint = iamEndpoint
+            self.timeout = timeout
+            self.concurrency = max(1, concurrency)
+            self.retry = retry
+            self.clock = clock
+            self.jitter = jitter
+            self.now = now
+            self.userAgent = userAgent
+        }
+
+        /// Explicit endpoints by region; other regions use `https://gaussdb-nosql.{region}.myhuaweicloud.com`.
+        public init(
+            endpoints: [String: URL], iamEndpoint: URL? = nil, timeout: Duration = .seconds(10),
+            concurrency: Int = 32, retry: RetryPolicy = RetryPolicy()
+        ) {
+            self.init(
+                endpoints: { region in endpoints[region] ?? Self.defaultEndpoint(forRegion: region) },
+                iamEndpoint: iamEndpoint, timeout: timeout, concurrency: concurrency, retry: retry)
+        }
+
+        /// `https://gaussdb-nosql.{region}.myhuaweicloud.com`
+        public static func defaultEndpoint(forRegion region: String) -> URL {
+            URL(string: "https://gaussdb-nosql.\(region).myhuaweicloud.com")!
+        }
+
+        /// Uniform in `0...ceiling`.
+        public static let randomJitter: @Sendable (Duration) -> Duration = { ceiling in
+            let nanos = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+            guard nanos > 0 else { return .zero }
+            return .nanoseconds(Int64.random(in: 0...nanos))
+        }
+    }
+
+    let transport: HTTPTransport
+    let credentials: Credentials
+    let tokens: TokenCache?
+
+    public init(configuration: Configuration, credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
+        let transport = HTTPTransport(
+            httpClient: httpClient, configuration: configuration,
+            semaphore: AsyncSemaphore(limit: configuration.concurrency), logger: logger)
+        self.transport = transport
+        self.credentials = credentials
+        if case .password(let iamEndpoint, let domain, let user, let password) = credentials {
+            let iam = configuration.iamEndpoint ?? iamEndpoint
+            tokens = TokenCache(now: configuration.now) { region throws(GeminiDBError) in
+                try await transport.fetchToken(
+                    iamEndpoint: iam, domain: domain, user: user, password: password, region: region)
+            }
+        } else {
+            tokens = nil
+        }
+    }
+
+    public func syncStatus(of instance: InstanceRef) async throws(GeminiDBError) -> DataSyncStatusResponse {
+        let exchange = try await send(.get, instance, path: Self.dataSyncPath(instance), operation: "sync-status")
+        return try exchange.decode(DataSyncStatusResponse.self)
+    }
+
+    public func setDataSynchronization(
+        _ action: SyncAction, on instance: InstanceRef
+    ) async throws(GeminiDBError) -> String {
+        let body = Array(try! JSONEncoder().encode(DataSyncActionRequest(action: action)))
+        let exchange = try await send(
+            .post, instance, path: Self.dataSyncPath(instance), body: body, operation: "set-data-sync-\(action)")
+        return try exchange.decode(JobIDResponse.self).jobID
+    }
+
+    public func job(id: String, on instance: InstanceRef) async throws(GeminiDBError) -> Job? {
+        let exchange = try await send(
+            .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/jobs",
+            query: [QueryItem("id", id)], operation: "job")
+        return try exchange.decode(JobListResponse.self).jobs.first { $0.id == id }
+    }
+
+    public func instance(_ instance: InstanceRef) async throws(GeminiDBError) -> InstanceInfo? {
+        do {
+            let exchange = try await send(
+                .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/instances",
+                query: [QueryItem("id", instance.instanceID)], operation: "instance")
+            return try exchange.decode(InstanceListResponse.self).instances.first { $0.id == instance.instanceID }
+        } catch {
+            if case .api(404, APIErrorCode.instanceNotFound, _, _) = error { return nil }
+            throw error
+        }
+    }
+
+    static func dataSyncPath(_ instance: InstanceRef) -> String {
+        "/v3/\(PercentEncoding.encode(instance.projectID))/instances/\(PercentEncoding.encode(instance.instanceID))"
+            + "/disaster-recovery/data-synchronization"
+    }
+
+    private func send(
+        _ method: HTTPTransport.Method, _ instance: InstanceRef, path: String, query: [QueryItem] = [],
+        body: [UInt8]? = nil, operation: String
+    ) async throws(GeminiDBError) -> HTTPTransport.Exchange {
+        let call = HTTPTransport.Call(
+            method: method, baseURL: transport.configuration.endpoints(instance.region), path: path, query: query,
+            body: body, idempotent: method == .get, operation: operation, instance: instance)
+        let authorization: HTTPTransport.Authorization =
+            switch credentials {
+            case .aksk(let ak, let sk): .aksk(AKSKSigner(accessKey: ak, secretKey: sk), projectID: instance.projectID)
+            case .token(let token): .staticToken(token)
+            case .password: .iamToken(tokens!, region: instance.region)
+            }
+        return try await transport.send(call, authorization: authorization)
+    }
+}

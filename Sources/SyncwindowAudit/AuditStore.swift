@@ -1,2 +1,182 @@
+import Foundation
 import GRDB
-// The audit store lives here.
+
+/// The audit trail at `{state_dir}/audit.sqlite`: WAL mode, append-only (enforced by
+/// triggers), hash-chained. Several processes may use it at once (the timer's tick, an
+/// operator's override); appends take an IMMEDIATE transaction so the chain stays linear.
+public final class AuditStore: Sendable {
+    public static let fileName = "audit.sqlite"
+
+    public let path: String
+    let pool: DatabasePool
+    let wallClock: @Sendable () -> Date
+
+    /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock.
+    /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
+    public static func open(stateDirectory: String, wallClock: @escaping @Sendable () -> Date) throws -> AuditStore {
+        try FileManager.default.createDirectory(
+            atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let path = URL(fileURLWithPath: stateDirectory).appendingPathComponent(fileName).path
+        // GRDB's migrator is not safe when several processes open a new file at once.
+        let migrationLock = try FileLock.acquireBlocking(path: path + ".migrate.lock")
+        defer { migrationLock.release() }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.label = "syncwindow.audit"
+        // An intent must be on disk before its POST leaves: with WAL's default NORMAL sync a
+        // power loss could roll back a committed intent after the call was made. FULL costs
+        // one fsync per append, which at a few events a minute is nothing.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try AuditSchema.migrator.migrate(pool)
+        return AuditStore(path: path, pool: pool, wallClock: wallClock)
+    }
+
+    private init(path: String, pool: DatabasePool, wallClock: @escaping @Sendable () -> Date) {
+        self.path = path
+        self.pool = pool
+        self.wallClock = wallClock
+    }
+
+    /// Appends events in one transaction, in order, extending the hash chain.
+    @discardableResult
+    public func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent] {
+        guard !events.isEmpty else { return [] }
+        let recordedAt = wallClock()
+        return try await pool.writeWithoutTransaction { db in
+            var stored: [AuditEvent] = []
+            try db.inTransaction(.immediate) {
+                let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1")
+                var previousID: Int64 = head?["id"] ?? 0
+                var previousHash: String = head?["hash"] ?? AuditChain.genesis
+                for event in events {
+                    let id = previousID + 1
+                    let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
+                    let hash = AuditChain.hash(
+                        id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
+                                               actor, reason, detail, until, intent_id, prev_hash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: row.arguments + [previousHash, hash])
+                    stored.append(
+                        AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash)
+                    )
+                    previousID = id
+                    previousHash = hash
+                }
+                return .commit
+            }
+            return stored
+        }
+    }
+
+    @discardableResult
+    public func append(_ event: NewAuditEvent) async throws -> AuditEvent {
+        try await append([event])[0]
+    }
+
+    /// Events matching `query`, oldest first.
+    public func events(_ query: AuditQuery = AuditQuery()) async throws -> [AuditEvent] {
+        let (sql, arguments) = query.sql()
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditRow.event(from:))
+        }
+    }
+
+    /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
+    public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM event AS intent
+                    WHERE intent.pair = ? AND intent.kind IN ('pause_intent', 'resume_intent')
+                      AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
+                    ORDER BY intent.id
+                    """, arguments: [pair]
+            ).map(AuditRow.event(from:))
+        }
+    }
+
+    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
+    /// window and outcome match).
+    public func latest(
+        pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
+    ) async throws -> AuditEvent? {
+        try await pool.read { db in
+            var sql =
+                "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
+            var arguments: [String] = [pair] + kinds.map(\.rawValue)
+            if let side {
+                sql += " AND side = ?"
+                arguments.append(side.rawValue)
+            }
+            if let window {
+                sql += " AND window = ?"
+                arguments.append(window)
+            }
+            if let outcomes {
+                sql += " AND outcome IN (\(outcomes.map { _ in "?" }.joined(separator: ", ")))"
+                arguments.append(contentsOf: outcomes)
+            }
+            return try Row.fetchOne(
+                db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments)
+            )
+            .map(AuditRow.event(from:))
+        }
+    }
+
+    /// Whether an event of `kind` already records this window occurrence for `pair`
+    /// (so "window opened" is written once per occurrence, however many passes see it).
+    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM event WHERE pair = ? AND window = ? AND kind = ? AND detail = ?)",
+                arguments: [pair, window, kind.rawValue, detail]) ?? false
+        }
+    }
+}
+
+/// Filters for reading the trail. Times compare against the event's `at`.
+public struct AuditQuery: Sendable, Equatable {
+    public var since: Date?
+    public var until: Date?
+    public var pair: String?
+    public var kinds: [AuditKind]?
+
+    public init(since: Date? = nil, until: Date? = nil, pair: String? = nil, kinds: [AuditKind]? = nil) {
+        self.since = since
+        self.until = until
+        self.pair = pair
+        self.kinds = kinds
+    }
+
+    func sql() -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let since {
+            clauses.append("at >= ?")
+            arguments.append(AuditTimestamp.string(since))
+        }
+        if let until {
+            clauses.append("at < ?")
+            arguments.append(AuditTimestamp.string(until))
+        }
+        if let pair {
+            clauses.append("pair = ?")
+            arguments.append(pair)
+        }
+        if let kinds {
+            clauses.append("kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))")
+            arguments.append(contentsOf: kinds.map(\.rawValue))
+        }
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return ("SELECT * FROM event\(filter) ORDER BY id", StatementArguments(arguments))
+    }
+}

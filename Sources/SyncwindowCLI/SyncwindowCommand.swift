@@ -1,2 +1,67 @@
 import ArgumentParser
-// The CLI commands live here.
+import Foundation
+
+/// `syncwindow`: pauses GeminiDB DR synchronization during maintenance windows.
+public struct SyncwindowCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "syncwindow",
+        abstract: "Pause GeminiDB Redis DR synchronization while maintenance windows are open.",
+        version: "0.1.0",
+        discussion: """
+            Exit codes: 0 success; 1 some pair did not reach its desired state; 2 usage, configuration \
+            or credential error (nothing was done); 75 another invocation holds a lock.
+            """,
+        subcommands: [
+            CheckCommand.self, PlanCommand.self, TickCommand.self, RunCommand.self, StatusCommand.self,
+            OverrideCommand.self, AuditCommand.self, ReportCommand.self, DemoCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with syncwindow's exit codes: argument-parser's usage
+    /// errors (64) become 2, so scripts and systemd see one code for "you asked for something invalid".
+    public static func runAndExit(arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch let failure as CLIFailure {
+            FileHandle.standardError.write(Data("syncwindow: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data("syncwindow: \(message)\n".utf8))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// syncwindow's exit statuses (SPEC.md "Exit codes").
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let notConverged: Int32 = 1
+    public static let usage: Int32 = 2
+    public static let locked: Int32 = 75
+}
+
+/// An error that ends the command with a one-line message and a specific exit status.
+public struct CLIFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var exitCode: Int32
+
+    public init(_ message: String, exitCode: Int32 = ExitStatus.usage) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    public var description: String { message }
+}

@@ -57,7 +57,9 @@ public struct CloudSettings: Sendable, Equatable {
     /// In-flight API calls at most, shared by all pairs.
     public var concurrency: Int
 
-    public init(auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32) {
+    public init(
+        auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32
+    ) {
         self.auth = auth
         self.endpoints = endpoints
         self.timeout = timeout

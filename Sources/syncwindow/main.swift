@@ -1,1 +1,3 @@
-print("syncwindow")
+import SyncwindowCLI
+
+await SyncwindowCommand.runAndExit()

@@ -1,0 +1,13 @@
+import GeminiDBAPI
+
+/// The GeminiDB calls the project makes. ``GeminiDBClient`` talks to the cloud; tests may substitute their own.
+public protocol GeminiDBService: Sendable {
+    /// `GET …/disaster-recovery/data-synchronization` on one instance.
+    func syncStatus(of instance: InstanceRef) async throws(GeminiDBError) -> DataSyncStatusResponse
+    /// POST on ONE instance; returns the job id.
+    func setDataSynchronization(_ action: SyncAction, on instance: InstanceRef) async throws(GeminiDBError) -> String
+    /// nil while the job is not yet visible (an empty list right after the POST is normal).
+    func job(id: String, on instance: InstanceRef) async throws(GeminiDBError) -> Job?
+    /// The instance as `GET /v3/{project_id}/instances?id=` lists it; nil if it does not exist.
+    func instance(_ instance: InstanceRef) async throws(GeminiDBError) -> InstanceInfo?
+}

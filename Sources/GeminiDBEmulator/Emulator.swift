@@ -1,3 +1,0 @@
-import Hummingbird
-import GeminiDBAPI
-// The emulator lives here.

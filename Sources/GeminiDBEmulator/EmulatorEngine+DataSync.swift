@@ -1,0 +1,133 @@
+import Foundation
+import GeminiDBAPI
+
+extension EmulatorEngine {
+    func instance(_ projectID: String, _ instanceID: String) -> EmulatorInstanceState? {
+        instances["\(projectID)/\(instanceID)"]
+    }
+
+    func instanceNotFound(_ instanceID: String) -> EmulatorResponse {
+        .error(404, APIErrorCode.instanceNotFound, "The instance \(instanceID) does not exist.")
+    }
+
+    /// `GET …/disaster-recovery/data-synchronization`
+    func dataSyncStatus(projectID: String, instanceID: String) -> EmulatorResponse {
+        guard let state = instance(projectID, instanceID) else { return instanceNotFound(instanceID) }
+        let isPrimary = state.role == "master"
+        let syncing = state.status == "SYNCING"
+        let answer = DataSyncStatusResponse(
+            masterInstanceID: isPrimary ? state.instanceID : state.peerInstanceID,
+            slaveInstanceID: isPrimary ? state.peerInstanceID : state.instanceID,
+            status: state.status,
+            dataSyncIndicators: isPrimary
+                ? DataSyncIndicators(
+                    rsyncOps: syncing ? 1200 : 0, rsyncWALSize: syncing ? 4096 : 0, rsyncPushCost: 2,
+                    rsyncSendCost: 3, rsyncMaxPushCost: 15, rsyncMaxSendCost: 20, rsyncStatus: syncing ? 0 : 1)
+                : nil,
+            rtoAndRPOIndicators: isPrimary
+                ? [
+                    RTOAndRPOIndicator(scene: "FAILOVER", rpo: 1, rto: 30),
+                    RTOAndRPOIndicator(scene: "SWITCHOVER", rpo: 0, rto: 60),
+                ]
+                : nil)
+        return .json(200, answer)
+    }
+
+    /// `POST …/disaster-recovery/data-synchronization` `{"action":"pause"|"resume"}` → 202 `{"job_id"}`.
+    func setDataSync(_ request: EmulatorRequest, projectID: String, instanceID: String) -> EmulatorResponse {
+        guard var state = instance(projectID, instanceID) else { return instanceNotFound(instanceID) }
+        guard let body = try? JSONDecoder().decode(DataSyncActionRequest.self, from: Data(request.body)),
+            let action = SyncAction(rawValue: body.action)
+        else {
+            return .error(400, APIErrorCode.badParameter, "Invalid parameter: action must be pause or resume.")
+        }
+        if let running = state.currentJobID, jobs[running]?.status == "Running" {
+            return .error(
+                403, APIErrorCode.operationInProgress,
+                "Another operation is being performed on the instance. Try again later.")
+        }
+        let peer = instances[state.peerKey]
+        switch action {
+        case .pause:
+            guard state.status == "SYNCING" else {
+                return .error(
+                    403, APIErrorCode.statusDoesNotAllow,
+                    "The instance status \(state.status) does not allow pausing data synchronization.")
+            }
+            resumeStarted.remove(state.pair)
+        case .resume:
+            let peerReady = peer?.status == "SUSPENDED" || resumeStarted.contains(state.pair)
+            guard state.status == "SUSPENDED", peerReady else {
+                return .error(
+                    403, APIErrorCode.statusDoesNotAllow,
+                    "Data synchronization can be resumed only when it is paused on both instances "
+                        + "(this one is \(state.status), its peer \(peer?.status ?? "unknown")).")
+            }
+            if peer?.status == "SUSPENDED" {
+                resumeStarted.insert(state.pair)
+            } else {
+                resumeStarted.remove(state.pair)
+            }
+        }
+        let created = now
+        let willFail: Bool
+        if faults.failNextJobs > 0 {
+            faults.failNextJobs -= 1
+            willFail = true
+        } else {
+            willFail = faults.jobFailureRate > 0 && random.unit() < faults.jobFailureRate
+        }
+        let job = EmulatorJobRecord(
+            id: newID(), projectID: projectID, instanceID: instanceID, instanceName: state.name,
+            name: action == .pause ? "PauseDataSynchronization" : "ResumeDataSynchronization",
+            action: action.rawValue, status: "Running", createdAt: created,
+            completesAt: created.addingTimeInterval(Double(max(0, faults.jobDelayMilliseconds)) / 1000),
+            visibleAt: created.addingTimeInterval(Double(max(0, faults.jobVisibilityDelayMilliseconds)) / 1000),
+            willFail: willFail, previousStatus: state.status, failReason: nil, finishedAt: nil)
+        jobs[job.id] = job
+        jobOrder.append(job.id)
+        state.status = action == .pause ? "SUSPENDING" : "RECOVERYING"
+        state.currentJobID = job.id
+        instances[state.key] = state
+        persist()
+        return .json(202, JobIDResponse(jobID: job.id))
+    }
+
+    /// `GET /v3/{project_id}/jobs[?id=]`: only jobs already visible.
+    func listJobs(_ request: EmulatorRequest, projectID: String) -> EmulatorResponse {
+        let now = self.now
+        var visible = jobOrder.reversed().compactMap { jobs[$0] }
+            .filter { $0.projectID == projectID && $0.visibleAt <= now }
+        if let id = request.queryValue("id") { visible = visible.filter { $0.id == id } }
+        if let status = request.queryValue("status") { visible = visible.filter { $0.status == status } }
+        let total = visible.count
+        let offset = request.queryValue("offset").flatMap(Int.init) ?? 0
+        let limit = request.queryValue("limit").flatMap(Int.init) ?? 100
+        let page = visible.dropFirst(max(0, offset)).prefix(max(0, limit)).map(\.wire)
+        return .json(200, JobListResponse(jobs: Array(page), totalCount: total))
+    }
+
+    /// `GET /v3/{project_id}/instances[?id=&name=&offset=&limit=]`
+    func listInstances(_ request: EmulatorRequest, projectID: String) -> EmulatorResponse {
+        var found = instanceOrder.compactMap { instances[$0] }.filter { $0.projectID == projectID }
+        if let id = request.queryValue("id") { found = found.filter { $0.instanceID == id } }
+        if let name = request.queryValue("name") { found = found.filter { $0.name == name } }
+        let total = found.count
+        let offset = request.queryValue("offset").flatMap(Int.init) ?? 0
+        let limit = request.queryValue("limit").flatMap(Int.init) ?? 100
+        let page = found.dropFirst(max(0, offset)).prefix(max(0, limit)).map { state in
+            InstanceInfo(
+                id: state.instanceID, name: state.name, status: "normal", port: "6379", region: state.region,
+                mode: "Cluster", engine: "rocksDB", datastore: .init(type: "redis", version: "6.2"),
+                maintenanceWindow: "02:00-06:00", actions: state.currentJobID == nil ? [] : ["DR_DATA_SYNC"],
+                drInstanceID: state.peerInstanceID)
+        }
+        return .json(200, InstanceListResponse(instances: Array(page), totalCount: total))
+    }
+
+    /// `GET /v3/{project_id}/instances/{instance_id}/instance-role`
+    func instanceRole(projectID: String, instanceID: String) -> EmulatorResponse {
+        guard let state = instance(projectID, instanceID) else { return instanceNotFound(instanceID) }
+        return .json(200, InstanceRoleResponse(role: state.role))
+    }
+}

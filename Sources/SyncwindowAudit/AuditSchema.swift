@@ -1,0 +1,54 @@
+import GRDB
+
+/// The audit database schema. Migrations are never edited once shipped: add new ones.
+enum AuditSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-event") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event (
+                        id          INTEGER PRIMARY KEY,
+                        at          TEXT NOT NULL,
+                        recorded_at TEXT NOT NULL,
+                        pass_id     TEXT,
+                        pair        TEXT,
+                        side        TEXT CHECK (side IN ('primary', 'standby')),
+                        window      TEXT,
+                        kind        TEXT NOT NULL,
+                        outcome     TEXT,
+                        job_id      TEXT,
+                        actor       TEXT NOT NULL,
+                        reason      TEXT,
+                        detail      TEXT,
+                        until       TEXT,
+                        intent_id   INTEGER REFERENCES event(id),
+                        prev_hash   TEXT NOT NULL,
+                        hash        TEXT NOT NULL UNIQUE
+                    );
+                    CREATE INDEX event_pair_kind ON event(pair, kind, id);
+                    CREATE INDEX event_at ON event(at);
+                    CREATE INDEX event_intent ON event(intent_id) WHERE intent_id IS NOT NULL;
+                    -- Append-only is a property of the database, not a promise of the code.
+                    CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE is refused'); END;
+                    CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only: DELETE is refused'); END;
+                    """)
+        }
+        // The last live state each pass saw, for `status`. Mutable on purpose: it is an
+        // observation cache, not a record; the record is the event table.
+        migrator.registerMigration("v1-observation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE observation (
+                        pair        TEXT PRIMARY KEY,
+                        primary_status TEXT,
+                        standby_status TEXT,
+                        observed_at TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

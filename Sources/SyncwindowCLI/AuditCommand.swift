@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SyncwindowAudit
+import SyncwindowSchedule
+
+/// `syncwindow audit`: the audit events; `syncwindow audit verify`: prove the chain intact.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Show the audit trail, or verify it.",
+        subcommands: [AuditListCommand.self, AuditVerifyCommand.self], defaultSubcommand: AuditListCommand.self)
+}
+
+struct AuditListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show audit events (the default).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Events at or after this RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Events before this RFC 3339 time.")
+    var until: String?
+
+    @Option(help: "Only this pair.")
+    var pair: String?
+
+    @Option(help: "table, json or csv.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if format == .html { throw ValidationError("audit prints table, json or csv") }
+    }
+
+    func run() async throws {
+        let config = try options.load()
+        let query = AuditQuery(
+            since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
+            until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) }, pair: pair)
+        let events = try await Session.openAudit(config).events(query)
+        Self.render(events, format: format)
+    }
+
+    static func render(_ events: [AuditEvent], format: OutputFormat) {
+        switch format {
+        case .json:
+            print(JSONValue.object([("events", .array(events.map(AuditJSON.event)))]).rendered())
+        case .csv:
+            print(CSV.line(AuditJSON.columns))
+            for event in events { print(CSV.line(AuditJSON.cells(event))) }
+        default:
+            var table = TextTable(columns: [
+                "ID", "AT", "PAIR", "SIDE", "KIND", "OUTCOME", "JOB", "ACTOR", "REASON / DETAIL",
+            ])
+            for event in events {
+                let cells = AuditJSON.cells(event)
+                let note = [event.event.window, event.event.reason, event.event.detail].compactMap { $0 }.joined(
+                    separator: " | ")
+                table.add(Array(cells[0..<8]) + [note])
+            }
+            print(table.rendered(empty: "no audit events"), terminator: "")
+        }
+    }
+}
+
+struct AuditVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove the audit trail is complete and untampered (exit 1 naming the first bad row).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "The head hash recorded earlier (e.g. by a previous verify); detects removal of the newest rows.")
+    var expectHead: String?
+
+    func run() async throws {
+        let config = try options.load()
+        let audit = try Session.openAudit(config)
+        switch try await audit.verify() {
+        case .intact(let count, let head):
+            if let expectHead, expectHead != head {
+                let known = try await audit.events().contains { $0.hash == expectHead }
+                throw CLIFailure(
+                    known
+                        ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
+                        : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
+                    exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
+            }
+            print("audit trail intact: \(count) events, head \(head)")
+        case .broken(let rowID, let problem):
+            throw CLIFailure("audit trail BROKEN at row \(rowID): \(problem)", exitCode: ExitStatus.notConverged)
+        }
+    }
+}
+
+/// The audit event JSON/CSV shape (SPEC.md): fields may be added, never renamed.
+enum AuditJSON {
+    static let columns = [
+        "id", "at", "pair", "side", "kind", "outcome", "job_id", "actor", "reason", "detail", "window", "until",
+        "intent_id", "pass_id", "recorded_at", "hash",
+    ]
+
+    static func cells(_ stored: AuditEvent) -> [String] {
+        let event = stored.event
+        return [
+            String(stored.id), RFC3339.format(event.at, in: .gmt), event.pair ?? "", event.side?.rawValue ?? "",
+            event.kind.rawValue, event.outcome ?? "", event.jobID ?? "", event.actor, event.reason ?? "",
+            event.detail ?? "",
+            event.window ?? "", event.until.map { RFC3339.format($0, in: .gmt) } ?? "",
+            event.intentID.map(String.init) ?? "",
+            event.passID ?? "", RFC3339.format(stored.recordedAt, in: .gmt), stored.hash,
+        ]
+    }
+
+    static func event(_ stored: AuditEvent) -> JSONValue {
+        let event = stored.event
+        return .object([
+            ("id", .integer(stored.id)), ("at", .string(RFC3339.format(event.at, in: .gmt))),
+            ("pair", .optional(event.pair)),
+            ("side", .optional(event.side?.rawValue)), ("kind", .string(event.kind.rawValue)),
+            ("outcome", .optional(event.outcome)), ("job_id", .optional(event.jobID)), ("actor", .string(event.actor)),
+            ("reason", .optional(event.reason)), ("detail", .optional(event.detail)),
+            ("window", .optional(event.window)),
+            ("until", .optional(event.until.map { RFC3339.format($0, in: .gmt) })),
+            ("intent_id", event.intentID.map { .integer($0) } ?? .null), ("pass_id", .optional(event.passID)),
+            ("recorded_at", .string(RFC3339.format(stored.recordedAt, in: .gmt))), ("hash", .string(stored.hash)),
+        ])
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SyncwindowConfig
+import SyncwindowSchedule
+
+/// `syncwindow check`: validate config, schedules and credential files. No API call.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Validate the config, the window files and the credential files (no API call).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.load()
+        _ = try CredentialLoader.load(config.cloud.auth)
+        let method: String
+        switch config.cloud.auth {
+        case .aksk: method = "aksk"
+        case .password: method = "password"
+        case .token: method = "token"
+        }
+        let schedule = Schedule(windows: config.windows)
+        let unused = config.pairs.filter { schedule.windows(forPair: $0.name).isEmpty }.map(\.name)
+        print("\(config.sourceFile): OK")
+        print("  pairs:     \(config.pairs.count) (\(config.pairs.map(\.name).joined(separator: ", ")))")
+        print("  windows:   \(config.windows.count) from \(config.schedulesDirectory)")
+        print("  auth:      \(method), credential files readable and private")
+        print("  state dir: \(config.stateDirectory)")
+        print("  config sha256: \(config.contentHash)")
+        if !unused.isEmpty {
+            print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SyncwindowConfig
+import SyncwindowSchedule
+
+/// `--config`, shared by every command.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The config file (default: $SYNCWINDOW_CONFIG, else /etc/syncwindow/config.yaml).")
+    var config: String?
+
+    @Flag(name: .shortAndLong, help: "Log debug details to stderr.")
+    var verbose = false
+
+    /// Loads and validates the configuration; any problem is a usage error (exit 2).
+    func load() throws -> SyncwindowConfiguration {
+        Log.bootstrap(verbose: verbose)
+        let path = ConfigLoader.resolvePath(explicit: config, environment: ProcessInfo.processInfo.environment)
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch {
+            throw CLIFailure(error.description)
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv, html
+}
+
+/// Parsing helpers for times and durations given on the command line.
+enum Arguments {
+    static func instant(_ text: String?, option: String, default fallback: Date) throws -> Date {
+        guard let text else { return fallback }
+        guard let date = RFC3339.parse(text) else {
+            throw CLIFailure("\(option) '\(text)' is not an RFC 3339 time with offset, e.g. 2026-12-01T01:30:00+08:00")
+        }
+        return date
+    }
+
+    static func duration(_ text: String, option: String) throws -> TimeInterval {
+        do {
+            return try DurationText.parse(text)
+        } catch {
+            throw CLIFailure("\(option) '\(text)': \(error) (write it like 90m, 2h or 1h30m)")
+        }
+    }
+
+    /// Who an operator action is recorded as: `--actor`, else `SUDO_USER`, else `USER`.
+    static func actor(explicit: String?) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        for candidate in [explicit, environment["SUDO_USER"], environment["USER"]] {
+            if let candidate, !candidate.isEmpty { return candidate }
+        }
+        return "unknown"
+    }
+}
+
+/// The one place the process's logger is configured: stderr (journald picks it up).
+enum Log {
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    static func bootstrap(verbose: Bool) {
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        let environmentLevel = ProcessInfo.processInfo.environment["SYNCWINDOW_LOG_LEVEL"].flatMap(
+            Logger.Level.init(rawValue:))
+        let level = verbose ? .debug : (environmentLevel ?? .warning)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func logger(_ label: String = "syncwindow") -> Logger { Logger(label: label) }
+}
+
+/// The real wall clock. The CLI is the one place that reads it; everything below takes
+/// the instant (or a clock) as a parameter, so tests and `--at` rehearsals control time.
+enum SystemClock {
+    static let now: @Sendable () -> Date = { Date() }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import SyncwindowAudit
+import SyncwindowConfig
+import SyncwindowReconciler
+import SyncwindowSchedule
+
+/// `syncwindow override pause|resume|clear PAIR`: an operator's hold, applied at once.
+struct OverrideCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "override", abstract: "Hold a pair paused or syncing by hand, or hand it back to the schedule.",
+        subcommands: [Pause.self, Resume.self, Clear.self])
+
+    /// Overrides are for incidents, not a second scheduler: they expire within a week.
+    static let maximumLength: TimeInterval = 7 * 86_400
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pause", abstract: "Hold PAIR paused, even outside its windows (applied at once).")
+        @OptionGroup var hold: HoldOptions
+        func run() async throws { try await hold.apply(.paused) }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resume", abstract: "Hold PAIR syncing, even inside its windows (applied at once).")
+        @OptionGroup var hold: HoldOptions
+        func run() async throws { try await hold.apply(.syncing) }
+    }
+
+    struct HoldOptions: ParsableArguments {
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var timing: PassTimingOptions
+        @Argument(help: "The pair.") var pair: String
+        @Option(name: .customLong("for"), help: "How long to hold, e.g. 2h (at most 7d).") var duration: String?
+        @Option(help: "Hold until this RFC 3339 time (at most 7 days ahead).") var until: String?
+        @Option(help: "Why (recorded in the audit).") var reason: String
+        @Option(help: "Who is acting (default: $SUDO_USER, else $USER).") var actor: String?
+        @Option(help: "Act as if the wall clock read this RFC 3339 time (rehearsals, tests).") var at: String?
+
+        func validate() throws {
+            if (duration == nil) == (until == nil) { throw ValidationError("give exactly one of --for or --until") }
+            if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+        }
+
+        func apply(_ state: SyncState) async throws {
+            let config = try options.load()
+            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+            let end: Date
+            if let duration {
+                end = instant.addingTimeInterval(try Arguments.duration(duration, option: "--for"))
+            } else {
+                end = try Arguments.instant(until, option: "--until", default: instant)
+            }
+            guard end > instant else { throw CLIFailure("--until must be in the future") }
+            guard end.timeIntervalSince(instant) <= OverrideCommand.maximumLength else {
+                throw CLIFailure("an override lasts at most 7 days; use a window for anything longer")
+            }
+            let event = NewAuditEvent(
+                at: instant, pair: pair, kind: .overrideSet, outcome: state.rawValue,
+                actor: Arguments.actor(explicit: actor),
+                reason: reason, until: end)
+            try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
+        }
+    }
+
+    struct Clear: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear", abstract: "Hand PAIR back to its schedule.")
+
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var timing: PassTimingOptions
+        @Argument(help: "The pair.") var pair: String
+        @Option(help: "Why (recorded in the audit).") var reason: String
+        @Option(help: "Who is acting (default: $SUDO_USER, else $USER).") var actor: String?
+        @Option(help: "Act as if the wall clock read this RFC 3339 time (rehearsals, tests).") var at: String?
+
+        func validate() throws {
+            if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--reason must say why") }
+        }
+
+        func run() async throws {
+            let config = try options.load()
+            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+            let event = NewAuditEvent(
+                at: instant, pair: pair, kind: .overrideCleared, actor: Arguments.actor(explicit: actor), reason: reason
+            )
+            try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
+        }
+    }
+
+    /// Records the override and reconciles the pair at once, as the operator who set it.
+    static func apply(
+        _ event: NewAuditEvent, config: SyncwindowConfiguration, timing: PassTimingOptions, at instant: Date
+    )
+        async throws
+    {
+        guard let pair = event.pair, config.pair(named: pair) != nil else {
+            throw CLIFailure(
+                "unknown pair '\(event.pair ?? "")'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
+        }
+        let result = try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
+            if event.kind == .overrideCleared {
+                let statuses = try await StatusReader.read(
+                    configuration: config, audit: reconciler.audit, at: instant, pairs: [pair])
+                guard statuses.first?.desired.override != nil else {
+                    throw CLIFailure("\(pair) has no active override; nothing to clear")
+                }
+            }
+            try await reconciler.audit.append(event)
+            return try await reconciler.runPass(
+                timing.options(at: instant, dryRun: false, actor: event.actor, pairs: [pair], mode: "override"))
+        }
+        PassPrinter.print(result, format: .table, dryRun: false)
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SyncwindowReconciler
+import SyncwindowSchedule
+
+/// `syncwindow report`: per-pair summary of a period, for people and auditors.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Summarise a period per pair: windows planned, honoured, missed; pauses; failures.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Start of the period (RFC 3339; default: 7 days before --until).")
+    var since: String?
+
+    @Option(help: "End of the period, exclusive (RFC 3339; default: now).")
+    var until: String?
+
+    @Option(help: "Only this pair.")
+    var pair: String?
+
+    @Option(help: "table, json, csv or html.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let config = try options.load()
+        let end = try Arguments.instant(until, option: "--until", default: SystemClock.now())
+        let start = try Arguments.instant(since, option: "--since", default: end.addingTimeInterval(-7 * 86_400))
+        guard start < end else { throw CLIFailure("--since must be before --until") }
+        if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
+        let reports = try await PeriodReport.build(
+            configuration: config, audit: try Session.openAudit(config), since: start, until: end,
+            pairs: pair.map { [$0] })
+        print(ReportRenderer.render(reports, since: start, until: end, format: format), terminator: "")
+    }
+}
+
+/// Renders period reports in the four formats.
+enum ReportRenderer {
+    static let columns = [
+        "pair", "windows_planned", "windows_honoured", "windows_missed", "windows_skipped", "pauses", "resumes",
+        "failures",
+        "paused_seconds", "max_pause_latency_seconds", "overrides",
+    ]
+
+    static func cells(_ report: PairReport) -> [String] {
+        [
+            report.pair, String(report.windowsPlanned), String(report.windowsHonoured), String(report.windowsMissed),
+            String(report.windowsSkipped), String(report.pauses), String(report.resumes), String(report.failures),
+            String(Int(report.pausedSeconds.rounded())),
+            report.maxPauseLatencySeconds.map { String(Int($0.rounded())) } ?? "",
+            String(report.overrides),
+        ]
+    }
+
+    static func render(_ reports: [PairReport], since: Date, until: Date, format: OutputFormat) -> String {
+        let period = (RFC3339.format(since, in: .gmt), RFC3339.format(until, in: .gmt))
+        switch format {
+        case .json:
+            let pairs = reports.map { report -> JSONValue in
+                .object([
+                    ("pair", .string(report.pair)), ("windows_planned", .integer(Int64(report.windowsPlanned))),
+                    ("windows_honoured", .integer(Int64(report.windowsHonoured))),
+                    ("windows_missed", .integer(Int64(report.windowsMissed))),
+                    ("windows_skipped", .integer(Int64(report.windowsSkipped))),
+                    ("pauses", .integer(Int64(report.pauses))),
+                    ("resumes", .integer(Int64(report.resumes))), ("failures", .integer(Int64(report.failures))),
+                    ("paused_seconds", .number(report.pausedSeconds.rounded())),
+                    ("max_pause_latency_seconds", report.maxPauseLatencySeconds.map { .number($0.rounded()) } ?? .null),
+                    ("overrides", .integer(Int64(report.overrides))),
+                ])
+            }
+            return JSONValue.object([
+                ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(pairs)),
+            ])
+            .rendered() + "\n"
+        case .csv:
+            return ([CSV.line(columns)] + reports.map { CSV.line(cells($0)) }).joined(separator: "\n") + "\n"
+        case .html:
+            let header = columns.map { "<th>\(escape($0))</th>" }.joined()
+            let rows = reports.map { "<tr>" + cells($0).map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }
+            return """
+                <!DOCTYPE html>
+                <html lang="en"><head><meta charset="utf-8"><title>syncwindow report \(escape(period.0)) to \(escape(period.1))</title>
+                <style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;text-align:right}td:first-child{text-align:left}</style>
+                </head><body>
+                <h1>syncwindow report</h1><p>From \(escape(period.0)) to \(escape(period.1)) (exclusive).</p>
+                <table><thead><tr>\(header)</tr></thead><tbody>
+                \(rows.joined(separator: "\n"))
+                </tbody></table></body></html>
+
+                """
+        default:
+            var table = TextTable(columns: [
+                "PAIR", "PLANNED", "HONOURED", "MISSED", "SKIPPED", "PAUSES", "RESUMES", "FAILURES", "PAUSED",
+                "MAX LATENCY", "OVERRIDES",
+            ])
+            for report in reports {
+                var row = cells(report)
+                row[8] = DurationText.format(report.pausedSeconds.rounded())
+                row[9] = report.maxPauseLatencySeconds.map { "\(Int($0.rounded()))s" } ?? "-"
+                table.add(row)
+            }
+            return "report from \(period.0) to \(period.1)\n" + table.rendered(empty: "no pairs")
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SyncwindowAudit
+import SyncwindowReconciler
+import SyncwindowSchedule
+
+/// `syncwindow status`: per pair, desired state, last known live state, window, override, last action.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show each pair's desired and last known live state (no API call).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Evaluate as if the wall clock read this RFC 3339 time.")
+    var at: String?
+
+    @Option(help: "Only this pair.")
+    var pair: String?
+
+    @Option(help: "table or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let config = try options.load()
+        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+        if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
+        let audit = try Session.openAudit(config)
+        let statuses = try await StatusReader.read(
+            configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
+        Self.render(statuses, at: instant, format: format)
+    }
+
+    static func render(_ statuses: [PairStatus], at instant: Date, format: OutputFormat) {
+        switch format {
+        case .json:
+            print(
+                JSONValue.object([
+                    ("at", .string(RFC3339.format(instant, in: .gmt))), ("pairs", .array(statuses.map(Self.json))),
+                ]).rendered())
+        default:
+            var table = TextTable(columns: [
+                "PAIR", "DESIRED", "LIVE (primary/standby)", "WINDOW", "OVERRIDE", "LAST ACTION", "NOTE",
+            ])
+            for status in statuses {
+                let live = status.live.map { "\($0.primary ?? "?")/\($0.standby ?? "?")" } ?? "never seen"
+                let window =
+                    status.desired.pauseInterval.map {
+                        status.desired.openOccurrences.map(\.window).joined(separator: ",") + " until "
+                            + RFC3339.format($0.end, in: .gmt)
+                    } ?? "-"
+                let override =
+                    status.desired.override.map {
+                        "\($0.state.rawValue) until \(RFC3339.format($0.until, in: .gmt)) (\($0.actor))"
+                    } ?? "-"
+                let note =
+                    status.drift.map { "DRIFT: \($0.event.detail ?? "")" }
+                    ?? (status.unsettledIntents > 0 ? "\(status.unsettledIntents) call(s) to settle" : "")
+                table.add([
+                    status.pair, status.desired.state.rawValue, live, window, override,
+                    Self.describe(status.lastAction), note,
+                ])
+            }
+            print("status at \(RFC3339.format(instant, in: .gmt))")
+            print(table.rendered(empty: "no pairs"), terminator: "")
+        }
+    }
+
+    static func describe(_ event: AuditEvent?) -> String {
+        guard let event else { return "-" }
+        let side = event.event.side.map { " \($0.rawValue)" } ?? ""
+        return
+            "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))"
+    }
+
+    static func json(_ status: PairStatus) -> JSONValue {
+        let desired = status.desired
+        return .object([
+            ("pair", .string(status.pair)), ("desired", .string(desired.state.rawValue)),
+            ("reason", .string(desired.reason)),
+            (
+                "live",
+                .object([
+                    ("primary", .optional(status.live?.primary)), ("standby", .optional(status.live?.standby)),
+                    ("observed_at", .optional(status.live.map { RFC3339.format($0.observedAt, in: .gmt) })),
+                ])
+            ),
+            (
+                "window",
+                desired.pauseInterval.map { interval in
+                    .object([
+                        ("names", .array(desired.openOccurrences.map { .string($0.window) })),
+                        ("start", .string(RFC3339.format(interval.start, in: .gmt))),
+                        ("end", .string(RFC3339.format(interval.end, in: .gmt))),
+                    ])
+                } ?? .null
+            ),
+            (
+                "override",
+                desired.override.map {
+                    .object([
+                        ("state", .string($0.state.rawValue)), ("until", .string(RFC3339.format($0.until, in: .gmt))),
+                        ("actor", .string($0.actor)), ("reason", .string($0.reason)),
+                    ])
+                } ?? .null
+            ),
+            ("last_action", status.lastAction.map(AuditJSON.event) ?? .null),
+            ("drift", status.drift.map { .string($0.event.detail ?? "") } ?? .null),
+            ("owned_sides", .array(status.ownedSides.map { .string($0.rawValue) })),
+            ("unsettled_calls", .integer(Int64(status.unsettledIntents))),
+        ])
+    }
+}

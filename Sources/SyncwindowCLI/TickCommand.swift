@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SyncwindowReconciler
+import SyncwindowSchedule
+
+/// `syncwindow tick`: one reconcile pass — what the systemd timer runs.
+struct TickCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tick",
+        abstract: "Run one reconcile pass: pause or resume pairs whose live state differs from desired.")
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var timing: PassTimingOptions
+
+    @Option(help: "Act as if the wall clock read this RFC 3339 time (rehearsals, tests).")
+    var at: String?
+
+    @Flag(help: "Read live state and print what would be done; call no POST.")
+    var dryRun = false
+
+    @Option(help: "Only this pair (repeatable).")
+    var pair: [String] = []
+
+    @Option(help: "table or json.")
+    var format: OutputFormat = .table
+
+    func run() async throws {
+        let config = try options.load()
+        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+        for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
+        let passOptions = timing.options(
+            at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
+        let result = try await Session.withReconciler(config, logger: Log.logger()) {
+            try await $0.runPass(passOptions)
+        }
+        PassPrinter.print(result, format: format, dryRun: dryRun)
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
+
+/// Lock, job and poll timing, shared by the commands that run passes.
+struct PassTimingOptions: ParsableArguments {
+    @Option(help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
+    var lockTimeout: Double = 10
+
+    @Option(help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
+    var jobTimeout: Double = 300
+
+    @Option(help: "Seconds between polls of a job.")
+    var pollInterval: Double = 2
+
+    func validate() throws {
+        guard lockTimeout >= 0, jobTimeout > 0, pollInterval > 0 else {
+            throw ValidationError("timeouts and intervals must be positive")
+        }
+    }
+
+    func options(at: Date, dryRun: Bool, actor: String, pairs: [String]?, mode: String) -> ReconcileOptions {
+        ReconcileOptions(
+            at: at, dryRun: dryRun, actor: actor, pairs: pairs, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
+            jobTimeout: .milliseconds(Int64(jobTimeout * 1000)),
+            pollInterval: .milliseconds(Int64(pollInterval * 1000)),
+            mode: mode)
+    }
+}
+
+/// Prints a pass's result for people or as JSON.
+enum PassPrinter {
+    static func print(_ result: PassResult, format: OutputFormat, dryRun: Bool) {
+        switch format {
+        case .json:
+            Swift.print(json(result).rendered())
+        default:
+            var table = TextTable(columns: ["PAIR", "DESIRED", "LIVE", "RESULT", "ACTIONS"])
+            for pair in result.pairs {
+                let live = pair.live.map { "\($0.primary)/\($0.standby)" } ?? "unknown"
+                let verdict =
+                    pair.lockUnavailable
+                    ? "locked"
+                    : pair.problem.map { "FAILED: \($0)" } ?? (pair.reached ? "ok" : (dryRun ? "dry-run" : "pending"))
+                table.add([pair.pair, pair.desired.state.rawValue, live, verdict, pair.actions.joined(separator: "; ")])
+            }
+            Swift.print("pass at \(RFC3339.format(result.at, in: .gmt))\(dryRun ? " (dry run)" : "")")
+            Swift.print(table.rendered(empty: "no pairs"), terminator: "")
+        }
+    }
+
+    static func json(_ result: PassResult) -> JSONValue {
+        .object([
+            ("pass_id", .string(result.passID)), ("at", .string(RFC3339.format(result.at, in: .gmt))),
+            (
+                "pairs",
+                .array(
+                    result.pairs.map { pair in
+                        .object([
+                            ("pair", .string(pair.pair)), ("desired", .string(pair.desired.state.rawValue)),
+                            ("reason", .string(pair.desired.reason)),
+                            (
+                                "live",
+                                pair.live.map {
+                                    .object([("primary", .string($0.primary)), ("standby", .string($0.standby))])
+                                }
+                                    ?? .null
+                            ),
+                            ("reached", .bool(pair.reached)), ("actions", .array(pair.actions.map(JSONValue.string))),
+                            ("problem", .optional(pair.problem)),
+                        ])
+                    })
+            ),
+            ("exit_code", .integer(Int64(result.exitCode))),
+        ])
+    }
+}

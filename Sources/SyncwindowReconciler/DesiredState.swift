@@ -1,0 +1,112 @@
+import Foundation
+import SyncwindowSchedule
+
+/// What a pair should be doing at an instant.
+public enum SyncState: String, Sendable, Codable, Equatable {
+    case paused, syncing
+}
+
+/// An operator's hold on a pair, until `until`.
+public struct ActiveOverride: Sendable, Equatable {
+    public var state: SyncState
+    public var until: Date
+    public var actor: String
+    public var reason: String
+
+    public init(state: SyncState, until: Date, actor: String, reason: String) {
+        self.state = state
+        self.until = until
+        self.actor = actor
+        self.reason = reason
+    }
+}
+
+/// A window that would have paused the pair now but does not, and why.
+public struct SkippedWindow: Sendable, Equatable {
+    public var occurrence: Occurrence
+    public var reason: String
+}
+
+/// The verdict for one pair at one instant.
+public struct DesiredState: Sendable, Equatable {
+    public var state: SyncState
+    /// Why, in words an operator reads in `status` and the audit.
+    public var reason: String
+    /// The open window occurrences (empty outside windows).
+    public var openOccurrences: [Occurrence]
+    /// The merged pause interval while a window is open.
+    public var pauseInterval: DateInterval?
+    public var override: ActiveOverride?
+    public var skipped: [SkippedWindow]
+
+    /// Decides the desired state. Pure: the same inputs always give the same answer.
+    /// - Parameter alreadyPausedBySchedule: whether syncwindow holds a pause on this pair now;
+    ///   `cutoff` only prevents *starting* a pause late, it never cuts a running one short.
+    public static func evaluate(
+        pair: String, at instant: Date, schedule: Schedule, override: ActiveOverride?, alreadyPausedBySchedule: Bool
+    ) -> DesiredState {
+        let open = schedule.openOccurrences(forPair: pair, at: instant)
+        let interval = open.isEmpty ? nil : schedule.mergedInterval(forPair: pair, at: instant)
+        let skipped = suppressedOccurrences(pair: pair, at: instant, schedule: schedule)
+        if let override, override.until > instant {
+            let verb = override.state == .paused ? "hold paused" : "hold syncing"
+            return DesiredState(
+                state: override.state,
+                reason:
+                    "override by \(override.actor) (\(verb)) until \(RFC3339.format(override.until, in: .gmt)): \(override.reason)",
+                openOccurrences: open, pauseInterval: interval, override: override, skipped: skipped)
+        }
+        guard let interval, !open.isEmpty else {
+            return DesiredState(
+                state: .syncing, reason: "no window open", openOccurrences: [], pauseInterval: nil, override: nil,
+                skipped: skipped)
+        }
+        let names = open.map(\.window).joined(separator: ", ")
+        let remaining = interval.end.timeIntervalSince(instant)
+        let cutoffs = Dictionary(schedule.windows.map { ($0.name, $0.cutoff) }, uniquingKeysWith: { first, _ in first })
+        let startable = open.contains { remaining >= (cutoffs[$0.window] ?? 0) }
+        if alreadyPausedBySchedule || startable {
+            return DesiredState(
+                state: .paused, reason: "window \(names) open until \(RFC3339.format(interval.end, in: .gmt))",
+                openOccurrences: open, pauseInterval: interval, override: nil, skipped: skipped)
+        }
+        let cutoffSkips = open.map {
+            SkippedWindow(
+                occurrence: $0,
+                reason:
+                    "cutoff: only \(DurationText.format(remaining)) of the window left, less than its cutoff \(DurationText.format(cutoffs[$0.window] ?? 0))"
+            )
+        }
+        return DesiredState(
+            state: .syncing, reason: "window \(names) open but past its cutoff", openOccurrences: open,
+            pauseInterval: interval, override: nil, skipped: skipped + cutoffSkips)
+    }
+
+    /// Occurrences that the cron alone would have opened now but that `enabled`, `except`
+    /// or the active range suppress: worth an audit line, since an auditor asks "why not?".
+    private static func suppressedOccurrences(pair: String, at instant: Date, schedule: Schedule) -> [SkippedWindow] {
+        var result: [SkippedWindow] = []
+        for window in schedule.windows(forPair: pair) {
+            var unrestricted = window
+            unrestricted.enabled = true
+            unrestricted.exceptDates = []
+            unrestricted.activeFrom = nil
+            unrestricted.activeUntil = nil
+            let actual = Set(window.occurrences(openAt: instant))
+            for occurrence in unrestricted.occurrences(openAt: instant) where !actual.contains(occurrence) {
+                result.append(SkippedWindow(occurrence: occurrence, reason: suppressionReason(window, occurrence)))
+            }
+        }
+        return result
+    }
+
+    private static func suppressionReason(_ window: Window, _ occurrence: Occurrence) -> String {
+        if !window.enabled { return "window disabled" }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = window.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: occurrence.start)
+        let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
+        if window.exceptDates.contains(day) { return "exception date \(day)" }
+        return "outside the window's active dates"
+    }
+}

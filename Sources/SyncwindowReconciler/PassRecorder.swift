@@ -1,0 +1,55 @@
+import Foundation
+import SyncwindowAudit
+
+/// Writes one pass's events. The `pass_started` event (with the configuration hash) is
+/// written lazily, just before the pass's first event, so that a pass with nothing to do
+/// leaves no noise in the trail — while any pass that acts is bracketed by it.
+actor PassRecorder {
+    let store: AuditStore
+    let passID: String
+    let at: Date
+    let actor: String
+    let configurationHash: String
+    let mode: String
+    private var started = false
+
+    init(store: AuditStore, passID: String, at: Date, actor: String, configurationHash: String, mode: String) {
+        self.store = store
+        self.passID = passID
+        self.at = at
+        self.actor = actor
+        self.configurationHash = configurationHash
+        self.mode = mode
+    }
+
+    var hasRecorded: Bool { started }
+
+    /// Records one event of this pass, stamped with the pass's instant and actor.
+    @discardableResult
+    func record(
+        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil, outcome: String? = nil,
+        jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
+    ) async throws -> AuditEvent {
+        var events: [NewAuditEvent] = []
+        if !started {
+            events.append(
+                NewAuditEvent(
+                    at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
+                    detail: "config sha256=\(configurationHash)"))
+        }
+        events.append(
+            NewAuditEvent(
+                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome,
+                jobID: jobID,
+                actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
+        let stored = try await store.append(events)
+        started = true
+        return stored.last!
+    }
+
+    func finish(summary: String) async throws {
+        guard started else { return }
+        try await store.append(
+            NewAuditEvent(at: at, passID: passID, kind: .passFinished, actor: actor, detail: summary))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// How one reconcile pass runs.
+public struct ReconcileOptions: Sendable {
+    /// The instant the pass acts at: windows are evaluated and events stamped at it.
+    public var at: Date
+    /// Read live state and record what would be done; call no POST.
+    public var dryRun: Bool
+    /// Who the pass acts for: `syncwindow` for the timer, the operator for overrides.
+    public var actor: String
+    /// Restrict the pass to these pairs (nil: all configured pairs).
+    public var pairs: [String]?
+    /// How long to wait for another invocation's lock on a pair before giving up (exit 75).
+    public var lockTimeout: Duration
+    /// How long to follow a job before reporting the pair as not (yet) converged.
+    public var jobTimeout: Duration
+    /// Time between polls of a job or a transitional status.
+    public var pollInterval: Duration
+    /// `tick`, `run`, `override`: recorded with the pass.
+    public var mode: String
+
+    public init(
+        at: Date, dryRun: Bool = false, actor: String = "syncwindow", pairs: [String]? = nil,
+        lockTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(300),
+        pollInterval: Duration = .seconds(2),
+        mode: String = "tick"
+    ) {
+        self.at = at
+        self.dryRun = dryRun
+        self.actor = actor
+        self.pairs = pairs
+        self.lockTimeout = lockTimeout
+        self.jobTimeout = jobTimeout
+        self.pollInterval = pollInterval
+        self.mode = mode
+    }
+}
+
+/// What a pass did for one pair.
+public struct PairPassResult: Sendable {
+    public var pair: String
+    public var desired: DesiredState
+    public var live: LiveStatus?
+    /// Live state equals desired state at the end of the pass.
+    public var reached: Bool
+    /// Calls made, in words (`pause primary (job …)`).
+    public var actions: [String]
+    /// Why the pair did not reach its desired state (nil when it did, and for a dry run's plans).
+    public var problem: String?
+    /// Another invocation held the pair's lock; nothing was done.
+    public var lockUnavailable: Bool
+}
+
+/// The live sync status of both instances of a pair.
+public struct LiveStatus: Sendable, Equatable {
+    public var primary: String
+    public var standby: String
+}
+
+/// What a whole pass did.
+public struct PassResult: Sendable {
+    public var passID: String
+    public var at: Date
+    public var pairs: [PairPassResult]
+
+    /// 0 all pairs converged; 1 some pair did not; 75 only lock contention stopped us.
+    public var exitCode: Int32 {
+        if pairs.contains(where: { $0.problem != nil && !$0.lockUnavailable }) { return 1 }
+        if pairs.contains(where: \.lockUnavailable) { return 75 }
+        return 0
+    }
+}

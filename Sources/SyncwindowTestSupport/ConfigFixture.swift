@@ -1,0 +1,77 @@
+import Foundation
+
+/// Writes a complete syncwindow configuration into a temporary directory: main file,
+/// window files and private credential files, so tests run the real loader on real files.
+public struct ConfigFixture: Sendable {
+    public let directory: TemporaryDirectory
+    public var configPath: String { directory.url("config.yaml").path }
+    public var stateDirectory: String { directory.url("state").path }
+
+    public static let accessKey = "FIXTUREAKEXAMPLE0001"
+    public static let secretKey = "fixture-secret-key-never-printed-0123456789"
+
+    /// Two pairs: `orders` and `sessions`, each with a primary and a standby in two regions.
+    public static let pairsYAML = """
+        pairs:
+          orders:
+            primary: { region: ap-southeast-1, project_id: p1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, instance_id: orders-primary-in12 }
+            standby: { region: ap-southeast-3, project_id: p3bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, instance_id: orders-standby-in12 }
+          sessions:
+            primary: { region: ap-southeast-1, project_id: p1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, instance_id: sessions-primary-in12 }
+            standby: { region: ap-southeast-3, project_id: p3bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, instance_id: sessions-standby-in12 }
+        """
+
+    /// - Parameters:
+    ///   - endpoint: where every region points (the emulator), or nil for the cloud defaults.
+    ///   - windows: window file name → content.
+    public init(
+        endpoint: URL? = nil, windows: [String: String] = ConfigFixture.defaultWindows, auth: String? = nil,
+        extraMain: String = ""
+    ) throws {
+        let directory = try TemporaryDirectory()
+        self.directory = directory
+        try directory.write("secrets/ak", Self.accessKey + "\n", mode: 0o600)
+        try directory.write("secrets/sk", Self.secretKey + "\n", mode: 0o600)
+        var endpoints = ""
+        if let endpoint {
+            endpoints =
+                "\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
+        }
+        let authBlock =
+            auth ?? """
+                  auth:
+                    method: aksk
+                    access_key_file: secrets/ak
+                    secret_key_file: secrets/sk
+                """
+        try directory.write(
+            "config.yaml",
+            """
+            state_dir: state
+            schedules: windows
+            cloud:
+            \(authBlock)
+              timeout: 5s
+              concurrency: 8\(endpoints)
+            \(Self.pairsYAML)
+            \(extraMain)
+            """)
+        for (name, text) in windows { try directory.write("windows/\(name)", text) }
+        if windows.isEmpty {
+            try FileManager.default.createDirectory(
+                atPath: directory.url("windows").path, withIntermediateDirectories: true)
+        }
+    }
+
+    /// A nightly 01:30 UTC, 2-hour window on both pairs.
+    public static let defaultWindows = [
+        "nightly.yaml": """
+        windows:
+          - name: nightly
+            cron: "30 1 * * *"
+            timezone: UTC
+            duration: 2h
+            pairs: ["*"]
+        """
+    ]
+}

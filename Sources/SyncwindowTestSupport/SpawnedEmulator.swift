@@ -1,0 +1,112 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The built `geminidb-emulator` binary, started as a separate process on port 0: for
+/// end-to-end tests where syncwindow processes are killed, raced and restarted.
+public final class SpawnedEmulator: @unchecked Sendable {
+    public let process: Process
+    public let baseURL: URL
+    private let stderr: DataCollector
+
+    /// Starts the emulator serving `configPath` and waits for its `listening on …` line.
+    public init(configPath: String, flags: [String] = []) throws {
+        let process = Process()
+        process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("geminidb-emulator")
+        process.arguments = ["--listen", "127.0.0.1:0", "--pairs", configPath] + flags
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        self.process = process
+        self.stderr = DataCollector(err.fileHandleForReading)
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count)))
+        else {
+            process.terminate()
+            throw SpawnError(
+                message: "emulator did not start: '\(text)' \(String(decoding: stderr.finish(), as: UTF8.self))")
+        }
+        self.baseURL = url
+        // Keep draining stdout so the emulator never blocks on a full pipe.
+        _ = DataCollector(out.fileHandleForReading)
+    }
+
+    /// The API requests it has served (`/_emulator/requests`).
+    public func requests() throws -> [LoggedRequest] {
+        struct Log: Decodable { var requests: [LoggedRequest] }
+        return try JSONDecoder().decode(Log.self, from: try control("GET", "requests")).requests
+    }
+
+    public struct LoggedRequest: Decodable, Sendable {
+        public var method: String
+        public var path: String
+        public var status: Int?
+        public var dropped: Bool?
+    }
+
+    /// Calls the control API synchronously.
+    @discardableResult
+    public func control(_ method: String, _ path: String, body: String? = nil) throws -> Data {
+        var request = URLRequest(url: baseURL.appendingPathComponent("_emulator/\(path)"))
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let box = ResultBox()
+        let task = URLSession.shared.dataTask(with: request) { data, _, error in
+            box.set(data.map { .success($0) } ?? .failure(error ?? SpawnError(message: "no answer")))
+        }
+        task.resume()
+        return try box.wait().get()
+    }
+
+    /// SIGTERM, then the exit status.
+    public func stop() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        private var result: Result<Data, Error>?
+        private let semaphore = DispatchSemaphore(value: 0)
+        func set(_ value: Result<Data, Error>) {
+            result = value
+            semaphore.signal()
+        }
+        func wait() -> Result<Data, Error> {
+            semaphore.wait()
+            return result!
+        }
+    }
+}
+
+extension ConfigFixture {
+    /// Writes a copy of the main config whose regions all point at `endpoint`; returns its path.
+    public func configPointing(at endpoint: URL, name: String = "config-live.yaml") throws -> String {
+        let original = try String(contentsOfFile: configPath, encoding: .utf8)
+        let live = original.replacingOccurrences(
+            of: "  concurrency: 8",
+            with:
+                "  concurrency: 8\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
+        )
+        return try directory.write(name, live)
+    }
+}

@@ -1,2 +1,0 @@
-// Test support lives here.
-import Foundation

@@ -1,0 +1,179 @@
+import Foundation
+import SyncwindowTestSupport
+import Testing
+
+/// `syncwindow tick` as the timer runs it, against the `geminidb-emulator` binary:
+/// crashes at arbitrary points, racing invocations, and secrets that must never leak.
+@Suite("tick end to end", .serialized)
+struct TickEndToEndTests {
+    static let inWindow = "2026-12-01T01:31:00Z"
+    static let afterWindow = "2026-12-01T03:31:00Z"
+
+    struct Setup {
+        let fixture: ConfigFixture
+        let emulator: SpawnedEmulator
+        let config: String
+
+        init(emulatorFlags: [String] = []) throws {
+            fixture = try ConfigFixture()
+            emulator = try SpawnedEmulator(
+                configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
+            config = try fixture.configPointing(at: emulator.baseURL)
+        }
+
+        func tick(_ extra: [String] = [], at: String = TickEndToEndTests.inWindow) throws -> BinaryRunner.Result {
+            try BinaryRunner.run(
+                "syncwindow", ["tick", "--config", config, "--at", at, "--poll-interval", "0.05"] + extra)
+        }
+
+        func start(_ extra: [String] = [], at: String = TickEndToEndTests.inWindow) throws -> Process {
+            let process = Process()
+            process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
+            process.arguments = ["tick", "--config", config, "--at", at, "--poll-interval", "0.05"] + extra
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+
+        /// Accepted pause/resume POSTs per instance path.
+        func acceptedPosts() throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for request in try emulator.requests() where request.method == "POST" && request.status == 202 {
+                counts[request.path, default: 0] += 1
+            }
+            return counts
+        }
+
+        func sqlite(_ sql: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = [fixture.stateDirectory + "/audit.sqlite", sql]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func finish() {
+            _ = emulator.stop()
+            fixture.directory.remove()
+        }
+    }
+
+    @Test("kill -9 at many points: the next pass converges with no repeated call and no unaudited one")
+    func killNineConverges() throws {
+        let setup = try Setup(emulatorFlags: ["--latency", "150ms"])
+        defer { setup.finish() }
+        var random = SplitMix(seed: UInt64(Date().timeIntervalSince1970))
+        let delays = (0..<10).map { _ in Double(random.next() % 900) / 1000 }
+        for (round, delay) in delays.enumerated() {
+            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let process = try setup.start(at: at)
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            // Let a request the killed process left in flight finish at the emulator, as a
+            // minute between timer ticks would.
+            Thread.sleep(forTimeInterval: 0.3)
+            let recovery = try setup.tick(at: at)
+            #expect(recovery.status == 0, "round \(round) after \(delay)s: \(recovery.stdout) \(recovery.stderr)")
+        }
+        let final = try setup.tick(at: Self.afterWindow)
+        #expect(final.status == 0, "\(final.stderr)")
+        // Every accepted POST has exactly one intent recorded before it.
+        let intents =
+            Int(try setup.sqlite("SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent');")) ?? -1
+        let accepted = try setup.acceptedPosts().values.reduce(0, +)
+        let notApplied = Int(try setup.sqlite("SELECT count(*) FROM event WHERE outcome = 'not_applied';")) ?? -1
+        #expect(intents == accepted + notApplied, "intents \(intents), accepted \(accepted), not applied \(notApplied)")
+        #expect(
+            try setup.sqlite(
+                "SELECT count(*) FROM event i WHERE i.kind IN ('pause_intent','resume_intent') AND NOT EXISTS (SELECT 1 FROM event o WHERE o.intent_id = i.id);"
+            ) == "0")
+        let verify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
+
+    @Test("racing invocations act once: one accepted POST per instance")
+    func racingInvocationsActOnce() throws {
+        let setup = try Setup(emulatorFlags: ["--latency", "100ms"])
+        defer { setup.finish() }
+        let processes = try (0..<3).map { _ in try setup.start() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus))")
+        let posts = try setup.acceptedPosts()
+        #expect(posts.count == 4)
+        #expect(posts.values.allSatisfy { $0 == 1 }, "\(posts)")
+    }
+
+    @Test("an invocation that cannot get a pair's lock soon gives up with exit 75")
+    func lockContentionExits75() throws {
+        let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
+        defer { setup.finish() }
+        let holder = try setup.start()
+        Thread.sleep(forTimeInterval: 0.4)
+        let loser = try setup.tick(["--lock-timeout", "0.1"])
+        holder.waitUntilExit()
+        #expect(holder.terminationStatus == 0)
+        #expect(loser.status == 75, "\(loser.stdout) \(loser.stderr)")
+    }
+
+    @Test("secrets appear nowhere: not on stdout, stderr (debug logs) or in the audit database")
+    func secretsNeverLeak() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        var outputs = ""
+        for arguments in [
+            ["tick", "-v", "--at", Self.inWindow], ["tick", "-v", "--at", Self.afterWindow],
+            ["status", "--format", "json"],
+            ["audit", "--format", "csv"], ["check", "-v"],
+        ] {
+            let result = try BinaryRunner.run("syncwindow", arguments + ["--config", setup.config])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            outputs += result.stdout + result.stderr
+        }
+        #expect(outputs.contains("pause"))
+        #expect(!outputs.contains(ConfigFixture.secretKey))
+        let database = try Data(contentsOf: URL(fileURLWithPath: setup.fixture.stateDirectory + "/audit.sqlite"))
+        let wal =
+            (try? Data(contentsOf: URL(fileURLWithPath: setup.fixture.stateDirectory + "/audit.sqlite-wal"))) ?? Data()
+        #expect(database.range(of: Data(ConfigFixture.secretKey.utf8)) == nil)
+        #expect(wal.range(of: Data(ConfigFixture.secretKey.utf8)) == nil)
+    }
+
+    @Test("audit verify catches a row edited behind syncwindow's back")
+    func verifyCatchesEditedRow() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        #expect(try setup.tick().status == 0)
+        #expect(try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config]).status == 0)
+        _ = try setup.sqlite(
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET outcome = 'accepted', actor = 'mallory' WHERE id = 3;"
+        )
+        let verify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config])
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
+    }
+
+    @Test("a bad config makes no API call at all")
+    func badConfigCallsNothing() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        try setup.fixture.directory.write(
+            "windows/zz-bad.yaml",
+            "windows:\n  - name: bad\n    cron: \"0 25 * * *\"\n    duration: 1h\n    pairs: [orders]\n")
+        let result = try setup.tick()
+        #expect(result.status == 2)
+        #expect(try setup.emulator.requests().isEmpty)
+    }
+
+    @Test("the emulator stops cleanly on SIGTERM")
+    func emulatorStopsOnSigterm() throws {
+        let setup = try Setup()
+        defer { setup.fixture.directory.remove() }
+        #expect(setup.emulator.stop() == 0)
+    }
+}
