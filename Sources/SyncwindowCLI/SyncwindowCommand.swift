@@ -6,11 +6,11 @@ public struct SyncwindowCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "syncwindow",
         abstract: "Pause GeminiDB Redis DR synchronization while maintenance windows are open.",
-        version: "0.1.0",
         discussion: """
             Exit codes: 0 success; 1 some pair did not reach its desired state; 2 usage, configuration \
             or credential error (nothing was done); 75 another invocation holds a lock.
             """,
+        version: "0.1.0",
         subcommands: [
             CheckCommand.self, PlanCommand.self, TickCommand.self, RunCommand.self, StatusCommand.self,
             OverrideCommand.self, AuditCommand.self, ReportCommand.self, DemoCommand.self,
