@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 huaweicloudsdkcore==3.1.219 huaweicloudsdkgaussdbforn
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv swift-test python-test bench demo clean
+.PHONY: all build test venv bench bench-tick demo clean
 
 all: build
 
@@ -31,6 +31,12 @@ bench: venv
 	swift build -c release --product syncwindow-bench
 	.build/release/syncwindow-bench
 	$(VENV_PY) scripts/bench_cronsim.py
+
+# Reconcile passes at scale (200 pairs) against the emulator binary: time and peak memory.
+bench-tick:
+	swift build -c release --product syncwindow
+	swift build -c release --product geminidb-emulator
+	scripts/bench_tick.sh 200
 
 demo:
 	swift run syncwindow demo

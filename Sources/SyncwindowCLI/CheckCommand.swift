@@ -27,6 +27,13 @@ struct CheckCommand: AsyncParsableCommand {
         print("  auth:      \(method), credential files readable and private")
         print("  state dir: \(config.stateDirectory)")
         print("  config sha256: \(config.contentHash)")
+        let now = SystemClock.now()
+        let zones = Dictionary(config.windows.map { ($0.name, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
+        for pair in config.pairs {
+            guard let next = schedule.occurrences(forPair: pair.name, startingFrom: now, count: 1).first else { continue }
+            let zone = zones[next.window] ?? .gmt
+            print("  next:      \(pair.name): \(next.window) at \(RFC3339.format(next.start, in: zone))")
+        }
         if !unused.isEmpty {
             print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")
         }
