@@ -40,10 +40,15 @@ public struct DesiredState: Sendable, Equatable {
     public var skipped: [SkippedWindow]
 
     /// Decides the desired state. Pure: the same inputs always give the same answer.
-    /// - Parameter alreadyPausedBySchedule: whether syncwindow holds a pause on this pair now;
-    ///   `cutoff` only prevents *starting* a pause late, it never cuts a running one short.
+    /// - Parameters:
+    ///   - alreadyPausedBySchedule: whether syncwindow holds a pause on this pair now;
+    ///     `cutoff` only prevents *starting* a pause late, it never cuts a running one short.
+    ///   - resumedBySomeoneElseAt: when syncwindow last found its pause undone by someone
+    ///     else; inside the same window that decision stands (syncwindow never fights an
+    ///     operator), and the next window pauses again.
     public static func evaluate(
-        pair: String, at instant: Date, schedule: Schedule, override: ActiveOverride?, alreadyPausedBySchedule: Bool
+        pair: String, at instant: Date, schedule: Schedule, override: ActiveOverride?, alreadyPausedBySchedule: Bool,
+        resumedBySomeoneElseAt: Date? = nil
     ) -> DesiredState {
         let open = schedule.openOccurrences(forPair: pair, at: instant)
         let interval = open.isEmpty ? nil : schedule.mergedInterval(forPair: pair, at: instant)
@@ -62,6 +67,12 @@ public struct DesiredState: Sendable, Equatable {
                 skipped: skipped)
         }
         let names = open.map(\.window).joined(separator: ", ")
+        if let resumed = resumedBySomeoneElseAt, resumed >= interval.start, resumed <= instant {
+            return DesiredState(
+                state: .syncing,
+                reason: "window \(names) open, but someone else resumed the pair at \(RFC3339.format(resumed, in: .gmt)); left syncing until the window closes",
+                openOccurrences: open, pauseInterval: interval, override: nil, skipped: skipped)
+        }
         let remaining = interval.end.timeIntervalSince(instant)
         let cutoffs = Dictionary(schedule.windows.map { ($0.name, $0.cutoff) }, uniquingKeysWith: { first, _ in first })
         let startable = open.contains { remaining >= (cutoffs[$0.window] ?? 0) }

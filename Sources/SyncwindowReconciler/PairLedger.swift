@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowSchedule
 
 /// Outcome words on pause/resume outcome events. Stored in the audit: never rename.
 public enum CallOutcome {
@@ -14,6 +15,8 @@ public enum CallOutcome {
     /// Job ended in failure: the instance went back to where it was.
     public static let jobFailed = "failed"
     public static let jobCompleted = "completed"
+    /// On a drift event: syncwindow's pause was undone by someone else; it lets go of the pair.
+    public static let released = "released"
 }
 
 /// What the audit trail says about a pair: the operator's hold, which sides syncwindow
@@ -25,8 +28,17 @@ struct PairLedger: Sendable {
     var lastOverrideEvent: AuditEvent?
     var ownedSides: Set<PairSide>
     var unsettledIntents: [AuditEvent]
+    /// When syncwindow last found its own pause undone by someone else.
+    var lastReleasedAt: Date?
 
     var ownsPause: Bool { !ownedSides.isEmpty }
+
+    /// The desired state for this pair at `instant`, given what the ledger knows.
+    func desiredState(pair: String, at instant: Date, schedule: Schedule) -> DesiredState {
+        DesiredState.evaluate(
+            pair: pair, at: instant, schedule: schedule, override: override, alreadyPausedBySchedule: ownsPause,
+            resumedBySomeoneElseAt: lastReleasedAt)
+    }
 
     static func load(pair: String, at instant: Date, from store: AuditStore) async throws -> PairLedger {
         let overrideEvent = try await store.latest(
@@ -40,8 +52,8 @@ struct PairLedger: Sendable {
         var owned: Set<PairSide> = []
         for side in PairSide.allCases {
             let last = try await store.latest(
-                pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobFailed], side: side,
-                outcomes: [CallOutcome.accepted, CallOutcome.landed, CallOutcome.jobFailed])
+                pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
+                outcomes: [CallOutcome.accepted, CallOutcome.landed, CallOutcome.jobFailed, CallOutcome.released])
             guard let last = last?.event else { continue }
             switch last.kind {
             case .pauseOutcome: owned.insert(side)
@@ -50,9 +62,10 @@ struct PairLedger: Sendable {
             default: break
             }
         }
+        let released = try await store.latest(pair: pair, kinds: [.drift], outcomes: [CallOutcome.released])
         return PairLedger(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
-            unsettledIntents: try await store.unsettledIntents(pair: pair))
+            unsettledIntents: try await store.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at)
     }
 
     /// An override whose time ran out with no event saying so yet.

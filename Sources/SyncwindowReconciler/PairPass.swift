@@ -43,9 +43,7 @@ struct PairPass {
     }
 
     private func evaluate(ledger: PairLedger) async throws -> DesiredState {
-        DesiredState.evaluate(
-            pair: pair.name, at: options.at, schedule: reconciler.schedule, override: ledger.override,
-            alreadyPausedBySchedule: ledger.ownsPause)
+        ledger.desiredState(pair: pair.name, at: options.at, schedule: reconciler.schedule)
     }
 
     private func run() async throws -> PairPassResult {
@@ -82,6 +80,23 @@ struct PairPass {
             case .drift(let detail):
                 try await recordDrift(detail)
                 return try await failed(desired: desired, live: live, actions: actions, problem: "drift: \(detail)")
+            case .resumedBySomeoneElse(let detail):
+                // A pause job that failed after its pass stopped following it looks the same
+                // from outside; ask the cloud before blaming a person.
+                if try await recordLateJobFailures(ownedSides: ledger.ownedSides) {
+                    ledger = try await self.ledger()
+                    continue
+                }
+                if !options.dryRun {
+                    for side in ledger.ownedSides.sorted(by: { $0.rawValue < $1.rawValue }) {
+                        try await recorder.record(
+                            .drift, pair: pair.name, side: side, outcome: CallOutcome.released,
+                            reason: "syncwindow's pause was undone by someone else; left syncing until the window closes",
+                            detail: detail)
+                    }
+                }
+                return try await failed(
+                    desired: desired, live: live, actions: actions, problem: "drift: resumed by someone else (\(detail))")
             case .blocked(let problem):
                 return try await failed(desired: desired, live: live, actions: actions, problem: problem)
             case .wait(let what):
@@ -218,6 +233,25 @@ struct PairPass {
                 try await reconciler.clock.sleep(for: options.pollInterval)
             }
         }
+    }
+
+    /// Records `job_failed` for owned sides whose last pause job turns out to have failed.
+    /// Returns whether it found any.
+    private func recordLateJobFailures(ownedSides: Set<PairSide>) async throws -> Bool {
+        guard !options.dryRun else { return false }
+        var found = false
+        for side in ownedSides {
+            let last = try await reconciler.audit.latest(
+                pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [CallOutcome.accepted])
+            guard let jobID = last?.event.jobID, let job = try? await cloud.job(id: jobID, on: instance(side)),
+                job.status == "Failed"
+            else { continue }
+            try await recorder.record(
+                .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID,
+                reason: job.failReason ?? "no reason given", detail: SyncAction.pause.rawValue)
+            found = true
+        }
+        return found
     }
 
     private func instance(_ side: PairSide) -> InstanceRef { side == .primary ? pair.primary : pair.standby }

@@ -26,9 +26,7 @@ public enum StatusReader {
         var result: [PairStatus] = []
         for pair in configuration.pairs where pairs?.contains(pair.name) ?? true {
             let ledger = try await PairLedger.load(pair: pair.name, at: instant, from: audit)
-            let desired = DesiredState.evaluate(
-                pair: pair.name, at: instant, schedule: schedule, override: ledger.override,
-                alreadyPausedBySchedule: ledger.ownsPause)
+            let desired = ledger.desiredState(pair: pair.name, at: instant, schedule: schedule)
             let lastAction = try await audit.latest(
                 pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
             let latestDriftOrAction = try await audit.latest(

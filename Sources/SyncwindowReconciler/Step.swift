@@ -12,6 +12,8 @@ enum Step: Equatable {
     case wait(String)
     /// Paused by someone else while it should sync: report, leave alone.
     case drift(String)
+    /// syncwindow's own pause was undone by someone else inside the window: report, let go.
+    case resumedBySomeoneElse(String)
     /// Nothing syncwindow can do (no DR relationship, unknown status).
     case blocked(String)
 
@@ -30,6 +32,11 @@ enum Step: Equatable {
         }
         switch desired {
         case .paused:
+            // Both sides syncing although syncwindow paused them (and no job failed, which
+            // would have ended the ownership): someone resumed by hand. Never fight them.
+            if ownedSides && sides.allSatisfy({ $0.1 == syncing }) && override == nil {
+                return .resumedBySomeoneElse("primary \(live.primary), standby \(live.standby)")
+            }
             let toPause = sides.filter { $0.1 == syncing }.map(\.0)
             return toPause.isEmpty ? .done : .call(.pause, toPause, why: "pause for the window")
         case .syncing:

@@ -141,6 +141,35 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("someone resuming by hand inside a window is not fought: let go until the next window")
+    func manualResumeIsNotFought() async throws {
+        try await ReconcilerSystem.with { system in
+            try await system.pass(at: Self.inWindow, pairs: ["orders"])
+            #expect(await system.posts().count == 2)
+            _ = await system.emulator.engine.forceStatus("SYNCING", instanceID: "orders-primary-in12")
+            _ = await system.emulator.engine.forceStatus("SYNCING", instanceID: "orders-standby-in12")
+
+            let noticed = try await system.pass(at: "2026-12-01T01:40:00Z", pairs: ["orders"])
+            #expect(noticed.exitCode == 1)
+            #expect(noticed.pairs[0].problem?.contains("resumed by someone else") == true)
+            let released = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.drift]))
+            #expect(released.map(\.event.outcome) == ["released", "released"])
+
+            let later = try await system.pass(at: "2026-12-01T02:00:00Z", pairs: ["orders"])
+            #expect(later.exitCode == 0)
+            #expect(later.pairs[0].desired.state == .syncing)
+            #expect(await system.posts().count == 2, "no re-pause inside the same window")
+
+            let closed = try await system.pass(at: Self.afterWindow, pairs: ["orders"])
+            #expect(closed.exitCode == 0)
+            #expect(await system.posts().count == 2, "nothing to resume: it is syncing and no longer ours")
+
+            let nextNight = try await system.pass(at: "2026-12-02T01:31:00Z", pairs: ["orders"])
+            #expect(nextNight.exitCode == 0)
+            #expect(await system.posts().count == 4, "the next window pauses again")
+        }
+    }
+
     @Test("an operator's hold beats the schedule, and clearing it hands the pair back")
     func overridesBeatWindows() async throws {
         try await ReconcilerSystem.with { system in

@@ -22,6 +22,10 @@ struct StepTests {
             name: "window open, both syncing: pause both", desired: .paused, primary: "SYNCING", standby: "SYNCING",
             expected: .call(.pause, [.primary, .standby], why: "pause for the window")),
         .init(
+            name: "window open, our pause undone by someone: let go", desired: .paused, primary: "SYNCING",
+            standby: "SYNCING", owned: true,
+            expected: .resumedBySomeoneElse("primary SYNCING, standby SYNCING")),
+        .init(
             name: "window open, both paused: nothing", desired: .paused, primary: "SUSPENDED", standby: "SUSPENDED",
             owned: true,
             expected: .done),
