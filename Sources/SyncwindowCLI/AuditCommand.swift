@@ -35,7 +35,8 @@ struct AuditListCommand: AsyncParsableCommand {
         let config = try options.load()
         let query = AuditQuery(
             since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
-            until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) }, pair: pair)
+            until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
+            pair: pair)
         let events = try await Session.openAudit(config).events(query)
         Self.render(events, format: format)
     }

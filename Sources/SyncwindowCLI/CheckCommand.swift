@@ -30,7 +30,9 @@ struct CheckCommand: AsyncParsableCommand {
         let now = SystemClock.now()
         let zones = Dictionary(config.windows.map { ($0.name, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
         for pair in config.pairs {
-            guard let next = schedule.occurrences(forPair: pair.name, startingFrom: now, count: 1).first else { continue }
+            guard let next = schedule.occurrences(forPair: pair.name, startingFrom: now, count: 1).first else {
+                continue
+            }
             let zone = zones[next.window] ?? .gmt
             print("  next:      \(pair.name): \(next.window) at \(RFC3339.format(next.start, in: zone))")
         }

@@ -38,7 +38,9 @@ enum Session {
             return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: SystemClock.now)
         } catch {
             // Nothing was done yet: like a config error, this is exit 2.
-            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(error) — check state_dir and its permissions")
+            throw CLIFailure(
+                "cannot open the audit trail in \(config.stateDirectory): \(error) — check state_dir and its permissions"
+            )
         }
     }
 }

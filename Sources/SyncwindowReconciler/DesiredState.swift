@@ -70,7 +70,8 @@ public struct DesiredState: Sendable, Equatable {
         if let resumed = resumedBySomeoneElseAt, resumed >= interval.start, resumed <= instant {
             return DesiredState(
                 state: .syncing,
-                reason: "window \(names) open, but someone else resumed the pair at \(RFC3339.format(resumed, in: .gmt)); left syncing until the window closes",
+                reason:
+                    "window \(names) open, but someone else resumed the pair at \(RFC3339.format(resumed, in: .gmt)); left syncing until the window closes",
                 openOccurrences: open, pauseInterval: interval, override: nil, skipped: skipped)
         }
         let remaining = interval.end.timeIntervalSince(instant)

@@ -1,0 +1,109 @@
+import Foundation
+import GeminiDBAPI
+import GeminiDBClient
+import Logging
+import SyncwindowAudit
+import SyncwindowConfig
+import SyncwindowSchedule
+
+/// The calls of a pair's pass: intent before, outcome after, then the jobs followed.
+extension PairPass {
+    struct CallOutcomeSummary {
+        var actions: [String] = []
+        var problem: String?
+    }
+
+    /// POSTs `action` on each side — intent recorded first, outcome after — then follows the jobs.
+    func call(_ action: SyncAction, on sides: [PairSide], reason: String) async throws -> CallOutcomeSummary {
+        let intentKind: AuditKind = action == .pause ? .pauseIntent : .resumeIntent
+        let outcomeKind: AuditKind = action == .pause ? .pauseOutcome : .resumeOutcome
+        var summary = CallOutcomeSummary()
+        var jobs: [(PairSide, String)] = []
+        for side in sides {
+            let instance = self.instance(side)
+            let intent = try await recorder.record(
+                intentKind, pair: pair.name, side: side, reason: reason, detail: "instance \(instance.instanceID)")
+            do {
+                let jobID = try await cloud.setDataSynchronization(action, on: instance)
+                try await recorder.record(
+                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.accepted, jobID: jobID,
+                    detail: "instance \(instance.instanceID)", intentID: intent.id)
+                summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
+                jobs.append((side, jobID))
+            } catch let error as GeminiDBError where error.outcomeIsUnknown {
+                // The request may have reached the cloud: leave the intent open for the next
+                // pass to settle from live status, rather than guess.
+                logger.warning("Call outcome unknown", metadata: ["side": "\(side.rawValue)", "error": "\(error)"])
+                summary.problem =
+                    "\(action.rawValue) on \(side.rawValue): outcome unknown (\(error)); the next pass settles it"
+                break
+            } catch {
+                try await recorder.record(
+                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.error, reason: "\(error)",
+                    detail: "instance \(instance.instanceID)", intentID: intent.id)
+                summary.problem = "\(action.rawValue) on \(side.rawValue) failed: \(error)"
+                break
+            }
+        }
+        for (side, jobID) in jobs {
+            if let problem = try await follow(job: jobID, action: action, side: side) {
+                summary.problem = summary.problem ?? problem
+            }
+        }
+        return summary
+    }
+
+    /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
+    func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
+        let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
+        while true {
+            let job: Job?
+            do {
+                job = try await cloud.job(id: jobID, on: instance(side))
+            } catch {
+                logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+                job = nil
+            }
+            switch job?.status {
+            case "Completed":
+                try await recorder.record(
+                    .jobCompleted, pair: pair.name, side: side, outcome: CallOutcome.jobCompleted, jobID: jobID,
+                    detail: action.rawValue)
+                return nil
+            case "Failed":
+                let why = job?.failReason ?? "no reason given"
+                try await recorder.record(
+                    .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID, reason: why,
+                    detail: action.rawValue)
+                return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
+            default:
+                guard !deadline.hasPassed() else {
+                    return "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout"
+                }
+                try await reconciler.clock.sleep(for: options.pollInterval)
+            }
+        }
+    }
+
+    /// Records `job_failed` for owned sides whose last pause job turns out to have failed.
+    /// Returns whether it found any.
+    func recordLateJobFailures(ownedSides: Set<PairSide>) async throws -> Bool {
+        guard !options.dryRun else { return false }
+        var found = false
+        for side in ownedSides {
+            let last = try await reconciler.audit.latest(
+                pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [CallOutcome.accepted])
+            guard let jobID = last?.event.jobID, let job = try? await cloud.job(id: jobID, on: instance(side)),
+                job.status == "Failed"
+            else { continue }
+            try await recorder.record(
+                .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID,
+                reason: job.failReason ?? "no reason given", detail: SyncAction.pause.rawValue)
+            found = true
+        }
+        return found
+    }
+
+    func instance(_ side: PairSide) -> InstanceRef { side == .primary ? pair.primary : pair.standby }
+
+}

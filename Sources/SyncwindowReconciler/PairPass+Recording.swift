@@ -1,0 +1,107 @@
+import Foundation
+import GeminiDBAPI
+import GeminiDBClient
+import Logging
+import SyncwindowAudit
+import SyncwindowConfig
+import SyncwindowSchedule
+
+/// What a pair's pass writes down: settled calls, window edges, drift, results.
+extension PairPass {
+    /// Settles calls a killed pass left without an outcome, from what the cloud shows now.
+    func settle(_ intents: [AuditEvent], live: LiveStatus) async throws {
+        for intent in intents {
+            guard let side = intent.event.side else { continue }
+            let status = side == .primary ? live.primary : live.standby
+            let isPause = intent.event.kind == .pauseIntent
+            let tookEffect =
+                isPause
+                ? ["SUSPENDING", "SUSPENDED", "RECOVERYING"].contains(status)
+                : ["RECOVERYING", "SYNCING"].contains(status)
+            try await recorder.record(
+                isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
+                outcome: tookEffect ? CallOutcome.landed : CallOutcome.notApplied,
+                reason: "settled after an interrupted pass: live status \(status)", detail: intent.event.detail,
+                intentID: intent.id)
+        }
+    }
+
+    func recordWindowEdges(_ desired: DesiredState) async throws {
+        let audit = reconciler.audit
+        for occurrence in desired.openOccurrences {
+            let start = RFC3339.format(occurrence.start, in: .gmt)
+            if try await !audit.hasEvent(pair: pair.name, window: occurrence.window, kind: .windowOpened, detail: start)
+            {
+                try await recorder.record(
+                    .windowOpened, pair: pair.name, window: occurrence.window,
+                    reason: "until \(RFC3339.format(occurrence.end, in: .gmt))",
+                    detail: start)
+            }
+        }
+        let openNames = Set(desired.openOccurrences.map(\.window))
+        for window in reconciler.schedule.windows(forPair: pair.name) where !openNames.contains(window.name) {
+            let last = try await audit.latest(
+                pair: pair.name, kinds: [.windowOpened, .windowClosed], window: window.name)
+            guard let last, last.event.kind == .windowOpened else { continue }
+            try await recorder.record(.windowClosed, pair: pair.name, window: window.name, detail: last.event.detail)
+        }
+        for skipped in desired.skipped {
+            let start = RFC3339.format(skipped.occurrence.start, in: .gmt)
+            if try await !audit.hasEvent(
+                pair: pair.name, window: skipped.occurrence.window, kind: .skipped, detail: start)
+            {
+                try await recorder.record(
+                    .skipped, pair: pair.name, window: skipped.occurrence.window, reason: skipped.reason, detail: start)
+            }
+        }
+    }
+
+    /// Drift is recorded when first seen, not on every pass while it lasts.
+    func recordDrift(_ detail: String) async throws {
+        if options.dryRun { return }
+        let last = try await reconciler.audit.latest(
+            pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
+        if last?.event.kind == .drift && last?.event.detail == detail { return }
+        try await recorder.record(
+            .drift, pair: pair.name, reason: "left alone: syncwindow did not pause it", detail: detail)
+    }
+
+    func finished(desired: DesiredState, live: LiveStatus, actions: [String]) async throws -> PairPassResult {
+        try await observe(live)
+        return result(desired: desired, live: live, actions: actions, problem: nil, reached: true)
+    }
+
+    func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: String) async throws
+        -> PairPassResult
+    {
+        if let live { try await observe(live) }
+        if !options.dryRun && !problem.hasPrefix("drift"), try await isNewProblem(problem) {
+            try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem)
+        }
+        logger.error("Pair did not reach its desired state", metadata: ["problem": "\(problem)"])
+        return result(desired: desired, live: live, actions: actions, problem: problem)
+    }
+
+    /// A problem that persists (an instance with no DR relationship, a cloud outage) is
+    /// recorded when it starts, not once a minute: stderr and `status` show every pass.
+    func isNewProblem(_ problem: String) async throws -> Bool {
+        let last = try await reconciler.audit.latest(
+            pair: pair.name,
+            kinds: [.error, .pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed, .overrideSet, .overrideCleared])
+        return !(last?.event.kind == .error && last?.event.detail == problem)
+    }
+
+    func observe(_ live: LiveStatus) async throws {
+        guard !options.dryRun else { return }
+        try await reconciler.audit.recordObservation(
+            pair: pair.name, LiveObservation(primary: live.primary, standby: live.standby, observedAt: options.at))
+    }
+
+    func result(
+        desired: DesiredState, live: LiveStatus?, actions: [String], problem: String?, reached: Bool = false
+    ) -> PairPassResult {
+        PairPassResult(
+            pair: pair.name, desired: desired, live: live, reached: reached, actions: actions, problem: problem,
+            lockUnavailable: false)
+    }
+}
