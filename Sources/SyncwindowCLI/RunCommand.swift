@@ -41,6 +41,8 @@ struct ReconcileLoop: Service {
     let timing: PassTimingOptions
     let interval: Double
     let wallClock: @Sendable () -> Date
+    /// Sleeps between passes; shutdown cancels the sleep, never a pass.
+    var clock: any Clock<Duration> = ContinuousClock()
     let logger: Logger
 
     func run() async throws {
@@ -63,7 +65,7 @@ struct ReconcileLoop: Service {
             let wake = min(regular, edge ?? regular)
             let seconds = max(0.05, wake.timeIntervalSince(after))
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                try await clock.sleep(for: .milliseconds(Int64(seconds * 1000)))
             }
         }
         logger.info("Stopping: shutdown requested")

@@ -11,15 +11,22 @@ actor PassRecorder {
     let actor: String
     let configurationHash: String
     let mode: String
+    /// Whether the pass is bracketed by pass_started/pass_finished. A dry run writes only
+    /// its `dry_run` notes (SPEC.md), so it is not.
+    let bracketed: Bool
     private var started = false
 
-    init(store: AuditStore, passID: String, at: Date, actor: String, configurationHash: String, mode: String) {
+    init(
+        store: AuditStore, passID: String, at: Date, actor: String, configurationHash: String, mode: String,
+        bracketed: Bool = true
+    ) {
         self.store = store
         self.passID = passID
         self.at = at
         self.actor = actor
         self.configurationHash = configurationHash
         self.mode = mode
+        self.bracketed = bracketed
     }
 
     var hasRecorded: Bool { started }
@@ -31,7 +38,7 @@ actor PassRecorder {
         jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
     ) async throws -> AuditEvent {
         var events: [NewAuditEvent] = []
-        if !started {
+        if !started && bracketed {
             events.append(
                 NewAuditEvent(
                     at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
@@ -48,7 +55,7 @@ actor PassRecorder {
     }
 
     func finish(summary: String) async throws {
-        guard started else { return }
+        guard started && bracketed else { return }
         try await store.append(
             NewAuditEvent(at: at, passID: passID, kind: .passFinished, actor: actor, detail: summary))
     }

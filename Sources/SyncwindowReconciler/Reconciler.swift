@@ -38,8 +38,7 @@ public struct Reconciler: Sendable {
         let passID = makePassID()
         let recorder = PassRecorder(
             store: audit, passID: passID, at: options.at, actor: options.actor,
-            configurationHash: configuration.contentHash,
-            mode: options.dryRun ? "\(options.mode) --dry-run" : options.mode)
+            configurationHash: configuration.contentHash, mode: options.mode, bracketed: !options.dryRun)
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
         let results = try await withThrowingTaskGroup(of: PairPassResult.self) { group in
             for pair in selected {

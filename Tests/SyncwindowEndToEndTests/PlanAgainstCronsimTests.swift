@@ -13,7 +13,7 @@ struct PlanAgainstCronsimTests {
 
     /// Cron expressions with a bounded number of starts a year (so the comparison stays fast),
     /// covering names, ranges, steps, lists, L, nL, #n and the day-of-month/day-of-week OR rule.
-    static func randomCron(_ random: inout SplitMix) -> String {
+    static func randomCron(_ random: inout SplitMix64) -> String {
         func pick<T>(_ options: [T]) -> T { options[Int(random.next() % UInt64(options.count))] }
         let minute = pick(["0", "30", "15,45", "*/30", "5-10/5", "59", "1"])
         let hour = pick(["0", "1", "2", "3", "2,3", "1-3", "*/6", "23", "0-4/2", "12"])
@@ -28,7 +28,7 @@ struct PlanAgainstCronsimTests {
         let seed =
             ProcessInfo.processInfo.environment["SYNCWINDOW_SEED"].flatMap(UInt64.init)
             ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var windows: [(name: String, cron: String, zone: String)] = []
         for index in 0..<40 {
             windows.append(("w\(index)", Self.randomCron(&random), Self.zones[index % Self.zones.count]))
@@ -106,18 +106,5 @@ enum CronsimReference {
     struct ReferenceUnavailable: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
-    }
-}
-
-/// A small seeded generator, so a failing sample can be replayed with SYNCWINDOW_SEED.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

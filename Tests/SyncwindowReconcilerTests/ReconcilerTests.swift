@@ -347,6 +347,7 @@ struct ReconcilerTests {
             #expect(notes.count == 2)
             #expect(notes.first?.event.detail?.hasPrefix("would pause primary and standby") == true)
             #expect(try await system.audit.events(AuditQuery(kinds: [.pauseIntent])).isEmpty)
+            #expect(try await system.audit.events().count == 2, "a dry run writes only its dry_run notes")
         }
     }
 
