@@ -88,19 +88,15 @@ public final class AuditStore: Sendable {
         }
     }
 
+    /// Runs several reads in one read transaction: a consistent snapshot, and one trip
+    /// to the database pool instead of one per query.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (AuditReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(AuditReader(db: db)) }
+    }
+
     /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
     public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM event AS intent
-                    WHERE intent.pair = ? AND intent.kind IN ('pause_intent', 'resume_intent')
-                      AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
-                    ORDER BY intent.id
-                    """, arguments: [pair]
-            ).map(AuditRow.event(from:))
-        }
+        try await read { try $0.unsettledIntents(pair: pair) }
     }
 
     /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
@@ -108,38 +104,13 @@ public final class AuditStore: Sendable {
     public func latest(
         pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
     ) async throws -> AuditEvent? {
-        try await pool.read { db in
-            var sql =
-                "SELECT * FROM event WHERE pair = ? AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ", ")))"
-            var arguments: [String] = [pair] + kinds.map(\.rawValue)
-            if let side {
-                sql += " AND side = ?"
-                arguments.append(side.rawValue)
-            }
-            if let window {
-                sql += " AND window = ?"
-                arguments.append(window)
-            }
-            if let outcomes {
-                sql += " AND outcome IN (\(outcomes.map { _ in "?" }.joined(separator: ", ")))"
-                arguments.append(contentsOf: outcomes)
-            }
-            return try Row.fetchOne(
-                db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments)
-            )
-            .map(AuditRow.event(from:))
-        }
+        try await read { try $0.latest(pair: pair, kinds: kinds, side: side, window: window, outcomes: outcomes) }
     }
 
     /// Whether an event of `kind` already records this window occurrence for `pair`
     /// (so "window opened" is written once per occurrence, however many passes see it).
     public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
-        try await pool.read { db in
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM event WHERE pair = ? AND window = ? AND kind = ? AND detail = ?)",
-                arguments: [pair, window, kind.rawValue, detail]) ?? false
-        }
+        try await read { try $0.hasEvent(pair: pair, window: window, kind: kind, detail: detail) }
     }
 }
 

@@ -59,7 +59,7 @@ enum CredentialLoader {
             case .token(let tokenFile):
                 return .token(try SecretFile.read(tokenFile))
             }
-        } catch let error as ConfigError {
+        } catch {
             throw CLIFailure(error.description)
         }
     }

@@ -41,8 +41,11 @@ struct PairLedger: Sendable {
     }
 
     static func load(pair: String, at instant: Date, from store: AuditStore) async throws -> PairLedger {
-        let overrideEvent = try await store.latest(
-            pair: pair, kinds: [.overrideSet, .overrideCleared, .overrideExpired])
+        try await store.read { reader in try load(pair: pair, at: instant, from: reader) }
+    }
+
+    static func load(pair: String, at instant: Date, from reader: AuditReader) throws -> PairLedger {
+        let overrideEvent = try reader.latest(pair: pair, kinds: [.overrideSet, .overrideCleared, .overrideExpired])
         var override: ActiveOverride?
         if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,
             let state = event.outcome.flatMap(SyncState.init(rawValue:))
@@ -51,7 +54,7 @@ struct PairLedger: Sendable {
         }
         var owned: Set<PairSide> = []
         for side in PairSide.allCases {
-            let last = try await store.latest(
+            let last = try reader.latest(
                 pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
                 outcomes: [CallOutcome.accepted, CallOutcome.landed, CallOutcome.jobFailed, CallOutcome.released])
             guard let last = last?.event else { continue }
@@ -62,10 +65,10 @@ struct PairLedger: Sendable {
             default: break
             }
         }
-        let released = try await store.latest(pair: pair, kinds: [.drift], outcomes: [CallOutcome.released])
+        let released = try reader.latest(pair: pair, kinds: [.drift], outcomes: [CallOutcome.released])
         return PairLedger(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
-            unsettledIntents: try await store.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at)
+            unsettledIntents: try reader.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at)
     }
 
     /// An override whose time ran out with no event saying so yet.

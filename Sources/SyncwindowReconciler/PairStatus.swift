@@ -23,21 +23,22 @@ public enum StatusReader {
     ) async throws -> [PairStatus] {
         let schedule = Schedule(windows: configuration.windows)
         let observations = try await audit.observations()
-        var result: [PairStatus] = []
-        for pair in configuration.pairs where pairs?.contains(pair.name) ?? true {
-            let ledger = try await PairLedger.load(pair: pair.name, at: instant, from: audit)
-            let desired = ledger.desiredState(pair: pair.name, at: instant, schedule: schedule)
-            let lastAction = try await audit.latest(
-                pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
-            let latestDriftOrAction = try await audit.latest(
-                pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
-            result.append(
-                PairStatus(
-                    pair: pair.name, desired: desired, live: observations[pair.name], lastAction: lastAction,
+        let selected = configuration.pairs.filter { pairs?.contains($0.name) ?? true }
+        // One read transaction for all pairs: a consistent snapshot, and fast for hundreds of pairs.
+        return try await audit.read { reader in
+            try selected.map { pair in
+                let ledger = try PairLedger.load(pair: pair.name, at: instant, from: reader)
+                let lastAction = try reader.latest(
+                    pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
+                let latestDriftOrAction = try reader.latest(
+                    pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
+                return PairStatus(
+                    pair: pair.name, desired: ledger.desiredState(pair: pair.name, at: instant, schedule: schedule),
+                    live: observations[pair.name], lastAction: lastAction,
                     drift: latestDriftOrAction?.event.kind == .drift ? latestDriftOrAction : nil,
                     ownedSides: PairSide.allCases.filter(ledger.ownedSides.contains),
-                    unsettledIntents: ledger.unsettledIntents.count))
+                    unsettledIntents: ledger.unsettledIntents.count)
+            }
         }
-        return result
     }
 }
