@@ -12,6 +12,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var timing: PassTimingOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: "Seconds between passes when no window edge comes sooner.")
     var interval: Double = 60
@@ -25,7 +26,8 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Log.logger()
         try await Session.withReconciler(config, logger: logger) { reconciler in
             let service = ReconcileLoop(
-                reconciler: reconciler, timing: timing, interval: interval, wallClock: SystemClock.now, logger: logger)
+                reconciler: reconciler, timing: timing, interval: interval, metrics: metrics, wallClock: SystemClock.now,
+                logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -40,6 +42,7 @@ struct ReconcileLoop: Service {
     let reconciler: Reconciler
     let timing: PassTimingOptions
     let interval: Double
+    let metrics: MetricsOptions
     let wallClock: @Sendable () -> Date
     /// Sleeps between passes; shutdown cancels the sleep, never a pass.
     var clock: any Clock<Duration> = ContinuousClock()
@@ -52,6 +55,7 @@ struct ReconcileLoop: Service {
             do {
                 let result = try await reconciler.runPass(
                     timing.options(at: now, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run"))
+                do { try metrics.write(result) } catch { logger.error("Cannot write metrics", metadata: ["error": "\(error)"]) }
                 if result.exitCode != 0 {
                     logger.warning(
                         "Pass left pairs short of their desired state", metadata: ["pass.id": "\(result.passID)"])

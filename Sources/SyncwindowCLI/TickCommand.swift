@@ -24,6 +24,8 @@ struct TickCommand: AsyncParsableCommand {
     @Option(help: "table or json.")
     var format: OutputFormat = .table
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() async throws {
         let config = try options.load()
         let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
@@ -34,7 +36,28 @@ struct TickCommand: AsyncParsableCommand {
             try await $0.runPass(passOptions)
         }
         PassPrinter.print(result, format: format, dryRun: dryRun)
+        if !dryRun { try metrics.write(result) }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+    }
+}
+
+/// `--metrics-file`: the pass's outcome for node_exporter's textfile collector.
+struct MetricsOptions: ParsableArguments {
+    @Option(help: "Write Prometheus metrics of each pass to this file (atomically), e.g. for node_exporter's textfile collector.")
+    var metricsFile: String?
+
+    func write(_ result: PassResult) throws {
+        guard let metricsFile else { return }
+        let text = PassMetrics.render(result, wallClock: SystemClock.now())
+        // Write a temporary file beside it and rename: the collector never reads half a file.
+        let temporary = metricsFile + ".tmp.\(getpid())"
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            if rename(temporary, metricsFile) != 0 { throw CLIFailure("cannot rename \(temporary) to \(metricsFile)") }
+        } catch {
+            unlink(temporary)
+            throw CLIFailure("cannot write metrics to \(metricsFile): \(error)", exitCode: ExitStatus.notConverged)
+        }
     }
 }
 

@@ -158,6 +158,31 @@ struct TickEndToEndTests {
         #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
     }
 
+    @Test("--metrics-file writes the pass's outcome for Prometheus, drift included")
+    func metricsFile() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("syncwindow.prom").path
+        #expect(try setup.tick(["--metrics-file", path]).status == 0)
+        let paused = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(paused.contains("# TYPE syncwindow_pair_converged gauge"))
+        #expect(paused.contains("syncwindow_pair_desired_paused{pair=\"orders\"} 1"))
+        #expect(paused.contains("syncwindow_pair_live_paused{pair=\"sessions\",side=\"standby\"} 1"))
+        #expect(paused.contains("syncwindow_last_pass_exit_code 0"))
+
+        try setup.emulator.control("PUT", "instances/orders-primary-in12/status", body: #"{"status":"SYNCING"}"#)
+        try setup.emulator.control("PUT", "instances/orders-standby-in12/status", body: #"{"status":"SYNCING"}"#)
+        #expect(try setup.tick(["--metrics-file", path], at: "2026-12-01T01:45:00Z").status == 1)
+        let drift = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(drift.contains("syncwindow_pair_drift{pair=\"orders\"} 1"))
+        #expect(drift.contains("syncwindow_pair_converged{pair=\"orders\"} 0"))
+        #expect(drift.contains("syncwindow_pair_converged{pair=\"sessions\"} 1"))
+        #expect(drift.contains("syncwindow_last_pass_exit_code 1"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: setup.fixture.directory.path)
+            .filter { $0.contains(".tmp.") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test("a bad config makes no API call at all")
     func badConfigCallsNothing() throws {
         let setup = try Setup()

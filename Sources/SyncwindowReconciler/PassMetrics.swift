@@ -1,0 +1,49 @@
+import Foundation
+
+/// A pass's outcome in the Prometheus text format, for node_exporter's textfile collector:
+/// alert on `syncwindow_pair_converged == 0` or a stale `syncwindow_last_pass_timestamp_seconds`.
+public enum PassMetrics {
+    public static func render(_ result: PassResult, wallClock now: Date) -> String {
+        var lines: [String] = []
+        func family(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) gauge")
+            for sample in samples { lines.append("\(name)\(sample.labels) \(format(sample.value))") }
+        }
+        let pairs = result.pairs
+        family(
+            "syncwindow_last_pass_timestamp_seconds", "When the last pass finished (Unix time).",
+            [("", now.timeIntervalSince1970.rounded())])
+        family(
+            "syncwindow_last_pass_exit_code", "Exit code of the last pass: 0 ok, 1 not converged, 75 locked.",
+            [("", Double(result.exitCode))])
+        family(
+            "syncwindow_pair_desired_paused", "1 while the pair should be paused (window or override).",
+            pairs.map { (label($0.pair), $0.desired.state == .paused ? 1 : 0) })
+        family(
+            "syncwindow_pair_converged", "1 when live state matched desired state at the end of the pass.",
+            pairs.map { (label($0.pair), $0.problem == nil && !$0.lockUnavailable ? 1 : 0) })
+        family(
+            "syncwindow_pair_drift", "1 when the pair is in a state syncwindow did not put it in.",
+            pairs.map { (label($0.pair), $0.problem?.hasPrefix("drift") == true ? 1 : 0) })
+        family(
+            "syncwindow_pair_live_paused", "1 when the instance's sync status is SUSPENDED.",
+            pairs.flatMap { pair -> [(String, Double)] in
+                guard let live = pair.live else { return [] }
+                return [
+                    (label(pair.pair, side: "primary"), live.primary == "SUSPENDED" ? 1 : 0),
+                    (label(pair.pair, side: "standby"), live.standby == "SUSPENDED" ? 1 : 0),
+                ]
+            })
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func label(_ pair: String, side: String? = nil) -> String {
+        // Pair names are restricted to [A-Za-z0-9._-] by the config loader: nothing to escape.
+        side.map { "{pair=\"\(pair)\",side=\"\($0)\"}" } ?? "{pair=\"\(pair)\"}"
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int64(value)) : String(value)
+    }
+}
