@@ -46,6 +46,15 @@ enum Arguments {
         }
     }
 
+    /// Refuses control and bidi-format characters in text that goes into the audit trail:
+    /// a newline or an escape sequence in a reason could forge rows on an auditor's screen.
+    static func checkPrintable(_ text: String, option: String) throws {
+        if let bad = text.unicodeScalars.first(where: Printable.isUnsafe) {
+            throw CLIFailure(
+                "\(option) contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); use plain text on one line")
+        }
+    }
+
     /// Who an operator action is recorded as: `--actor`, else `SUDO_USER`, else `USER`.
     static func actor(explicit: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
@@ -80,4 +89,28 @@ enum Log {
 /// the instant (or a clock) as a parameter, so tests and `--at` rehearsals control time.
 enum SystemClock {
     static let now: @Sendable () -> Date = { Date() }
+}
+
+/// Text from files and the audit trail, made safe to print on a terminal.
+enum Printable {
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
+    }
+
+    /// Replaces control and format characters (newlines, ESC, bidi overrides) with `\u{…}`.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) {
+                result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
 }

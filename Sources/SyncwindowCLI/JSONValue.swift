@@ -76,7 +76,8 @@ struct TextTable {
 
     init(columns: [String]) { self.columns = columns }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    /// Cells are escaped: a value from the audit trail must not move the cursor or break rows.
+    mutating func add(_ row: [String]) { rows.append(row.map(Printable.escaped)) }
 
     func rendered(empty: String) -> String {
         guard !rows.isEmpty else { return empty + "\n" }

@@ -56,11 +56,9 @@ struct OverrideCommand: AsyncParsableCommand {
             guard end.timeIntervalSince(instant) <= OverrideCommand.maximumLength else {
                 throw CLIFailure("an override lasts at most 7 days; use a window for anything longer")
             }
-            let event = NewAuditEvent(
-                at: instant, pair: pair, kind: .overrideSet, outcome: state.rawValue,
-                actor: Arguments.actor(explicit: actor),
-                reason: reason, until: end)
-            try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
+            let request = OverrideRequest(pair: pair, state: state, until: end, reason: reason)
+            try await OverrideCommand.apply(
+                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant)
         }
     }
 
@@ -82,36 +80,42 @@ struct OverrideCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
-            let event = NewAuditEvent(
-                at: instant, pair: pair, kind: .overrideCleared, actor: Arguments.actor(explicit: actor), reason: reason
-            )
-            try await OverrideCommand.apply(event, config: config, timing: timing, at: instant)
+            let request = OverrideRequest(pair: pair, state: nil, until: nil, reason: reason)
+            try await OverrideCommand.apply(
+                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant)
         }
     }
 
-    /// Records the override and reconciles the pair at once, as the operator who set it.
+    /// Records the override and reconciles the pair at once, as the operator who set it,
+    /// all under the pair's lock: if another invocation holds it, nothing is recorded (exit 75).
     static func apply(
-        _ event: NewAuditEvent, config: SyncwindowConfiguration, timing: PassTimingOptions, at instant: Date
-    )
-        async throws
-    {
-        guard let pair = event.pair, config.pair(named: pair) != nil else {
-            throw CLIFailure(
-                "unknown pair '\(event.pair ?? "")'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
+        _ request: OverrideRequest, actor: String, config: SyncwindowConfiguration, timing: PassTimingOptions,
+        at instant: Date
+    ) async throws {
+        let pair = request.pair
+        guard config.pair(named: pair) != nil else {
+            throw CLIFailure("unknown pair '\(pair)'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
         }
+        try Arguments.checkPrintable(request.reason, option: "--reason")
+        try Arguments.checkPrintable(actor, option: "--actor")
         let result = try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
-            if event.kind == .overrideCleared {
+            if request.state == nil {
                 let statuses = try await StatusReader.read(
                     configuration: config, audit: reconciler.audit, at: instant, pairs: [pair])
                 guard statuses.first?.desired.override != nil else {
                     throw CLIFailure("\(pair) has no active override; nothing to clear")
                 }
             }
-            try await reconciler.audit.append(event)
-            return try await reconciler.runPass(
-                timing.options(at: instant, dryRun: false, actor: event.actor, pairs: [pair], mode: "override"))
+            var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: "override")
+            options.override = request
+            return try await reconciler.runPass(options)
         }
         PassPrinter.print(result, format: .table, dryRun: false)
+        if result.pairs.contains(where: \.lockUnavailable) {
+            throw CLIFailure(
+                "another syncwindow invocation holds \(pair)'s lock; the override was NOT recorded — try again",
+                exitCode: ExitStatus.locked)
+        }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }
 }

@@ -31,13 +31,15 @@ public struct SyncwindowCommand: AsyncParsableCommand {
             }
             Foundation.exit(0)
         } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data("syncwindow: \(failure.message)\n".utf8))
+            FileHandle.standardError.write(Data("syncwindow: \(Printable.escaped(failure.message))\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                let message = fullMessage(for: error)
-                FileHandle.standardError.write(Data("syncwindow: \(message)\n".utf8))
+                // One line, like every other error: the usage text is a --help away.
+                let message = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid usage"
+                let line = "syncwindow: \(Printable.escaped(message)) (see --help)\n"
+                FileHandle.standardError.write(Data(line.utf8))
                 Foundation.exit(ExitStatus.usage)
             }
             exit(withError: error)

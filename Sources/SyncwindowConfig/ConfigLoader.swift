@@ -119,6 +119,8 @@ public enum ConfigLoader {
         let mapping = try value.mapping(allowed: [])
         guard !mapping.entries.isEmpty else { throw value.error("'pairs' must name at least one DR pair") }
         var pairs: [PairConfig] = []
+        // Two pairs sharing an instance would pause and resume it against each other.
+        var owners: [String: String] = [:]
         for (name, pairValue) in mapping.entries {
             guard isValidName(name) else {
                 throw pairValue.error("pair name '\(name)' must be letters, digits, '.', '_' or '-' (at most 63)")
@@ -128,6 +130,14 @@ public enum ConfigLoader {
             let standby = try readInstance(try sides.required("standby"))
             guard primary != standby else {
                 throw pairValue.error("pair '\(name)' names the same instance as primary and standby")
+            }
+            for (side, instance) in [("primary", primary), ("standby", standby)] {
+                let key = "\(instance.projectID)/\(instance.instanceID)"
+                if let owner = owners[key] {
+                    throw pairValue.error(
+                        "pair '\(name)' \(side) is instance \(instance.instanceID), already used by \(owner); an instance belongs to one pair only")
+                }
+                owners[key] = "pair '\(name)' (\(side))"
             }
             pairs.append(PairConfig(name: name, primary: primary, standby: standby))
         }

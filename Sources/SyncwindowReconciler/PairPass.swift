@@ -47,6 +47,11 @@ struct PairPass {
     }
 
     func run() async throws -> PairPassResult {
+        if let request = options.override, request.pair == pair.name, !options.dryRun {
+            try await recorder.record(
+                request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
+                reason: request.reason, until: request.until)
+        }
         var ledger = try await ledger()
         if let expired = ledger.expiredOverride(at: options.at), !options.dryRun {
             try await recorder.record(

@@ -38,7 +38,10 @@ actor PassRecorder {
         jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
     ) async throws -> AuditEvent {
         var events: [NewAuditEvent] = []
+        // Decide and mark before the first await: the actor is reentrant, and pairs of one
+        // pass record concurrently, so checking after the write would bracket twice.
         if !started && bracketed {
+            started = true
             events.append(
                 NewAuditEvent(
                     at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
@@ -46,11 +49,9 @@ actor PassRecorder {
         }
         events.append(
             NewAuditEvent(
-                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome,
-                jobID: jobID,
+                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome, jobID: jobID,
                 actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
         let stored = try await store.append(events)
-        started = true
         return stored.last!
     }
 

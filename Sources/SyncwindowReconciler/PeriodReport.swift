@@ -91,6 +91,8 @@ public enum PeriodReport {
             case .resumeOutcome where took: owned.remove(side)
             case .jobFailed where event.detail == "resume": owned.insert(side)
             case .jobFailed where event.detail == "pause": owned.remove(side)
+            // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
+            case .drift where event.outcome == CallOutcome.released: owned.remove(side)
             default: continue
             }
             if !owned.isEmpty && start == nil {

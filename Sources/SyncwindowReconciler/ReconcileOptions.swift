@@ -18,12 +18,16 @@ public struct ReconcileOptions: Sendable {
     public var pollInterval: Duration
     /// `tick`, `run`, `override`: recorded with the pass.
     public var mode: String
+    /// An operator's override (`override_set` / `override_cleared` of one pair), recorded
+    /// under that pair's lock just before the pass decides: if the lock cannot be had,
+    /// nothing is recorded and the command gives up (exit 75) as SPEC.md says.
+    public var override: OverrideRequest?
 
     public init(
         at: Date, dryRun: Bool = false, actor: String = "syncwindow", pairs: [String]? = nil,
         lockTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(300),
         pollInterval: Duration = .seconds(2),
-        mode: String = "tick"
+        mode: String = "tick", override: OverrideRequest? = nil
     ) {
         self.at = at
         self.dryRun = dryRun
@@ -33,6 +37,22 @@ public struct ReconcileOptions: Sendable {
         self.jobTimeout = jobTimeout
         self.pollInterval = pollInterval
         self.mode = mode
+        self.override = override
+    }
+}
+
+/// An operator's hold (`state` until `until`) or, with `state` nil, the end of one.
+public struct OverrideRequest: Sendable, Equatable {
+    public var pair: String
+    public var state: SyncState?
+    public var until: Date?
+    public var reason: String
+
+    public init(pair: String, state: SyncState?, until: Date?, reason: String) {
+        self.pair = pair
+        self.state = state
+        self.until = until
+        self.reason = reason
     }
 }
 

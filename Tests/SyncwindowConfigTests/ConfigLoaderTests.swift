@@ -78,6 +78,11 @@ let badConfigs: [BadConfigCase] = [
         mainEdit: { $0.replacingOccurrences(of: "orders-primary-in12", with: "orders/primary") },
         expect: "'pairs.orders.primary.instance_id' must be letters", file: "config.yaml"),
     .init(
+        name: "an instance shared by two pairs",
+        mainEdit: { $0.replacingOccurrences(of: "sessions-standby-in12", with: "orders-standby-in12") },
+        expect: "pair 'sessions' standby is instance orders-standby-in12, already used by pair 'orders' (standby)",
+        file: "config.yaml"),
+    .init(
         name: "YAML syntax error", mainEdit: { $0.replacingOccurrences(of: "concurrency: 8", with: "concurrency: [8") },
         expect: "YAML syntax error", file: "config.yaml"),
     .init(

@@ -58,6 +58,35 @@ struct OperatorEndToEndTests {
         }
     }
 
+    @Test("an override that cannot get the pair's lock records nothing and exits 75")
+    func overrideGivesUpOnLock() throws {
+        let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
+        defer { setup.finish() }
+        let holder = try setup.start()
+        Thread.sleep(forTimeInterval: 0.4)
+        let result = try syncwindow(
+            setup, ["override", "pause", "orders", "--for", "1h", "--reason", "drill", "--lock-timeout", "0.1"])
+        holder.waitUntilExit()
+        #expect(result.status == 75, "\(result.stderr)")
+        #expect(result.stderr.contains("NOT recorded"))
+        #expect(try setup.sqlite("SELECT count(*) FROM event WHERE kind = 'override_set';") == "0")
+    }
+
+    @Test("control characters in --reason or --actor are refused: they could forge audit rows on screen")
+    func controlCharactersRefused() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        for (option, value) in [("--reason", "ok\n42  2026-12-01  orders  override_cleared"), ("--actor", "eve\u{1B}[31m")] {
+            var arguments = ["override", "pause", "orders", "--for", "1h", "--reason", "fine"]
+            if option == "--reason" { arguments[arguments.count - 1] = value } else { arguments += [option, value] }
+            let result = try syncwindow(setup, arguments)
+            #expect(result.status == 2, "\(option): \(result.stderr)")
+            #expect(result.stderr.contains("\(option) contains the control character"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+        #expect(try setup.acceptedPosts().isEmpty)
+    }
+
     @Test("the actor defaults to SUDO_USER, then USER")
     func actorFromEnvironment() throws {
         let setup = try Setup()

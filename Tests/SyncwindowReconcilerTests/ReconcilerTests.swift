@@ -42,6 +42,7 @@ struct ReconcilerTests {
                     "job_completed",
                 ])
             let all = try await system.audit.events()
+            #expect(all.filter { $0.event.kind == .passStarted }.count == 1, "one pass_started per pass")
             #expect(all.first?.event.kind == .passStarted)
             #expect(all.first?.event.detail == "config sha256=\(system.config.contentHash)")
             #expect(all.last?.event.kind == .passFinished)
@@ -167,6 +168,12 @@ struct ReconcilerTests {
             let nextNight = try await system.pass(at: "2026-12-02T01:31:00Z", pairs: ["orders"])
             #expect(nextNight.exitCode == 0)
             #expect(await system.posts().count == 4, "the next window pauses again")
+
+            let report = try await PeriodReport.build(
+                configuration: system.config, audit: system.audit, since: RFC3339.parse("2026-12-01T00:00:00Z")!,
+                until: RFC3339.parse("2026-12-02T00:00:00Z")!, pairs: ["orders"])
+            let paused = try #require(report.first?.pausedSeconds)
+            #expect(abs(paused - 9 * 60) < 0.5, "paused 01:31 to 01:40, when it was resumed by hand: \(paused)")
         }
     }
 
