@@ -13,6 +13,9 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         _ = try CredentialLoader.load(config.cloud.auth)
+        if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
+            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+        }
         let method: String
         switch config.cloud.auth {
         case .aksk: method = "aksk"

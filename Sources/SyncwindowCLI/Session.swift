@@ -34,13 +34,15 @@ enum Session {
     }
 
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
+        // Nothing was done yet: like a config error, these are exit 2.
+        if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
+            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+        }
         do {
             return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: SystemClock.now)
         } catch {
-            // Nothing was done yet: like a config error, this is exit 2.
-            throw CLIFailure(
-                "cannot open the audit trail in \(config.stateDirectory): \(error) — check state_dir and its permissions"
-            )
+            let reason = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions")
         }
     }
 }

@@ -102,6 +102,6 @@ extension PairPass {
     ) -> PairPassResult {
         PairPassResult(
             pair: pair.name, desired: desired, live: live, reached: reached, actions: actions, problem: problem,
-            lockUnavailable: false)
+            lockUnavailable: false, credentialsRejected: false)
     }
 }

@@ -32,7 +32,7 @@ struct PairPass {
             let desired = try await evaluate(ledger: try await ledger())
             return PairPassResult(
                 pair: pair.name, desired: desired, live: nil, reached: false, actions: [],
-                problem: "another syncwindow invocation holds the lock on this pair", lockUnavailable: true)
+                problem: "another syncwindow invocation holds the lock on this pair", lockUnavailable: true, credentialsRejected: false)
         }
         defer { lock.release() }
         return try await run()
@@ -65,8 +65,10 @@ struct PairPass {
         do {
             live = try await readLive()
         } catch {
-            return try await failed(
+            var outcome = try await failed(
                 desired: desired, live: nil, actions: [], problem: "cannot read live status: \(error)")
+            if case .unauthorized = error as? GeminiDBError { outcome.credentialsRejected = true }
+            return outcome
         }
         if !options.dryRun && !ledger.unsettledIntents.isEmpty {
             try await settle(ledger.unsettledIntents, live: live)

@@ -69,6 +69,8 @@ public struct PairPassResult: Sendable {
     public var problem: String?
     /// Another invocation held the pair's lock; nothing was done.
     public var lockUnavailable: Bool
+    /// The cloud refused the credentials (401) before anything was done for the pair.
+    public var credentialsRejected: Bool
 }
 
 /// The live sync status of both instances of a pair.
@@ -83,9 +85,13 @@ public struct PassResult: Sendable {
     public var at: Date
     public var pairs: [PairPassResult]
 
-    /// 0 all pairs converged; 1 some pair did not; 75 only lock contention stopped us.
+    /// 0 all pairs converged; 1 some pair did not; 2 the cloud refused the credentials for
+    /// every pair that failed (a credential error: nothing was done); 75 only lock
+    /// contention stopped us.
     public var exitCode: Int32 {
-        if pairs.contains(where: { $0.problem != nil && !$0.lockUnavailable }) { return 1 }
+        let failed = pairs.filter { $0.problem != nil && !$0.lockUnavailable }
+        if !failed.isEmpty && failed.allSatisfy(\.credentialsRejected) { return 2 }
+        if !failed.isEmpty { return 1 }
         if pairs.contains(where: \.lockUnavailable) { return 75 }
         return 0
     }

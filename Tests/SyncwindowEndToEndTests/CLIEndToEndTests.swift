@@ -97,6 +97,21 @@ struct CLIEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.stateDirectory + "/audit.sqlite"), "nothing was done")
     }
 
+    @Test("a state_dir that cannot be used is found by check, and every command says so in one line")
+    func unusableStateDirectory() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.directory.remove() }
+        let original = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+        try fixture.directory.write(
+            "config.yaml", original.replacingOccurrences(of: "state_dir: state", with: "state_dir: /proc/nope"))
+        for command in ["check", "status", "audit", "tick"] {
+            let result = try syncwindow([command, "--config", fixture.configPath])
+            #expect(result.status == 2, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("state_dir /proc/nope"), "\(command): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(command): \(result.stderr)")
+        }
+    }
+
     @Test(
         "usage errors exit 2, not argument-parser's 64",
         arguments: [

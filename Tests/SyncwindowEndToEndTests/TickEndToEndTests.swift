@@ -183,6 +183,17 @@ struct TickEndToEndTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("credentials the cloud refuses are a credential error: exit 2, and no POST")
+    func refusedCredentialsExitTwo() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        try setup.fixture.directory.write("secrets/sk", "not-the-secret-key\n", mode: 0o600)
+        let result = try setup.tick()
+        #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
+        #expect(try setup.acceptedPosts().isEmpty)
+        #expect(try setup.emulator.requests().filter { $0.status == 401 }.count <= 4, "no hammering on 401")
+    }
+
     @Test("a bad config makes no API call at all")
     func badConfigCallsNothing() throws {
         let setup = try Setup()
