@@ -13,12 +13,17 @@ import SyncwindowSchedule
 /// shows `status` and the audit trail. Everything lives in a temporary directory.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Rehearse tonight's windows against a built-in emulator, in seconds.")
+        commandName: "demo",
+        abstract: "Rehearse tonight's windows against a built-in emulator, in seconds.",
+        discussion: """
+            Runs real passes at the edges of every window occurrence in the next 24 hours, and of the \
+            next occurrence of every window (however far ahead), then shows status and the audit trail.
+            """)
 
     @Option(help: "The example config to rehearse (default: schedules/config.yaml of this checkout).")
     var config: String?
 
-    @Option(help: "Rehearse the 24 hours from this RFC 3339 time (default: now).")
+    @Option(help: "Start the rehearsal at this RFC 3339 time (default: now).")
     var from: String?
 
     @Flag(help: "Keep the temporary directory (audit.sqlite, generated config) for a look afterwards.")
@@ -60,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
     private func rehearse(config: SyncwindowConfiguration, from start: Date) async throws {
         let schedule = Schedule(windows: config.windows)
         let horizon = start.addingTimeInterval(24 * 3600)
-        var moments: [(Date, String)] = [(start, "now")]
+        var moments: [(Date, String)] = [(start, "start of the rehearsal")]
         for pair in config.pairs {
             // Tonight's windows, and at least the next occurrence of each window of the pair.
             let tonight = schedule.occurrences(forPair: pair.name, startingFrom: start, before: horizon)
@@ -100,15 +105,17 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     private func loadExample() throws -> SyncwindowConfiguration {
-        let candidates =
-            config.map { [$0] } ?? [
-                "schedules/config.yaml",
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                    .appendingPathComponent("../../schedules/config.yaml").standardizedFileURL.path,
-            ]
+        // The checkout's example: from the working directory, else beside the binary
+        // (`.build/<triple>/debug/syncwindow` lives three levels below the checkout).
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let besideBinary = (1...4).map { levels in
+            (0..<levels).reduce(binary) { url, _ in url.deletingLastPathComponent() }
+                .appendingPathComponent("schedules/config.yaml").path
+        }
+        let candidates = config.map { [$0] } ?? (["schedules/config.yaml"] + besideBinary)
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw CLIFailure(
-                "no example config found at \(candidates.joined(separator: " or ")); run from the checkout or pass --config"
+                "no example config found (looked in ./schedules and beside the binary); run from the checkout or pass --config"
             )
         }
         do {
