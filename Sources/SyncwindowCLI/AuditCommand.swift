@@ -25,10 +25,12 @@ struct AuditListCommand: AsyncParsableCommand {
     var pair: String?
 
     @Option(help: "table, json or csv.")
-    var format: OutputFormat = .table
+    var format: TableJSONOrCSV = .table
 
     func validate() throws {
-        if format == .html { throw ValidationError("audit prints table, json or csv") }
+        if let since, let until, let start = RFC3339.parse(since), let end = RFC3339.parse(until), start >= end {
+            throw ValidationError("--since must be before --until")
+        }
     }
 
     func run() async throws {
@@ -38,7 +40,11 @@ struct AuditListCommand: AsyncParsableCommand {
             until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
             pair: pair)
         let events = try await Session.openAudit(config).events(query)
-        Self.render(events, format: format)
+        if let pair, config.pair(named: pair) == nil, events.isEmpty {
+            // A pair no longer configured may still have history; one that has neither is a typo.
+            throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")
+        }
+        Self.render(events, format: format.output)
     }
 
     static func render(_ events: [AuditEvent], format: OutputFormat) {

@@ -39,6 +39,19 @@ struct CheckCommand: AsyncParsableCommand {
             let zone = zones[next.window] ?? .gmt
             print("  next:      \(pair.name): \(next.window) at \(RFC3339.format(next.start, in: zone))")
         }
+        // Valid but probably not meant: say so, without failing (exit 0).
+        let horizon = now.addingTimeInterval(400 * 86_400)
+        for window in config.windows {
+            let next = window.nextOccurrence(after: now)
+            if let next, next.start < horizon { continue }
+            let detail =
+                next.map { "next opens \(RFC3339.format($0.start, in: window.timeZone)), over 400 days away" }
+                ?? (window.enabled ? "never opens again: past active_until, or every date excepted" : "is disabled (enabled: false)")
+            print("  warning:   window '\(window.name)' \(detail)")
+        }
+        if config.windows.isEmpty {
+            print("  warning:   no windows in \(config.schedulesDirectory): pairs only follow overrides")
+        }
         if !unused.isEmpty {
             print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")
         }

@@ -28,6 +28,18 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv, html
 }
 
+/// `--format` of commands that print a table or JSON: help and errors list only those.
+enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
+/// `--format` of `audit`: table, JSON or CSV.
+enum TableJSONOrCSV: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+    var output: OutputFormat { OutputFormat(rawValue: rawValue)! }
+}
+
 /// Parsing helpers for times and durations given on the command line.
 enum Arguments {
     static func instant(_ text: String?, option: String, default fallback: Date) throws -> Date {

@@ -26,12 +26,11 @@ struct PlanCommand: AsyncParsableCommand {
     var pair: String?
 
     @Option(help: "table or json.")
-    var format: OutputFormat = .table
+    var format: TableOrJSON = .table
 
     func validate() throws {
         if to != nil && count != nil { throw ValidationError("give either --to or --count, not both") }
         if let count, !(1...100_000).contains(count) { throw ValidationError("--count must be from 1 to 100000") }
-        if format == .csv || format == .html { throw ValidationError("plan prints table or json") }
     }
 
     func run() async throws {

@@ -38,7 +38,10 @@ struct RunCommand: AsyncParsableCommand {
 
 /// The long-running reconcile loop. A pass is never cut short by SIGTERM: shutdown is
 /// honoured between passes, so no call is left half-recorded by a routine stop.
-struct ReconcileLoop: Service {
+struct ReconcileLoop: Service, CustomStringConvertible {
+    /// ServiceGroup logs its services by description: keep it short.
+    var description: String { "ReconcileLoop" }
+
     let reconciler: Reconciler
     let timing: PassTimingOptions
     let interval: Double

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     var pair: String?
 
     @Option(help: "table or json.")
-    var format: OutputFormat = .table
+    var format: TableOrJSON = .table
 
     func run() async throws {
         let config = try options.load()
@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
         let audit = try Session.openAudit(config)
         let statuses = try await StatusReader.read(
             configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
-        Self.render(statuses, at: instant, format: format)
+        Self.render(statuses, at: instant, format: format.output)
     }
 
     static func render(_ statuses: [PairStatus], at instant: Date, format: OutputFormat) {
@@ -53,7 +53,11 @@ struct StatusCommand: AsyncParsableCommand {
                         "\($0.state.rawValue) until \(RFC3339.format($0.until, in: .gmt)) (\($0.actor))"
                     } ?? "-"
                 let note =
-                    status.drift.map { "DRIFT: \($0.event.detail ?? "")" }
+                    status.drift.map {
+                        $0.event.outcome == "released"
+                            ? "RELEASED: resumed by hand; left syncing until the window closes"
+                            : "DRIFT: \($0.event.detail ?? "")"
+                    }
                     ?? (status.unsettledIntents > 0 ? "\(status.unsettledIntents) call(s) to settle" : "")
                 table.add([
                     status.pair, status.desired.state.rawValue, live, window, override,

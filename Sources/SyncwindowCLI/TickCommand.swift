@@ -22,7 +22,7 @@ struct TickCommand: AsyncParsableCommand {
     var pair: [String] = []
 
     @Option(help: "table or json.")
-    var format: OutputFormat = .table
+    var format: TableOrJSON = .table
 
     @OptionGroup var metrics: MetricsOptions
 
@@ -35,7 +35,7 @@ struct TickCommand: AsyncParsableCommand {
         let result = try await Session.withReconciler(config, logger: Log.logger()) {
             try await $0.runPass(passOptions)
         }
-        PassPrinter.print(result, format: format, dryRun: dryRun)
+        PassPrinter.print(result, format: format.output, dryRun: dryRun)
         if !dryRun { try metrics.write(result) }
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
     }

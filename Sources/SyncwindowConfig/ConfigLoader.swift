@@ -65,9 +65,11 @@ public enum ConfigLoader {
     // MARK: - Pieces
 
     static func readText(_ path: String) throws(ConfigError) -> String {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(file: path, "file not found — pass --config PATH or set SYNCWINDOW_CONFIG")
         }
+        guard !isDirectory.boolValue else { throw ConfigError(file: path, "is a directory, not a YAML file") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, "cannot read the file — check its permissions")
         }

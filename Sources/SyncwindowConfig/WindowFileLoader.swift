@@ -20,7 +20,11 @@ enum WindowFileLoader {
     /// The window files, sorted by name. `.yml` counts too; other files are ignored.
     static func files(in directory: String, referencedFrom value: YAMLValue) throws(ConfigError) -> [String] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            throw value.error("schedules \(directory) is a file; set 'schedules' to a directory of *.yaml window files")
+        }
+        guard exists else {
             throw value.error(
                 "schedules directory \(directory) does not exist — set 'schedules' to a directory of *.yaml window files"
             )
@@ -31,7 +35,12 @@ enum WindowFileLoader {
         } catch {
             throw value.error("cannot list schedules directory \(directory) — check its permissions")
         }
-        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted()
+        return names.filter { name in
+            var isDirectory: ObjCBool = false
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
+            return (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".")
+                && FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }.sorted()
             .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
     }
 

@@ -20,6 +20,31 @@ struct CLIEndToEndTests {
         #expect(!result.stdout.contains(ConfigFixture.secretKey))
     }
 
+    @Test("check warns about windows that will not open, and still exits 0")
+    func checkWarnsAboutDeadWindows() throws {
+        let fixture = try ConfigFixture(windows: [
+            "w.yaml": """
+            windows:
+              - name: expired
+                cron: "0 1 * * *"
+                duration: 1h
+                pairs: [orders]
+                active_until: 2020-01-01
+              - name: off
+                cron: "0 1 * * *"
+                duration: 1h
+                pairs: [orders]
+                enabled: false
+            """
+        ])
+        defer { fixture.directory.remove() }
+        let result = try syncwindow(["check", "--config", fixture.configPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("warning:   window 'expired' never opens again"))
+        #expect(result.stdout.contains("warning:   window 'off' is disabled"))
+        #expect(result.stdout.contains("note: no window covers sessions"))
+    }
+
     @Test("SYNCWINDOW_CONFIG names the config when --config does not")
     func configFromEnvironment() throws {
         let fixture = try ConfigFixture()
@@ -118,6 +143,8 @@ struct CLIEndToEndTests {
             ["plan", "--bogus"], ["override", "pause", "orders", "--for", "1h"],
             ["override", "pause", "orders", "--reason", "x"],
             ["plan", "--count", "0"], ["nonsense"], ["plan", "--to", "2026-12-01T00:00:00Z", "--count", "3"],
+            ["plan", "--format", "csv"], ["audit", "--format", "html"],
+            ["audit", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"],
         ])
     func usageErrorsExitTwo(arguments: [String]) throws {
         let fixture = try ConfigFixture()
@@ -135,6 +162,7 @@ struct CLIEndToEndTests {
             (["override", "pause", "orders", "--for", "8d", "--reason", "x"], "at most 7 days"),
             (["override", "pause", "orders", "--for", "soon", "--reason", "x"], "--for 'soon'"),
             (["override", "pause", "nosuch", "--for", "1h", "--reason", "x"], "unknown pair 'nosuch'"),
+            (["audit", "--pair", "nosuch"], "unknown pair 'nosuch'"),
         ])
     func badValuesExitTwo(arguments: [String], expected: String) throws {
         let fixture = try ConfigFixture(endpoint: URL(string: "http://127.0.0.1:9")!)
