@@ -51,6 +51,9 @@ extension EmulatorEngine {
             guard let new = try? JSONDecoder().decode(EmulatorFaults.self, from: Data(request.body)) else {
                 return .error(400, APIErrorCode.badParameter, "The body is not a faults document.")
             }
+            if let problem = new.problem {
+                return .error(400, APIErrorCode.badParameter, problem)
+            }
             struct Revoke: Decodable {
                 var revokeTokens: Bool?
                 enum CodingKeys: String, CodingKey { case revokeTokens = "revoke_tokens" }

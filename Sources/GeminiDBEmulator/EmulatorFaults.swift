@@ -44,6 +44,18 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         self.jobVisibilityDelayMilliseconds = jobVisibilityDelayMilliseconds
     }
 
+    /// Why these faults make no sense (rates outside 0...1, negative counts), or nil.
+    public var problem: String? {
+        if !(0...1).contains(errorRate) { return "error_rate must be from 0 to 1" }
+        if !(0...1).contains(jobFailureRate) { return "job failure rate must be from 0 to 1" }
+        let counts = [
+            latencyMilliseconds, throttleBurst, retryAfterSeconds, failNextJobs, dropConnections, jobDelayMilliseconds,
+            jobVisibilityDelayMilliseconds,
+        ]
+        if counts.contains(where: { $0 < 0 }) { return "counts and durations must not be negative" }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case latencyMilliseconds = "latency_ms"
         case errorRate = "error_rate"
