@@ -72,7 +72,8 @@ struct PlanCommand: AsyncParsableCommand {
                 let zone = zones[row.occurrence.window] ?? .gmt
                 table.add([
                     row.pair, row.occurrence.window, RFC3339.format(row.occurrence.start, in: zone),
-                    RFC3339.format(row.occurrence.end, in: zone), zone.identifier,
+                    // Foundation names UTC "GMT"; say what the config says.
+                    RFC3339.format(row.occurrence.end, in: zone), zone.identifier == "GMT" ? "UTC" : zone.identifier,
                 ])
             }
             print(table.rendered(empty: "no window occurrences in the period"), terminator: "")
