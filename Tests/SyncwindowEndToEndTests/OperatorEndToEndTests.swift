@@ -63,7 +63,7 @@ struct OperatorEndToEndTests {
         let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
         defer { setup.finish() }
         let holder = try setup.start()
-        Thread.sleep(forTimeInterval: 0.4)
+        setup.waitUntilLocked()
         let result = try syncwindow(
             setup, ["override", "pause", "orders", "--for", "1h", "--reason", "drill", "--lock-timeout", "0.1"])
         holder.waitUntilExit()

@@ -57,6 +57,22 @@ struct TickEndToEndTests {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
+        /// Waits until a running tick holds `pair`'s lock: its lock file exists and cannot be taken.
+        func waitUntilLocked(_ pair: String = "orders", timeout: TimeInterval = 10) {
+            let path = fixture.stateDirectory + "/locks/\(pair).lock"
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let descriptor = open(path, O_RDONLY)
+                if descriptor >= 0 {
+                    let held = flock(descriptor, LOCK_EX | LOCK_NB) != 0
+                    if !held { flock(descriptor, LOCK_UN) }
+                    close(descriptor)
+                    if held { return }
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+
         func finish() {
             _ = emulator.stop()
             fixture.directory.remove()
@@ -114,7 +130,7 @@ struct TickEndToEndTests {
         let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
         defer { setup.finish() }
         let holder = try setup.start()
-        Thread.sleep(forTimeInterval: 0.4)
+        setup.waitUntilLocked()
         let loser = try setup.tick(["--lock-timeout", "0.1"])
         holder.waitUntilExit()
         #expect(holder.terminationStatus == 0)
