@@ -19,7 +19,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "End of the period, exclusive (RFC 3339).")
     var to: String?
 
-    @Option(help: "The next N occurrences per pair (default 10 when --to is not given).")
+    @Option(parsing: .unconditional, help: "The next N occurrences per pair (default 10 when --to is not given).")
     var count: Int?
 
     @Option(help: "Only this pair.")

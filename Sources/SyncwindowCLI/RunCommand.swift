@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var timing: PassTimingOptions
     @OptionGroup var metrics: MetricsOptions
 
-    @Option(help: "Seconds between passes when no window edge comes sooner.")
+    @Option(parsing: .unconditional, help: "Seconds between passes when no window edge comes sooner.")
     var interval: Double = 60
 
     func validate() throws {

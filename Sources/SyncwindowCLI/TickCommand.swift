@@ -63,13 +63,13 @@ struct MetricsOptions: ParsableArguments {
 
 /// Lock, job and poll timing, shared by the commands that run passes.
 struct PassTimingOptions: ParsableArguments {
-    @Option(help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
     var lockTimeout: Double = 10
 
-    @Option(help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
+    @Option(parsing: .unconditional, help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
     var jobTimeout: Double = 300
 
-    @Option(help: "Seconds between polls of a job.")
+    @Option(parsing: .unconditional, help: "Seconds between polls of a job.")
     var pollInterval: Double = 2
 
     func validate() throws {

@@ -143,7 +143,8 @@ struct CLIEndToEndTests {
             ["plan", "--bogus"], ["override", "pause", "orders", "--for", "1h"],
             ["override", "pause", "orders", "--reason", "x"],
             ["plan", "--count", "0"], ["nonsense"], ["plan", "--to", "2026-12-01T00:00:00Z", "--count", "3"],
-            ["plan", "--format", "csv"], ["audit", "--format", "html"],
+            ["plan", "--format", "csv"], ["audit", "--format", "html"], ["plan", "--count", "-1"],
+            ["tick", "--lock-timeout", "-1"],
             ["audit", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"],
         ])
     func usageErrorsExitTwo(arguments: [String]) throws {
