@@ -45,6 +45,10 @@ struct YAMLValue {
     }
 
     func bool() throws(ConfigError) -> Bool {
+        // A quoted "false" is a string, and a string where a switch belongs is a typo.
+        if case .scalar(let scalar) = node, scalar.style != .plain {
+            throw error("'\(path)' must be true or false, without quotes")
+        }
         switch try string().lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false

@@ -159,6 +159,9 @@ let badConfigs: [BadConfigCase] = [
         name: "enabled that is not a boolean", windows: window(validWindow + "    enabled: maybe\n"),
         expect: "must be true or false", file: "w.yaml", line: 6),
     .init(
+        name: "a quoted boolean", windows: window(validWindow + "    enabled: \"false\"\n"),
+        expect: "must be true or false, without quotes", file: "w.yaml", line: 6),
+    .init(
         name: "star listed with names",
         windows: window("    cron: \"0 1 * * *\"\n    duration: 1h\n    pairs: [\"*\", orders]\n"),
         expect: "\"*\" already means all pairs", file: "w.yaml", line: 5),
