@@ -78,6 +78,21 @@ struct DemoCommand: AsyncParsableCommand {
                 moments.append((occurrence.end, "\(occurrence.window) closes"))
             }
         }
+        // And the next exception date, if one comes first: the window stays shut, and the
+        // audit says why (`skipped`).
+        for window in config.windows where !window.exceptDates.isEmpty {
+            var unrestricted = window
+            unrestricted.exceptDates = []
+            let until = start.addingTimeInterval(400 * 86_400)
+            let real = Set(window.occurrences(startingFrom: start, before: until))
+            if let excepted = unrestricted.occurrences(startingFrom: start, before: until).first(where: {
+                !real.contains($0)
+            }),
+                excepted.start < (real.map(\.start).min() ?? until)
+            {
+                moments.append((excepted.start.addingTimeInterval(60), "\(window.name) stays shut: exception date"))
+            }
+        }
         let instants = Dictionary(grouping: moments, by: \.0).sorted { $0.key < $1.key }
         try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
             for (instant, labels) in instants {
