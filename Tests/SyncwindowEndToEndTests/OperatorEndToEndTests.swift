@@ -141,6 +141,8 @@ struct OperatorEndToEndTests {
         #expect(result.stdout.contains("(nightly-batch opens)"))
         #expect(result.stdout.contains("pause primary (job "))
         #expect(result.stdout.contains("resume standby (job "))
+        #expect(result.stdout.contains("(patch-tuesday stays shut: exception date)"))
+        #expect(result.stdout.contains("exception date 2026-12-08"))
         #expect(result.stdout.contains("audit trail intact"))
         #expect(!result.stdout.contains("FAILED"))
         let after = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
