@@ -29,8 +29,6 @@ actor PassRecorder {
         self.bracketed = bracketed
     }
 
-    var hasRecorded: Bool { started }
-
     /// Records one event of this pass, stamped with the pass's instant and actor.
     @discardableResult
     func record(
