@@ -4,6 +4,7 @@ import GeminiDBAPI
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One request/response exchange with retries, timeouts, the concurrency limit and authentication.
 struct HTTPTransport: Sendable {
@@ -252,19 +253,21 @@ struct HTTPTransport: Sendable {
             case .deadlineExceeded, .readTimeout, .writeTimeout: return .timedOut
             case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .invalidURL, .emptyHost,
                 .emptyScheme, .alreadyShutdown:
-                return .notSent("\(error)")
-            default: return .sentNoAnswer("\(error)")
+                return .notSent(ConnectionFailureText.describe(error))
+            default: return .sentNoAnswer(ConnectionFailureText.describe(error))
             }
         }
-        let typeName = String(reflecting: type(of: error))
-        let text = "\(error)"
-        if typeName.contains("NIOConnectionError") || typeName.contains("ConnectTimeout")
-            || text.contains("Connection refused") || text.contains("connectTimeout")
-            || text.contains("No such host") || text.contains("Name or service not known")
-        {
-            return .notSent(text)
+        // A connection that was never established cannot have carried the request.
+        if error is NIOConnectionError {
+            return .notSent(ConnectionFailureText.describe(error))
         }
-        return .sentNoAnswer(text)
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            return .notSent(ConnectionFailureText.describe(error))
+        }
+        if let ioError = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(ioError.errnoCode) {
+            return .notSent(ConnectionFailureText.describe(error))
+        }
+        return .sentNoAnswer(ConnectionFailureText.describe(error))
     }
 
     /// `POST {iam}/v3/auth/tokens` with the password method, scoped to the project named `region`.

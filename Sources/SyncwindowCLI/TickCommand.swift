@@ -46,9 +46,9 @@ struct MetricsOptions: ParsableArguments {
     @Option(help: "Write Prometheus metrics of each pass to this file (atomically), e.g. for node_exporter's textfile collector.")
     var metricsFile: String?
 
-    func write(_ result: PassResult) throws {
+    func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
         guard let metricsFile else { return }
-        let text = PassMetrics.render(result, wallClock: SystemClock.now())
+        let text = PassMetrics.render(result, wallClock: SystemClock.now(), reload: reload)
         // Write a temporary file beside it and rename: the collector never reads half a file.
         let temporary = metricsFile + ".tmp.\(getpid())"
         do {

@@ -71,6 +71,8 @@ public struct PairPassResult: Sendable {
     public var lockUnavailable: Bool
     /// The cloud refused the credentials (401) before anything was done for the pair.
     public var credentialsRejected: Bool
+    /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
+    public var removedFromConfig = false
 }
 
 /// The live sync status of both instances of a pair.
