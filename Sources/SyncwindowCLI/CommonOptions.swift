@@ -54,8 +54,9 @@ enum Arguments {
         do {
             return try DurationText.parse(text)
         } catch {
-            // The error already says how to write one: say it once.
-            throw CLIFailure("\(option): \(error)")
+            // One hint, ours: the parser's own reason may carry one too.
+            let reason = error.reason.components(separatedBy: "; ").first ?? error.reason
+            throw CLIFailure("\(option) '\(text)' \(reason) (write it like 90m, 2h or 1h30m; units d, h, m, s)")
         }
     }
 

@@ -46,7 +46,9 @@ struct PairPass {
     }
 
     func evaluate(ledger: PairLedger) async throws -> DesiredState {
-        ledger.desiredState(pair: pair.name, at: options.at, schedule: reconciler.schedule)
+        // A removed pair is no window's any more, not even a `"*"` window's.
+        ledger.desiredState(
+            pair: pair.name, at: options.at, schedule: removedFromConfig ? Schedule(windows: []) : reconciler.schedule)
     }
 
     func run() async throws -> PairPassResult {

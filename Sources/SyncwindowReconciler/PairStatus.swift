@@ -56,7 +56,7 @@ public enum StatusReader {
             }
             let leaving = try removed.map { pair in
                 var status = try status(
-                    of: pair.name, at: instant, schedule: schedule, observation: observations[pair.name],
+                    of: pair.name, at: instant, schedule: Schedule(windows: []), observation: observations[pair.name],
                     outcome: outcomes[pair.name], reader: reader)
                 status.removedFromConfig = true
                 if status.desired.override == nil {

@@ -78,7 +78,7 @@ public struct Reconciler: Sendable {
             return result
         }
         let ledger = try await PairLedger.load(pair: pair.name, at: options.at, from: audit)
-        var desired = ledger.desiredState(pair: pair.name, at: options.at, schedule: schedule)
+        var desired = ledger.desiredState(pair: pair.name, at: options.at, schedule: Schedule(windows: []))
         desired.reason = "no longer in the config"
         let problem =
             "\(pair.name) is no longer in the config but syncwindow holds its pause, and the trail does not "

@@ -35,7 +35,7 @@ struct StepTests {
             expected: .done),
         .init(
             name: "window open, standby still syncing: pause only it", desired: .paused, primary: "SUSPENDED",
-            standby: "SYNCING", owned: both, expected: .call(.pause, [.standby], why: "pause for the window")),
+            standby: "SYNCING", owned: [.primary], expected: .call(.pause, [.standby], why: "pause for the window")),
         .init(
             name: "pause under way: follow it", desired: .paused, primary: "SUSPENDING", standby: "SUSPENDED",
             expected: .wait("primary SUSPENDING")),
