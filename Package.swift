@@ -118,7 +118,8 @@ let package = Package(
         .testTarget(
             name: "SyncwindowReconcilerTests",
             dependencies: [
-                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "SyncwindowAudit", "SyncwindowConfig",
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "GeminiDBAPI", "SyncwindowAudit",
+                "SyncwindowConfig",
                 "SyncwindowSchedule", "SyncwindowTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

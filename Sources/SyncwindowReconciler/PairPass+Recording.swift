@@ -12,12 +12,12 @@ extension PairPass {
     func settle(_ intents: [AuditEvent], live: LiveStatus) async throws {
         for intent in intents {
             guard let side = intent.event.side else { continue }
-            let status = side == .primary ? live.primary : live.standby
+            let status = live[side]
             let isPause = intent.event.kind == .pauseIntent
             let tookEffect =
                 isPause
-                ? ["SUSPENDING", "SUSPENDED", "RECOVERYING"].contains(status)
-                : ["RECOVERYING", "SYNCING"].contains(status)
+                ? [.suspending, .suspended, .recovering].contains(status)
+                : [.recovering, .syncing].contains(status)
             try await recorder.record(
                 isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
                 outcome: tookEffect ? CallOutcome.landed : CallOutcome.notApplied,
@@ -102,7 +102,8 @@ extension PairPass {
     func observe(_ live: LiveStatus) async throws {
         guard !options.dryRun else { return }
         try await reconciler.audit.recordObservation(
-            pair: pair.name, LiveObservation(primary: live.primary, standby: live.standby, observedAt: options.at))
+            pair: pair.name, LiveObservation(
+                primary: live.primary.rawValue, standby: live.standby.rawValue, observedAt: options.at))
     }
 
     func result(

@@ -172,14 +172,14 @@ struct PairPass {
     func readLive() async throws -> LiveStatus {
         async let primary = cloud.syncStatus(of: pair.primary)
         async let standby = cloud.syncStatus(of: pair.standby)
-        return LiveStatus(primary: try await primary.status, standby: try await standby.status)
+        return LiveStatus(primary: try await primary.state, standby: try await standby.state)
     }
 
     /// Polls until no side is SUSPENDING or RECOVERYING, or the job timeout passes.
     func waitWhileTransitional(from live: LiveStatus) async throws -> LiveStatus? {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var current = live
-        while Step.isTransitional(current.primary) || Step.isTransitional(current.standby) {
+        while current.isTransitional {
             guard !deadline.hasPassed() else { return nil }
             try await reconciler.clock.sleep(for: options.pollInterval)
             current = try await readLive()

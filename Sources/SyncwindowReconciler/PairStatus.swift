@@ -1,4 +1,5 @@
 import Foundation
+import GeminiDBAPI
 import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowSchedule
@@ -31,8 +32,8 @@ public struct PairStatus: Sendable {
     static func matches(_ desired: DesiredState, _ live: LiveObservation) -> Bool {
         // Released to an operator inside a window: the pair is as they left it, by design.
         if desired.releasedToOperator && desired.override == nil { return true }
-        let wanted = desired.state == .paused ? "SUSPENDED" : "SYNCING"
-        return live.primary == wanted && live.standby == wanted
+        let wanted: DataSyncState = desired.state == .paused ? .suspended : .syncing
+        return live.primary == wanted.rawValue && live.standby == wanted.rawValue
     }
 }
 

@@ -34,8 +34,8 @@ public enum PassMetrics {
             pairs.flatMap { pair -> [(String, Double)] in
                 guard let live = pair.live else { return [] }
                 return [
-                    (label(pair.pair, side: "primary"), live.primary == "SUSPENDED" ? 1 : 0),
-                    (label(pair.pair, side: "standby"), live.standby == "SUSPENDED" ? 1 : 0),
+                    (label(pair.pair, side: "primary"), live.primary == .suspended ? 1 : 0),
+                    (label(pair.pair, side: "standby"), live.standby == .suspended ? 1 : 0),
                 ]
             })
         family(

@@ -17,10 +17,6 @@ enum Step: Equatable {
     /// Nothing syncwindow can do (no DR relationship, unknown status).
     case blocked(String)
 
-    static let syncing = "SYNCING", suspended = "SUSPENDED"
-
-    static func isTransitional(_ status: String) -> Bool { status == "SUSPENDING" || status == "RECOVERYING" }
-
     /// - Parameters:
     ///   - ownedSides: the sides syncwindow paused itself and has not resumed. Ownership is
     ///     per side: a side someone else paused is never resumed by a window's close.
@@ -30,12 +26,12 @@ enum Step: Equatable {
         desired: SyncState, live: LiveStatus, ownedSides: Set<PairSide>, override: ActiveOverride?,
         handsOff: Bool = false
     ) -> Step {
-        let sides: [(PairSide, String)] = [(.primary, live.primary), (.standby, live.standby)]
-        let known = [syncing, suspended, "SUSPENDING", "RECOVERYING"]
+        let sides = live.sides
+        let known: [DataSyncState] = [.syncing, .suspended, .suspending, .recovering]
         if let (side, status) = sides.first(where: { !known.contains($0.1) }) {
             return .blocked("\(side.rawValue) reports sync status \(status): no DR relationship to pause or resume")
         }
-        if let (side, status) = sides.first(where: { isTransitional($0.1) }) {
+        if let (side, status) = sides.first(where: { $0.1.isTransitional }) {
             return .wait("\(side.rawValue) \(status)")
         }
         if handsOff && override == nil { return .done }
@@ -43,14 +39,14 @@ enum Step: Equatable {
         case .paused:
             // A side syncing although syncwindow paused it (and no job failed, which would
             // have ended the ownership): someone resumed it by hand. Never fight them.
-            let undone = sides.filter { ownedSides.contains($0.0) && $0.1 == syncing }.map(\.0)
+            let undone = sides.filter { ownedSides.contains($0.0) && $0.1 == .syncing }.map(\.0)
             if !undone.isEmpty && override == nil {
                 return .resumedBySomeoneElse(undone, "primary \(live.primary), standby \(live.standby)")
             }
-            let toPause = sides.filter { $0.1 == syncing }.map(\.0)
+            let toPause = sides.filter { $0.1 == .syncing }.map(\.0)
             return toPause.isEmpty ? .done : .call(.pause, toPause, why: "pause for the window")
         case .syncing:
-            let paused = sides.filter { $0.1 == suspended }.map(\.0)
+            let paused = sides.filter { $0.1 == .suspended }.map(\.0)
             if paused.isEmpty { return .done }
             // An operator's "hold syncing" is an explicit instruction: it resumes even a pause
             // syncwindow did not make. Without one, syncwindow resumes only sides it paused.
@@ -75,7 +71,7 @@ enum Step: Equatable {
                 }
             }
             // The API resumes only when BOTH sides are paused: finish a half-done pause first.
-            let unpaused = sides.filter { $0.1 == syncing }.map(\.0)
+            let unpaused = sides.filter { $0.1 == .syncing }.map(\.0)
             if !unpaused.isEmpty {
                 return .call(.pause, unpaused, why: "complete a half-done pause so both sides can resume")
             }

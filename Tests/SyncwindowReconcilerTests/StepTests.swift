@@ -1,4 +1,5 @@
 import Foundation
+import GeminiDBAPI
 import SyncwindowAudit
 import Testing
 
@@ -96,7 +97,8 @@ struct StepTests {
             testCase.holdSyncing
             ? ActiveOverride(state: .syncing, until: .distantFuture, actor: "ops", reason: "incident") : nil
         let step = Step.decide(
-            desired: testCase.desired, live: LiveStatus(primary: testCase.primary, standby: testCase.standby),
+            desired: testCase.desired, live: LiveStatus(
+                primary: DataSyncState(rawValue: testCase.primary), standby: DataSyncState(rawValue: testCase.standby)),
             ownedSides: testCase.owned, override: override, handsOff: testCase.handsOff)
         #expect(step == testCase.expected)
     }
