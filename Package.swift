@@ -21,12 +21,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // Civil-date arithmetic (Hinnant) and the digit scanner behind every timestamp parser. A leaf.
+        .target(name: "SyncwindowCivilTime"),
         // Pure time and schedule logic: cron, zones, windows. No I/O.
-        .target(name: "SyncwindowSchedule"),
+        .target(name: "SyncwindowSchedule", dependencies: ["SyncwindowCivilTime"]),
         // Wire models of the GeminiDB API, AK/SK signing, secrets. Shared by client and emulator.
         .target(
             name: "GeminiDBAPI",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SyncwindowCivilTime", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Configuration: YAML files to validated values.
         .target(
@@ -53,6 +55,7 @@ let package = Package(
         .target(
             name: "SyncwindowAudit",
             dependencies: [
+                "SyncwindowCivilTime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -108,6 +111,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
         .testTarget(name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowTestSupport"]),
         .testTarget(
