@@ -35,7 +35,7 @@ private func sampleEvent(_ index: Int) -> NewAuditEvent {
 }
 
 @Suite("Audit store")
-struct AuditStoreTests {
+final class AuditStoreTests {
     let directory: TemporaryDirectory
     let store: AuditStore
 
@@ -43,6 +43,9 @@ struct AuditStoreTests {
         directory = try TemporaryDirectory()
         store = try AuditStore.open(stateDirectory: directory.url("state").path, wallClock: { t0 })
     }
+
+    // Swift Testing makes one instance per test: each removes its own directory.
+    deinit { directory.remove() }
 
     @Test("appended events come back in order with a linked hash chain")
     func appendAndRead() async throws {
