@@ -70,14 +70,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The emulator of the GeminiDB DR, jobs and IAM APIs.
+        // The emulator of the GeminiDB DR, jobs and IAM APIs (wire models only).
         .target(
             name: "GeminiDBEmulator",
             dependencies: [
-                "GeminiDBAPI", "SyncwindowConfig",
+                "GeminiDBAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The CLI commands (a library so tests can drive them too).
@@ -96,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "geminidb-emulator",
             dependencies: [
-                "GeminiDBEmulator", "SyncwindowConfig",
+                "GeminiDBEmulator", "SyncwindowConfig", "GeminiDBAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,8 +108,7 @@ let package = Package(
         .target(
             name: "SyncwindowTestSupport",
             dependencies: [
-                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowSchedule",
-                .product(name: "Logging", package: "swift-log"),
+                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator",
             ]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
