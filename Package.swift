@@ -70,11 +70,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The emulator of the GeminiDB DR, jobs and IAM APIs (wire models only).
+        // The emulator of the GeminiDB DR, jobs and IAM APIs (wire models only), and its in-memory GeminiDBService.
         .target(
             name: "GeminiDBEmulator",
             dependencies: [
-                "GeminiDBAPI",
+                "GeminiDBAPI", "GeminiDBClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
