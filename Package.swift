@@ -66,7 +66,6 @@ let package = Package(
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -88,6 +87,7 @@ let package = Package(
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 "SyncwindowReconciler", "GeminiDBEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,10 +113,17 @@ let package = Package(
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
-        .testTarget(name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowTestSupport"]),
+        .testTarget(
+            name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowSchedule", "SyncwindowTestSupport"]
+        ),
         .testTarget(
             name: "GeminiDBClientTests",
-            dependencies: ["GeminiDBClient", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowTestSupport"]
+            dependencies: [
+                "GeminiDBClient", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
         .testTarget(
