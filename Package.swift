@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         // Civil-date arithmetic (Hinnant) and the digit scanner behind every timestamp parser. A leaf.
         .target(name: "SyncwindowCivilTime"),
+        // Locks: flock files and their in-memory twin, behind one protocol. A leaf.
+        .target(name: "SyncwindowLocks"),
         // Pure time and schedule logic: cron, zones, windows. No I/O.
         .target(name: "SyncwindowSchedule", dependencies: ["SyncwindowCivilTime"]),
         // Wire models of the GeminiDB API, AK/SK signing, secrets. Shared by client and emulator.
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "SyncwindowAudit",
             dependencies: [
-                "SyncwindowCivilTime",
+                "SyncwindowCivilTime", "SyncwindowLocks",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -65,6 +67,7 @@ let package = Package(
             name: "SyncwindowReconciler",
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
+                "SyncwindowLocks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -112,6 +115,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
+        .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
         .testTarget(
             name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowSchedule", "SyncwindowTestSupport"]

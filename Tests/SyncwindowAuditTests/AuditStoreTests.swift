@@ -184,20 +184,3 @@ final class AuditStoreTests {
         #expect(try sqlite(store.path, "SELECT kind FROM event;").output.contains("pause_intent"))
     }
 }
-
-@Suite("File locks")
-struct FileLockTests {
-    @Test("a held lock makes a second taker give up after its timeout, and is free after release")
-    func contention() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.url("pair.lock").path
-        let first = try await FileLock.acquire(path: path, timeout: .seconds(1))
-        await #expect(throws: FileLock.Failure.heldElsewhere(path: path)) {
-            _ = try await FileLock.acquire(path: path, timeout: .milliseconds(200))
-        }
-        first.release()
-        let second = try await FileLock.acquire(path: path, timeout: .milliseconds(200))
-        second.release()
-    }
-}
