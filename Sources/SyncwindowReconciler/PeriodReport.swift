@@ -155,7 +155,12 @@ public enum PeriodReport {
             default: continue
             }
             if !owned.isEmpty && start == nil {
-                start = event.at
+                // A resume whose job then failed never un-paused the pair: the pause goes on.
+                if let last = intervals.last, last.end == event.at {
+                    start = intervals.removeLast().start
+                } else {
+                    start = event.at
+                }
             } else if owned.isEmpty, let begun = start {
                 intervals.append(DateInterval(start: begun, end: max(begun, event.at)))
                 start = nil
