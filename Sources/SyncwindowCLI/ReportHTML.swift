@@ -94,7 +94,10 @@ enum ReportHTML {
     /// The summary table: the CSV's columns (same order), then the newer figures.
     static func summary(_ reports: [PairReport]) -> String {
         let extra = ["paused_outside_windows_seconds", "pause_latency_p50", "pause_latency_p95"]
-        let header = (ReportRenderer.columns + extra).map { "<th>\(escape($0))</th>" }.joined()
+        // The CSV's column names, spaced so that headers wrap between words.
+        let header = (ReportRenderer.columns + extra).map {
+            "<th>\(escape($0.replacingOccurrences(of: "_", with: " ")))</th>"
+        }.joined()
         let rows = reports.map { report in
             let more = [
                 String(Int(report.pausedOutsideWindowsSeconds.rounded())),
@@ -166,7 +169,7 @@ enum ReportHTML {
         .mark:hover{stroke:#000;stroke-width:2}
         table{border-collapse:collapse;margin:4px 0 8px;font-size:13px}
         td,th{border:1px solid #999;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
-        table.list td,table.list th{text-align:left}table.list td{white-space:nowrap}table.list td:last-child{white-space:normal}
+        table.summary th{max-width:7em;font-size:12px;vertical-align:bottom}table.list td,table.list th{text-align:left}table.list td{white-space:nowrap}table.list td:last-child{white-space:normal}
         @media print{body{margin:8mm}section.pair{break-inside:avoid}.mark:hover{stroke-width:1}}
         """
 }

@@ -125,7 +125,7 @@ extension PeriodReport {
         for (index, stored) in changes.enumerated() where stored.event.kind == .overrideSet {
             let event = stored.event
             guard let end = event.until else { continue }
-            let next = changes.dropFirst(index + 1).first?.event.at
+            let next = changes.dropFirst(index + 1).first { $0.event.at >= event.at }?.event.at
             let ended = min(end, next ?? end)
             guard event.at < until && ended > since else { continue }
             holds.append(
