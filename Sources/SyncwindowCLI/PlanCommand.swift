@@ -25,8 +25,8 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Only this pair.")
     var pair: String?
 
-    @Option(help: "table or json.")
-    var format: TableOrJSON = .table
+    @Option(help: "table, json or ics (an RFC 5545 calendar to subscribe to).")
+    var format: PlanFormat = .table
 
     func validate() throws {
         if to != nil && count != nil { throw ValidationError("give either --to or --count, not both") }
@@ -66,7 +66,11 @@ struct PlanCommand: AsyncParsableCommand {
                 ])
             }
             print(JSONValue.object([("occurrences", .array(occurrences))]).rendered())
-        default:
+        case .ics:
+            print(
+                PlanICS.render(rows.map { ($0.pair, $0.occurrence) }, windows: config.windows, stamp: now),
+                terminator: "")
+        case .table:
             var table = TextTable(columns: ["PAIR", "WINDOW", "START", "END", "ZONE"])
             for row in rows {
                 let zone = zones[row.occurrence.window] ?? .gmt
@@ -92,4 +96,9 @@ struct PlanCommand: AsyncParsableCommand {
         var pair: String
         var occurrence: Occurrence
     }
+}
+
+/// `--format` of `plan`.
+enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, ics
 }
