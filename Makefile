@@ -4,7 +4,7 @@
 VENV       ?= .venv
 PYTHON     ?= python3
 VENV_PY    := $(abspath $(VENV))/bin/python3
-PY_PACKAGES = cronsim==2.8 huaweicloudsdkcore==3.1.219 huaweicloudsdkgaussdbfornosql==3.1.219 huaweicloudsdkiam==3.1.219 pytest
+PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicloudsdkgaussdbfornosql==3.1.219 huaweicloudsdkiam==3.1.219 pytest
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
