@@ -16,7 +16,11 @@ public struct LiveObservation: Sendable, Equatable {
 
 extension AuditStore {
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
-        try await pool.write { db in
+        try await mappingBusy { try await write(observation, pair: pair) }
+    }
+
+    private func write(_ observation: LiveObservation, pair: String) async throws {
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO observation (pair, primary_status, standby_status, observed_at) VALUES (?, ?, ?, ?)
@@ -30,15 +34,17 @@ extension AuditStore {
     }
 
     public func observations() async throws -> [String: LiveObservation] {
-        try await pool.read { db in
-            var result: [String: LiveObservation] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM observation") {
-                let observedAt: String = row["observed_at"]
-                result[row["pair"]] = LiveObservation(
-                    primary: row["primary_status"], standby: row["standby_status"],
-                    observedAt: AuditTimestamp.date(observedAt) ?? Date(timeIntervalSince1970: 0))
-            }
-            return result
+        try await mappingBusy { try await database.read(Self.observations) }
+    }
+
+    private static func observations(_ db: Database) throws -> [String: LiveObservation] {
+        var result: [String: LiveObservation] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM observation") {
+            let observedAt: String = row["observed_at"]
+            result[row["pair"]] = LiveObservation(
+                primary: row["primary_status"], standby: row["standby_status"],
+                observedAt: AuditTimestamp.date(observedAt) ?? Date(timeIntervalSince1970: 0))
         }
+        return result
     }
 }
