@@ -30,7 +30,7 @@ struct ReportCommand: AsyncParsableCommand {
         guard start < end else { throw CLIFailure("--since must be before --until") }
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
         let reports = try await PeriodReport.build(
-            configuration: config, audit: try Session.openAudit(config), since: start, until: end,
+            configuration: config, audit: try Session.openAuditForReading(config), since: start, until: end,
             pairs: pair.map { [$0] })
         print(ReportRenderer.render(reports, since: start, until: end, format: format), terminator: "")
     }
