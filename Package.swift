@@ -15,17 +15,20 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
+        // Civil-date arithmetic (Hinnant) and the digit scanner behind every timestamp parser. A leaf.
+        .target(name: "SyncwindowCivilTime"),
         // Pure time and schedule logic: cron, zones, windows. No I/O.
-        .target(name: "SyncwindowSchedule"),
+        .target(name: "SyncwindowSchedule", dependencies: ["SyncwindowCivilTime"]),
         // Wire models of the GeminiDB API, AK/SK signing, secrets. Shared by client and emulator.
         .target(
             name: "GeminiDBAPI",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SyncwindowCivilTime", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Configuration: YAML files to validated values.
         .target(
@@ -43,12 +46,16 @@ let package = Package(
                 "GeminiDBAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The append-only, hash-chained audit trail (SQLite).
         .target(
             name: "SyncwindowAudit",
             dependencies: [
+                "SyncwindowCivilTime",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -60,6 +67,7 @@ let package = Package(
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The emulator of the GeminiDB DR, jobs and IAM APIs.
@@ -81,6 +89,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "syncwindow", dependencies: ["SyncwindowCLI"]),
@@ -102,6 +111,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
         .testTarget(name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowTestSupport"]),
         .testTarget(
@@ -112,7 +122,8 @@ let package = Package(
         .testTarget(
             name: "SyncwindowReconcilerTests",
             dependencies: [
-                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "SyncwindowAudit", "SyncwindowConfig",
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "GeminiDBAPI", "SyncwindowAudit",
+                "SyncwindowConfig",
                 "SyncwindowSchedule", "SyncwindowTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -30,6 +30,15 @@ public enum GeminiDBError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The API's error code, when the API answered with one.
+    public var apiCode: String? {
+        switch self {
+        case .api(_, let code, _, _), .unauthorized(let code, _, _): code
+        case .throttled: "APIGW.0308"
+        default: nil
+        }
+    }
+
     /// A POST may or may not have taken effect: settle it from the live status, do not resend blindly.
     public var outcomeIsUnknown: Bool {
         if case .outcomeUnknown = self { return true }

@@ -4,6 +4,7 @@ import GeminiDBAPI
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One request/response exchange with retries, timeouts, the concurrency limit and authentication.
 struct HTTPTransport: Sendable {
@@ -65,6 +66,8 @@ struct HTTPTransport: Sendable {
 
     static let maxBodyBytes = 4 * 1024 * 1024
 
+    /// Sends `call`: one attempt at a time under the concurrency limit, each attempt's result
+    /// classified (``classify(_:call:attempt:)``), retried with backoff while the verdict says so.
     func send(_ call: Call, authorization: Authorization) async throws(GeminiDBError) -> Exchange {
         var attempt = 0
         var refetchedToken = false
@@ -76,96 +79,130 @@ struct HTTPTransport: Sendable {
         while true {
             attempt += 1
             metadata["attempt"] = "\(attempt)"
-            let token: Secret?
-            switch authorization {
-            case .iamToken(let cache, let region): token = try await cache.token(forRegion: region)
-            case .staticToken(let secret): token = secret
-            case .none, .aksk: token = nil
-            }
-            do {
-                try await semaphore.acquire()
-            } catch {
-                throw .cancelled
-            }
-            let result = await executeOnce(call, authorization: authorization, token: token)
-            await semaphore.release()
-
-            let failure: GeminiDBError
-            var delay: Duration
-            switch result {
-            case .success(let exchange):
+            let token = try await currentToken(authorization)
+            let result = try await attemptOnce(call, authorization: authorization, token: token)
+            if case .success(let exchange) = result {
                 metadata["http.status"] = "\(exchange.status)"
                 if let requestID = exchange.requestID { metadata["request.id"] = "\(requestID)" }
-                if (200..<300).contains(exchange.status) {
-                    logger.debug("GeminiDB request succeeded", metadata: metadata)
-                    return exchange
-                }
-                let body = Self.errorBody(exchange)
-                let code = body.errorCode
-                let message = body.errorMessage
-                let requestID = body.requestID ?? exchange.requestID
-                metadata["error.code"] = "\(code)"
-                if exchange.status == 401 {
-                    if case .iamToken(let cache, let region) = authorization, let token, !refetchedToken {
-                        // The token may have been revoked: fetch a new one once, then give up.
-                        refetchedToken = true
-                        attempt -= 1
-                        await cache.invalidate(region: region, token: token)
-                        logger.notice("GeminiDB token refused, fetching a new one", metadata: metadata)
-                        continue
-                    }
-                    logger.error("GeminiDB authentication refused", metadata: metadata)
-                    throw .unauthorized(code: code, message: message, requestID: requestID)
-                }
-                if exchange.status == 429 {
-                    let retryAfter = exchange.headers.first(name: "Retry-After").flatMap(Double.init)
-                        .map { Duration.milliseconds(Int64($0 * 1000)) }
-                    failure = .throttled(retryAfter: retryAfter)
-                    delay = retryAfter.map { min($0, configuration.retry.maxRetryAfter) } ?? backoff(attempt)
-                } else {
-                    failure = .api(httpStatus: exchange.status, code: code, message: message, requestID: requestID)
-                    guard failure.isRetryable else {
-                        logger.warning("GeminiDB request refused", metadata: metadata)
-                        throw failure
-                    }
-                    delay = backoff(attempt)
-                }
-            case .failure(let outcome):
+            } else {
                 metadata["http.status"] = nil
-                switch outcome {
-                case .cancelled:
-                    throw .cancelled
-                case .notSent(let detail):
-                    failure = .transport(detail)
-                case .timedOut:
-                    guard call.idempotent else {
-                        logger.error("GeminiDB request timed out after it was sent", metadata: metadata)
-                        throw .outcomeUnknown("no answer within \(configuration.timeout)")
-                    }
-                    failure = .timeout
-                case .sentNoAnswer(let detail):
-                    guard call.idempotent else {
-                        logger.error("GeminiDB connection failed after the request was sent", metadata: metadata)
-                        throw .outcomeUnknown(detail)
-                    }
-                    failure = .transport(detail)
+            }
+            let verdict = classify(result, call: call, attempt: attempt)
+            switch verdict {
+            case .answered(let exchange):
+                logger.debug("GeminiDB request succeeded", metadata: metadata)
+                return exchange
+            case .unauthorized(let error):
+                metadata["error.code"] = "\(error.apiCode ?? "")"
+                if case .iamToken(let cache, let region) = authorization, let token, !refetchedToken {
+                    // The token may have been revoked: fetch a new one once, then give up.
+                    refetchedToken = true
+                    attempt -= 1
+                    await cache.invalidate(region: region, token: token)
+                    logger.notice("GeminiDB token refused, fetching a new one", metadata: metadata)
+                    continue
                 }
-                delay = backoff(attempt)
-            }
-            guard attempt < configuration.retry.maxAttempts else {
-                logger.warning("GeminiDB request failed, no attempts left", metadata: metadata)
-                throw failure
-            }
-            metadata["retry.delay_ms"] =
-                "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
-            logger.notice("GeminiDB request failed, retrying", metadata: metadata)
-            metadata["retry.delay_ms"] = nil
-            do {
-                try await configuration.clock.sleep(for: delay, tolerance: nil)
-            } catch {
-                throw .cancelled
+                logger.error("GeminiDB authentication refused", metadata: metadata)
+                throw error
+            case .fail(let error, let severity):
+                metadata["error.code"] = error.apiCode.map { "\($0)" }
+                logger.log(level: severity, "\(Self.failureMessage(error))", metadata: metadata)
+                throw error
+            case .retry(let error, let delay):
+                metadata["error.code"] = error.apiCode.map { "\($0)" }
+                guard attempt < configuration.retry.maxAttempts else {
+                    logger.warning("GeminiDB request failed, no attempts left", metadata: metadata)
+                    throw error
+                }
+                metadata["retry.delay_ms"] =
+                    "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)"
+                logger.notice("GeminiDB request failed, retrying", metadata: metadata)
+                metadata["retry.delay_ms"] = nil
+                do {
+                    try await configuration.clock.sleep(for: delay, tolerance: nil)
+                } catch {
+                    throw .cancelled
+                }
             }
         }
+    }
+
+    /// What to do after one attempt.
+    enum Verdict {
+        /// A 2xx answer.
+        case answered(Exchange)
+        /// 401: refetch an IAM token once, else give up.
+        case unauthorized(GeminiDBError)
+        /// Worth another attempt after `delay` (5xx, 429, connection failures of idempotent calls, …).
+        case retry(GeminiDBError, after: Duration)
+        /// Final: a refused call, or a POST whose fate is unknown (never resent blindly).
+        case fail(GeminiDBError, log: Logger.Level)
+    }
+
+    /// Sorts one attempt's result into a verdict. Pure apart from the jitter of the backoff.
+    func classify(_ result: Result<Exchange, Failure>, call: Call, attempt: Int) -> Verdict {
+        switch result {
+        case .success(let exchange):
+            if (200..<300).contains(exchange.status) { return .answered(exchange) }
+            let body = Self.errorBody(exchange)
+            let requestID = body.requestID ?? exchange.requestID
+            if exchange.status == 401 {
+                return .unauthorized(
+                    .unauthorized(code: body.errorCode, message: body.errorMessage, requestID: requestID))
+            }
+            if exchange.status == 429 {
+                let retryAfter = exchange.headers.first(name: "Retry-After").flatMap(Double.init)
+                    .map { Duration.milliseconds(Int64($0 * 1000)) }
+                return .retry(
+                    .throttled(retryAfter: retryAfter),
+                    after: retryAfter.map { min($0, configuration.retry.maxRetryAfter) } ?? backoff(attempt))
+            }
+            let failure = GeminiDBError.api(
+                httpStatus: exchange.status, code: body.errorCode, message: body.errorMessage, requestID: requestID)
+            return failure.isRetryable ? .retry(failure, after: backoff(attempt)) : .fail(failure, log: .warning)
+        case .failure(.cancelled):
+            return .fail(.cancelled, log: .debug)
+        case .failure(.notSent(let detail)):
+            return .retry(.transport(detail), after: backoff(attempt))
+        case .failure(.timedOut):
+            guard call.idempotent else {
+                return .fail(.outcomeUnknown("no answer within \(configuration.timeout)"), log: .error)
+            }
+            return .retry(.timeout, after: backoff(attempt))
+        case .failure(.sentNoAnswer(let detail)):
+            guard call.idempotent else { return .fail(.outcomeUnknown(detail), log: .error) }
+            return .retry(.transport(detail), after: backoff(attempt))
+        }
+    }
+
+    static func failureMessage(_ error: GeminiDBError) -> String {
+        switch error {
+        case .outcomeUnknown: "GeminiDB request sent, but its answer was lost"
+        case .cancelled: "GeminiDB request cancelled"
+        default: "GeminiDB request refused"
+        }
+    }
+
+    private func currentToken(_ authorization: Authorization) async throws(GeminiDBError) -> Secret? {
+        switch authorization {
+        case .iamToken(let cache, let region): try await cache.token(forRegion: region)
+        case .staticToken(let secret): secret
+        case .none, .aksk: nil
+        }
+    }
+
+    /// One attempt under the shared concurrency limit.
+    private func attemptOnce(_ call: Call, authorization: Authorization, token: Secret?) async throws(GeminiDBError)
+        -> Result<Exchange, Failure>
+    {
+        do {
+            try await semaphore.acquire()
+        } catch {
+            throw .cancelled
+        }
+        let result = await executeOnce(call, authorization: authorization, token: token)
+        await semaphore.release()
+        return result
     }
 
     /// The API's `{"error_code","error_msg"}`, IAM's `{"error":{"code","message"}}`, or the start of the text.
@@ -252,19 +289,21 @@ struct HTTPTransport: Sendable {
             case .deadlineExceeded, .readTimeout, .writeTimeout: return .timedOut
             case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .invalidURL, .emptyHost,
                 .emptyScheme, .alreadyShutdown:
-                return .notSent("\(error)")
-            default: return .sentNoAnswer("\(error)")
+                return .notSent(ConnectionFailureText.describe(error))
+            default: return .sentNoAnswer(ConnectionFailureText.describe(error))
             }
         }
-        let typeName = String(reflecting: type(of: error))
-        let text = "\(error)"
-        if typeName.contains("NIOConnectionError") || typeName.contains("ConnectTimeout")
-            || text.contains("Connection refused") || text.contains("connectTimeout")
-            || text.contains("No such host") || text.contains("Name or service not known")
-        {
-            return .notSent(text)
+        // A connection that was never established cannot have carried the request.
+        if error is NIOConnectionError {
+            return .notSent(ConnectionFailureText.describe(error))
         }
-        return .sentNoAnswer(text)
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            return .notSent(ConnectionFailureText.describe(error))
+        }
+        if let ioError = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(ioError.errnoCode) {
+            return .notSent(ConnectionFailureText.describe(error))
+        }
+        return .sentNoAnswer(ConnectionFailureText.describe(error))
     }
 
     /// `POST {iam}/v3/auth/tokens` with the password method, scoped to the project named `region`.

@@ -23,6 +23,10 @@ public enum AuditKind: String, Sendable, Codable, CaseIterable {
     case overrideSet = "override_set"
     case overrideCleared = "override_cleared"
     case overrideExpired = "override_expired"
+    /// The instances a pair names (`detail`: `primary REGION/PROJECT/ID, standby …`), recorded
+    /// before the first call on them and again when they change: the trail alone can then
+    /// hand back a pause of a pair that has since left the config.
+    case pairInstances = "pair_instances"
     /// `--dry-run`: what a pass would have done.
     case dryRun = "dry_run"
     case error

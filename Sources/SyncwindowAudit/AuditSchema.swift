@@ -49,6 +49,19 @@ enum AuditSchema {
                     );
                     """)
         }
+        // How each pair's last pass ended, for `status`: a pass that reaches its desired
+        // state records no event, so without this a fixed failure would look outstanding
+        // forever, and a persisting one (recorded once) would look fixed. A cache, like `observation`.
+        migrator.registerMigration("v2-pass-outcome") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pass_outcome (
+                        pair    TEXT PRIMARY KEY,
+                        at      TEXT NOT NULL,
+                        problem TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -48,3 +48,39 @@ extension AuditStore {
         return result
     }
 }
+
+/// How a pair's last (non-dry) pass ended: `problem` nil when it reached its desired state.
+public struct PassOutcome: Sendable, Equatable {
+    public var at: Date
+    public var problem: String?
+
+    public init(at: Date, problem: String?) {
+        self.at = at
+        self.problem = problem
+    }
+}
+
+extension AuditStore {
+    public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)
+                    ON CONFLICT(pair) DO UPDATE SET at = excluded.at, problem = excluded.problem
+                    """,
+                arguments: [pair, AuditTimestamp.string(outcome.at), outcome.problem])
+        }
+    }
+
+    public func passOutcomes() async throws -> [String: PassOutcome] {
+        try await pool.read { db in
+            var result: [String: PassOutcome] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM pass_outcome") {
+                let at: String = row["at"]
+                result[row["pair"]] = PassOutcome(
+                    at: AuditTimestamp.date(at) ?? Date(timeIntervalSince1970: 0), problem: row["problem"])
+            }
+            return result
+        }
+    }
+}

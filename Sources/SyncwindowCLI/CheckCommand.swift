@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// `syncwindow check`: validate config, schedules and credential files. No API call.
@@ -52,8 +54,24 @@ struct CheckCommand: AsyncParsableCommand {
         if config.windows.isEmpty {
             print("  warning:   no windows in \(config.schedulesDirectory): pairs only follow overrides")
         }
+        for removed in try await removedPairs(config, at: now) {
+            let how =
+                removed.instances == nil
+                ? "put it back in the config until syncwindow has resumed it (the trail does not record its instances)"
+                : "the next pass resumes the sides syncwindow paused"
+            print("  warning:   pair '\(removed.name)' is no longer in the config while syncwindow holds its pause; \(how)")
+        }
         if !unused.isEmpty {
             print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")
         }
+    }
+
+    /// Pairs the trail says syncwindow still holds paused that the config no longer names.
+    /// Read only from an existing trail: `check` never creates one.
+    func removedPairs(_ config: SyncwindowConfiguration, at now: Date) async throws -> [RemovedPair] {
+        let path = URL(fileURLWithPath: config.stateDirectory).appendingPathComponent(AuditStore.fileName).path
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let audit = try Session.openAudit(config)
+        return try await RemovedPairs.find(configured: Set(config.pairs.map(\.name)), at: now, in: audit)
     }
 }

@@ -54,7 +54,9 @@ enum Arguments {
         do {
             return try DurationText.parse(text)
         } catch {
-            throw CLIFailure("\(option) '\(text)': \(error) (write it like 90m, 2h or 1h30m)")
+            // One hint, ours: the parser's own reason may carry one too.
+            let reason = error.reason.components(separatedBy: "; ").first ?? error.reason
+            throw CLIFailure("\(option) '\(text)' \(reason) (write it like 90m, 2h or 1h30m; units d, h, m, s)")
         }
     }
 
@@ -67,13 +69,19 @@ enum Arguments {
         }
     }
 
-    /// Who an operator action is recorded as: `--actor`, else `SUDO_USER`, else `USER`.
+    /// Who an operator action is recorded as: `--actor`, else `SUDO_USER`, else `USER`, else
+    /// the login name of the process's user (cron and systemd often leave `USER` unset).
     static func actor(explicit: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
-        for candidate in [explicit, environment["SUDO_USER"], environment["USER"]] {
+        for candidate in [explicit, environment["SUDO_USER"], environment["USER"], loginName()] {
             if let candidate, !candidate.isEmpty { return candidate }
         }
-        return "unknown"
+        return "uid \(getuid())"
+    }
+
+    private static func loginName() -> String? {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
     }
 }
 

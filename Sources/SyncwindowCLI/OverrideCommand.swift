@@ -98,14 +98,9 @@ struct OverrideCommand: AsyncParsableCommand {
         }
         try Arguments.checkPrintable(request.reason, option: "--reason")
         try Arguments.checkPrintable(actor, option: "--actor")
+        // Clearing an expired or absent override is not an error: the operator wants the pair
+        // back on its schedule now, so the clear is recorded and the pass runs either way.
         let result = try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
-            if request.state == nil {
-                let statuses = try await StatusReader.read(
-                    configuration: config, audit: reconciler.audit, at: instant, pairs: [pair])
-                guard statuses.first?.desired.override != nil else {
-                    throw CLIFailure("\(pair) has no active override; nothing to clear")
-                }
-            }
             var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: "override")
             options.override = request
             return try await reconciler.runPass(options)

@@ -1,14 +1,19 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
+import SyncwindowConfig
 import SyncwindowReconciler
 import SyncwindowSchedule
+import UnixSignals
 
-/// `syncwindow run`: reconciles at every window edge and every minute until SIGTERM.
+/// `syncwindow run`: reconciles at every window edge and every minute until SIGTERM;
+/// SIGHUP (`systemctl reload`) reloads the configuration.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Reconcile at every window edge and every minute; stop cleanly on SIGTERM.")
+        commandName: "run",
+        abstract: "Reconcile at every window edge and every minute; reload on SIGHUP; stop cleanly on SIGTERM.")
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var timing: PassTimingOptions
@@ -24,57 +29,48 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = Log.logger()
-        try await Session.withReconciler(config, logger: logger) { reconciler in
-            let service = ReconcileLoop(
-                reconciler: reconciler, timing: timing, interval: interval, metrics: metrics, wallClock: SystemClock.now,
-                logger: logger)
+        let audit = try Session.openAudit(config)
+        let initialCredentials = try CredentialLoader.load(config.cloud.auth)
+        let timing = self.timing
+        let metrics = self.metrics
+        try await HTTPClient.withHTTPClient { http in
+            let reconciler = Session.makeReconciler(
+                config, credentials: initialCredentials, audit: audit, http: http, logger: logger)
+            let requests = ReloadRequests()
+            // Trap SIGHUP before the first pass: its default action would end the process.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
+            let loop = ReconcileLoop(
+                reconciler: reconciler, interval: interval,
+                passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run") },
+                reload: {
+                    let fresh = try ConfigLoader.load(path: config.sourceFile)
+                    guard fresh.stateDirectory == config.stateDirectory else {
+                        throw CLIFailure("state_dir cannot change while running; restart the service to move it")
+                    }
+                    let credentials = try CredentialLoader.load(fresh.cloud.auth)
+                    return Session.makeReconciler(fresh, credentials: credentials, audit: audit, http: http, logger: logger)
+                },
+                afterPass: { result, reload in
+                    do {
+                        try metrics.write(result, reload: reload)
+                    } catch {
+                        logger.error("Cannot write metrics", metadata: ["error": "\(error)"])
+                    }
+                },
+                reloadRequests: requests, wallClock: SystemClock.now, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
-        }
-    }
-}
-
-/// The long-running reconcile loop. A pass is never cut short by SIGTERM: shutdown is
-/// honoured between passes, so no call is left half-recorded by a routine stop.
-struct ReconcileLoop: Service, CustomStringConvertible {
-    /// ServiceGroup logs its services by description: keep it short.
-    var description: String { "ReconcileLoop" }
-
-    let reconciler: Reconciler
-    let timing: PassTimingOptions
-    let interval: Double
-    let metrics: MetricsOptions
-    let wallClock: @Sendable () -> Date
-    /// Sleeps between passes; shutdown cancels the sleep, never a pass.
-    var clock: any Clock<Duration> = ContinuousClock()
-    let logger: Logger
-
-    func run() async throws {
-        let schedule = reconciler.schedule
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let now = wallClock()
-            do {
-                let result = try await reconciler.runPass(
-                    timing.options(at: now, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run"))
-                do { try metrics.write(result) } catch { logger.error("Cannot write metrics", metadata: ["error": "\(error)"]) }
-                if result.exitCode != 0 {
-                    logger.warning(
-                        "Pass left pairs short of their desired state", metadata: ["pass.id": "\(result.passID)"])
+                    services: [.init(service: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await withThrowingDiscardingTaskGroup { tasks in
+                tasks.addTask {
+                    for await _ in hangups {
+                        logger.notice("SIGHUP: reloading the configuration before the next pass")
+                        await requests.request()
+                    }
                 }
-            } catch {
-                logger.error("Pass failed", metadata: ["error": "\(error)"])
-            }
-            let after = wallClock()
-            let regular = after.addingTimeInterval(interval)
-            let edge = schedule.nextEdge(after: after, horizon: interval)
-            let wake = min(regular, edge ?? regular)
-            let seconds = max(0.05, wake.timeIntervalSince(after))
-            try? await cancelWhenGracefulShutdown {
-                try await clock.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                try await group.run()
+                tasks.cancelAll()
             }
         }
-        logger.info("Stopping: shutdown requested")
     }
 }

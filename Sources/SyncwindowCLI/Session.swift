@@ -17,12 +17,18 @@ enum Session {
         let credentials = try CredentialLoader.load(config.cloud.auth)
         let audit = try openAudit(config)
         return try await HTTPClient.withHTTPClient { http in
-            let client = GeminiDBClient(
-                configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
-                httpClient: http, logger: logger)
-            let reconciler = Reconciler(configuration: config, cloud: client, audit: audit, logger: logger)
-            return try await body(reconciler)
+            try await body(makeReconciler(config, credentials: credentials, audit: audit, http: http, logger: logger))
         }
+    }
+
+    static func makeReconciler(
+        _ config: SyncwindowConfiguration, credentials: Credentials, audit: AuditStore, http: HTTPClient,
+        logger: Logger
+    ) -> Reconciler {
+        let client = GeminiDBClient(
+            configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
+            httpClient: http, logger: logger)
+        return Reconciler(configuration: config, cloud: client, audit: audit, logger: logger)
     }
 
     static func clientConfiguration(_ cloud: CloudSettings, credentials: Credentials) -> GeminiDBClient.Configuration {

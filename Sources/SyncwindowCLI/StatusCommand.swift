@@ -52,13 +52,7 @@ struct StatusCommand: AsyncParsableCommand {
                     status.desired.override.map {
                         "\($0.state.rawValue) until \(RFC3339.format($0.until, in: .gmt)) (\($0.actor))"
                     } ?? "-"
-                let note =
-                    status.drift.map {
-                        $0.event.outcome == "released"
-                            ? "RELEASED: resumed by hand; left syncing until the window closes"
-                            : "DRIFT: \($0.event.detail ?? "")"
-                    }
-                    ?? (status.unsettledIntents > 0 ? "\(status.unsettledIntents) call(s) to settle" : "")
+                let note = Self.note(status)
                 table.add([
                     status.pair, status.desired.state.rawValue, live, window, override,
                     Self.describe(status.lastAction), note,
@@ -69,11 +63,41 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
+    /// The one thing an operator must know about the pair, most urgent first.
+    static func note(_ status: PairStatus) -> String {
+        var notes: [String] = []
+        if status.removedFromConfig { notes.append("REMOVED from the config: \(status.desired.reason)") }
+        if let drift = status.drift {
+            notes.append(
+                drift.event.outcome == "released"
+                    ? "RELEASED: resumed by hand; left syncing until the window closes"
+                    : "DRIFT: \(drift.event.detail ?? "")")
+        }
+        if let error = status.lastError {
+            if !error.message.hasPrefix("drift") {
+                notes.append("ERROR since \(RFC3339.format(error.at, in: .gmt)): \(error.message)")
+            }
+        } else if status.unsettledIntents > 0 {
+            notes.append("\(status.unsettledIntents) call(s) to settle")
+        } else if !status.converged {
+            let live = status.live.map { "\($0.primary ?? "?")/\($0.standby ?? "?")" }
+            notes.append(
+                live.map { "NOT CONVERGED: live \($0), desired \(status.desired.state.rawValue); the next pass acts" }
+                    ?? "never seen: no pass has read this pair's live state yet")
+        }
+        return notes.joined(separator: "; ")
+    }
+
     static func describe(_ event: AuditEvent?) -> String {
         guard let event else { return "-" }
         let side = event.event.side.map { " \($0.rawValue)" } ?? ""
         return
             "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))"
+    }
+
+    static func lastErrorJSON(_ error: PairError?) -> JSONValue {
+        guard let error else { return .null }
+        return .object([("at", .string(RFC3339.format(error.at, in: .gmt))), ("message", .string(error.message))])
     }
 
     static func json(_ status: PairStatus) -> JSONValue {
@@ -111,6 +135,9 @@ struct StatusCommand: AsyncParsableCommand {
             ("drift", status.drift.map { .string($0.event.detail ?? "") } ?? .null),
             ("owned_sides", .array(status.ownedSides.map { .string($0.rawValue) })),
             ("unsettled_calls", .integer(Int64(status.unsettledIntents))),
+            ("converged", .bool(status.converged)),
+            ("last_error", lastErrorJSON(status.lastError)),
+            ("removed", .bool(status.removedFromConfig)),
         ])
     }
 }

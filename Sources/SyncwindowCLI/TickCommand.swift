@@ -46,9 +46,9 @@ struct MetricsOptions: ParsableArguments {
     @Option(help: "Write Prometheus metrics of each pass to this file (atomically), e.g. for node_exporter's textfile collector.")
     var metricsFile: String?
 
-    func write(_ result: PassResult) throws {
+    func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
         guard let metricsFile else { return }
-        let text = PassMetrics.render(result, wallClock: SystemClock.now())
+        let text = PassMetrics.render(result, wallClock: SystemClock.now(), reload: reload)
         // Write a temporary file beside it and rename: the collector never reads half a file.
         let temporary = metricsFile + ".tmp.\(getpid())"
         do {
@@ -111,26 +111,21 @@ enum PassPrinter {
     static func json(_ result: PassResult) -> JSONValue {
         .object([
             ("pass_id", .string(result.passID)), ("at", .string(RFC3339.format(result.at, in: .gmt))),
-            (
-                "pairs",
-                .array(
-                    result.pairs.map { pair in
-                        .object([
-                            ("pair", .string(pair.pair)), ("desired", .string(pair.desired.state.rawValue)),
-                            ("reason", .string(pair.desired.reason)),
-                            (
-                                "live",
-                                pair.live.map {
-                                    .object([("primary", .string($0.primary)), ("standby", .string($0.standby))])
-                                }
-                                    ?? .null
-                            ),
-                            ("reached", .bool(pair.reached)), ("actions", .array(pair.actions.map(JSONValue.string))),
-                            ("problem", .optional(pair.problem)),
-                        ])
-                    })
-            ),
+            ("pairs", .array(result.pairs.map(json))),
             ("exit_code", .integer(Int64(result.exitCode))),
+        ])
+    }
+
+    static func json(_ pair: PairPassResult) -> JSONValue {
+        let live: JSONValue =
+            pair.live.map {
+                .object([("primary", .string($0.primary.rawValue)), ("standby", .string($0.standby.rawValue))])
+            } ?? .null
+        return .object([
+            ("pair", .string(pair.pair)), ("desired", .string(pair.desired.state.rawValue)),
+            ("reason", .string(pair.desired.reason)), ("live", live), ("reached", .bool(pair.reached)),
+            ("actions", .array(pair.actions.map(JSONValue.string))), ("problem", .optional(pair.problem)),
+            ("removed", .bool(pair.removedFromConfig)),
         ])
     }
 }

@@ -38,6 +38,9 @@ public struct DesiredState: Sendable, Equatable {
     public var pauseInterval: DateInterval?
     public var override: ActiveOverride?
     public var skipped: [SkippedWindow]
+    /// Someone resumed syncwindow's pause inside the open window: syncwindow keeps its hands
+    /// off the pair (on every side) until the window closes.
+    public var releasedToOperator = false
 
     /// Decides the desired state. Pure: the same inputs always give the same answer.
     /// - Parameters:
@@ -72,7 +75,8 @@ public struct DesiredState: Sendable, Equatable {
                 state: .syncing,
                 reason:
                     "window \(names) open, but someone else resumed the pair at \(RFC3339.format(resumed, in: .gmt)); left syncing until the window closes",
-                openOccurrences: open, pauseInterval: interval, override: nil, skipped: skipped)
+                openOccurrences: open, pauseInterval: interval, override: nil, skipped: skipped,
+                releasedToOperator: true)
         }
         let remaining = interval.end.timeIntervalSince(instant)
         let cutoffs = Dictionary(schedule.windows.map { ($0.name, $0.cutoff) }, uniquingKeysWith: { first, _ in first })

@@ -76,13 +76,13 @@ extension PairPass {
                 logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
                 job = nil
             }
-            switch job?.status {
-            case "Completed":
+            switch job?.state {
+            case .completed:
                 try await recorder.record(
                     .jobCompleted, pair: pair.name, side: side, outcome: CallOutcome.jobCompleted, jobID: jobID,
                     detail: action.rawValue)
                 return nil
-            case "Failed":
+            case .failed:
                 let why = job?.failReason ?? "no reason given"
                 try await recorder.record(
                     .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID, reason: why,
@@ -106,7 +106,7 @@ extension PairPass {
             let last = try await reconciler.audit.latest(
                 pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [CallOutcome.accepted])
             guard let jobID = last?.event.jobID, let job = try? await cloud.job(id: jobID, on: instance(side)),
-                job.status == "Failed"
+                job.state == .failed
             else { continue }
             try await recorder.record(
                 .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID,

@@ -12,12 +12,12 @@ extension PairPass {
     func settle(_ intents: [AuditEvent], live: LiveStatus) async throws {
         for intent in intents {
             guard let side = intent.event.side else { continue }
-            let status = side == .primary ? live.primary : live.standby
+            let status = live[side]
             let isPause = intent.event.kind == .pauseIntent
             let tookEffect =
                 isPause
-                ? ["SUSPENDING", "SUSPENDED", "RECOVERYING"].contains(status)
-                : ["RECOVERYING", "SYNCING"].contains(status)
+                ? [.suspending, .suspended, .recovering].contains(status)
+                : [.recovering, .syncing].contains(status)
             try await recorder.record(
                 isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
                 outcome: tookEffect ? CallOutcome.landed : CallOutcome.notApplied,
@@ -38,12 +38,13 @@ extension PairPass {
                     detail: start)
             }
         }
+        // Close what the trail shows open and the schedule no longer does: a window that
+        // closed, and also one renamed or removed from the config while it was open.
         let openNames = Set(desired.openOccurrences.map(\.window))
-        for window in reconciler.schedule.windows(forPair: pair.name) where !openNames.contains(window.name) {
-            let last = try await audit.latest(
-                pair: pair.name, kinds: [.windowOpened, .windowClosed], window: window.name)
-            guard let last, last.event.kind == .windowOpened else { continue }
-            try await recorder.record(.windowClosed, pair: pair.name, window: window.name, detail: last.event.detail)
+        for opened in try await audit.read({ try $0.openWindowEdges(pair: pair.name) })
+        where !openNames.contains(opened.event.window ?? "") {
+            try await recorder.record(
+                .windowClosed, pair: pair.name, window: opened.event.window, detail: opened.event.detail)
         }
         for skipped in desired.skipped {
             let start = RFC3339.format(skipped.occurrence.start, in: .gmt)
@@ -57,17 +58,18 @@ extension PairPass {
     }
 
     /// Drift is recorded when first seen, not on every pass while it lasts.
-    func recordDrift(_ detail: String) async throws {
+    func recordDrift(_ detail: String, reason: String) async throws {
         if options.dryRun { return }
         let last = try await reconciler.audit.latest(
             pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
         if last?.event.kind == .drift && last?.event.detail == detail { return }
         try await recorder.record(
-            .drift, pair: pair.name, reason: "left alone: syncwindow did not pause it", detail: detail)
+            .drift, pair: pair.name, reason: reason, detail: detail)
     }
 
     func finished(desired: DesiredState, live: LiveStatus, actions: [String]) async throws -> PairPassResult {
         try await observe(live)
+        try await recordOutcome(problem: nil)
         return result(desired: desired, live: live, actions: actions, problem: nil, reached: true)
     }
 
@@ -75,6 +77,7 @@ extension PairPass {
         -> PairPassResult
     {
         if let live { try await observe(live) }
+        try await recordOutcome(problem: problem)
         if !options.dryRun && !problem.hasPrefix("drift"), try await isNewProblem(problem) {
             try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem)
         }
@@ -91,10 +94,16 @@ extension PairPass {
         return !(last?.event.kind == .error && last?.event.detail == problem)
     }
 
+    func recordOutcome(problem: String?) async throws {
+        guard !options.dryRun else { return }
+        try await reconciler.audit.recordPassOutcome(pair: pair.name, PassOutcome(at: options.at, problem: problem))
+    }
+
     func observe(_ live: LiveStatus) async throws {
         guard !options.dryRun else { return }
         try await reconciler.audit.recordObservation(
-            pair: pair.name, LiveObservation(primary: live.primary, standby: live.standby, observedAt: options.at))
+            pair: pair.name, LiveObservation(
+                primary: live.primary.rawValue, standby: live.standby.rawValue, observedAt: options.at))
     }
 
     func result(

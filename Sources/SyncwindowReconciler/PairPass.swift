@@ -12,6 +12,9 @@ struct PairPass {
     let pair: PairConfig
     let options: ReconcileOptions
     let recorder: PassRecorder
+    /// The pair left the config while syncwindow still held a pause on it: the pass hands
+    /// that pause back (see `RemovedPairs`).
+    var removedFromConfig = false
 
     var cloud: any GeminiDBService { reconciler.cloud }
     var logger: Logger {
@@ -43,22 +46,29 @@ struct PairPass {
     }
 
     func evaluate(ledger: PairLedger) async throws -> DesiredState {
-        ledger.desiredState(pair: pair.name, at: options.at, schedule: reconciler.schedule)
+        // A removed pair is no window's any more, not even a `"*"` window's.
+        ledger.desiredState(
+            pair: pair.name, at: options.at, schedule: removedFromConfig ? Schedule(windows: []) : reconciler.schedule)
     }
 
     func run() async throws -> PairPassResult {
-        if let request = options.override, request.pair == pair.name, !options.dryRun {
-            try await recorder.record(
-                request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
-                reason: request.reason, until: request.until)
-        }
         var ledger = try await ledger()
+        // An expiry is recorded before whatever the operator does now, so the trail reads in order.
         if let expired = ledger.expiredOverride(at: options.at), !options.dryRun {
             try await recorder.record(
                 .overrideExpired, pair: pair.name, outcome: expired.event.outcome,
                 reason: "override by \(expired.event.actor) ended", until: expired.event.until)
         }
-        let desired = try await evaluate(ledger: ledger)
+        if let request = options.override, request.pair == pair.name, !options.dryRun {
+            try await recorder.record(
+                request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
+                reason: request.reason, until: request.until)
+            ledger = try await self.ledger()
+        }
+        var desired = try await evaluate(ledger: ledger)
+        if removedFromConfig && desired.override == nil {
+            desired.reason = "no longer in the config: syncwindow hands back the pause it holds"
+        }
         if !options.dryRun { try await recordWindowEdges(desired) }
 
         var live: LiveStatus
@@ -80,22 +90,23 @@ struct PairPass {
         // each step re-reads the live state, so the loop only ever acts on what it sees.
         for _ in 0..<4 {
             let step = Step.decide(
-                desired: desired.state, live: live, ownedSides: ledger.ownsPause, override: desired.override)
+                desired: desired.state, live: live, ownedSides: ledger.ownedSides, override: desired.override,
+                handsOff: desired.releasedToOperator)
             switch step {
             case .done:
                 return try await finished(desired: desired, live: live, actions: actions)
-            case .drift(let detail):
-                try await recordDrift(detail)
+            case .drift(let detail, let reason):
+                try await recordDrift(detail, reason: reason)
                 return try await failed(desired: desired, live: live, actions: actions, problem: "drift: \(detail)")
-            case .resumedBySomeoneElse(let detail):
+            case .resumedBySomeoneElse(let undone, let detail):
                 // A pause job that failed after its pass stopped following it looks the same
                 // from outside; ask the cloud before blaming a person.
-                if try await recordLateJobFailures(ownedSides: ledger.ownedSides) {
+                if try await recordLateJobFailures(ownedSides: Set(undone)) {
                     ledger = try await self.ledger()
                     continue
                 }
                 if !options.dryRun {
-                    for side in ledger.ownedSides.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    for side in undone {
                         try await recorder.record(
                             .drift, pair: pair.name, side: side, outcome: CallOutcome.released,
                             reason:
@@ -126,6 +137,7 @@ struct PairPass {
                     try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: detail)
                     return result(desired: desired, live: live, actions: [detail], problem: nil, reached: false)
                 }
+                try await recordInstancesIfChanged()
                 let outcome = try await call(action, on: sides, reason: desired.reason)
                 actions += outcome.actions
                 if let problem = outcome.problem {
@@ -145,19 +157,29 @@ struct PairPass {
             desired: desired, live: live, actions: actions, problem: "did not converge within one pass")
     }
 
+    /// Records which instances the pair names before the first call on them (and when they
+    /// change), so a pause can be handed back even after the pair leaves the config.
+    func recordInstancesIfChanged() async throws {
+        let detail = RemovedPair.detail(for: pair)
+        let recorded = try await reconciler.audit.latest(pair: pair.name, kinds: [.pairInstances])
+        if recorded?.event.detail != detail {
+            try await recorder.record(.pairInstances, pair: pair.name, detail: detail)
+        }
+    }
+
     // MARK: - Live state
 
     func readLive() async throws -> LiveStatus {
         async let primary = cloud.syncStatus(of: pair.primary)
         async let standby = cloud.syncStatus(of: pair.standby)
-        return LiveStatus(primary: try await primary.status, standby: try await standby.status)
+        return LiveStatus(primary: try await primary.state, standby: try await standby.state)
     }
 
     /// Polls until no side is SUSPENDING or RECOVERYING, or the job timeout passes.
     func waitWhileTransitional(from live: LiveStatus) async throws -> LiveStatus? {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var current = live
-        while Step.isTransitional(current.primary) || Step.isTransitional(current.standby) {
+        while current.isTransitional {
             guard !deadline.hasPassed() else { return nil }
             try await reconciler.clock.sleep(for: options.pollInterval)
             current = try await readLive()

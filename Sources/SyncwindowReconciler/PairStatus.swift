@@ -1,4 +1,5 @@
 import Foundation
+import GeminiDBAPI
 import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowSchedule
@@ -15,6 +16,25 @@ public struct PairStatus: Sendable {
     /// Sides syncwindow paused and has not resumed.
     public var ownedSides: [PairSide]
     public var unsettledIntents: Int
+    /// The pair left the config while syncwindow held its pause; the next pass hands it back.
+    public var removedFromConfig = false
+    /// The newest failure (an `error`, a failed job, a refused call) that no pass has since
+    /// seen resolved: the last observation at the desired state came before it, or never.
+    public var lastError: PairError?
+
+    /// The last live state seen matches the desired state now, nothing is left to settle,
+    /// and no failure is outstanding. False for a pair never seen.
+    public var converged: Bool {
+        guard let live, unsettledIntents == 0, lastError == nil else { return false }
+        return Self.matches(desired, live)
+    }
+
+    static func matches(_ desired: DesiredState, _ live: LiveObservation) -> Bool {
+        // Released to an operator inside a window: the pair is as they left it, by design.
+        if desired.releasedToOperator && desired.override == nil { return true }
+        let wanted: DataSyncState = desired.state == .paused ? .suspended : .syncing
+        return live.primary == wanted.rawValue && live.standby == wanted.rawValue
+    }
 }
 
 public enum StatusReader {
@@ -23,22 +43,66 @@ public enum StatusReader {
     ) async throws -> [PairStatus] {
         let schedule = Schedule(windows: configuration.windows)
         let observations = try await audit.observations()
-        let selected = configuration.pairs.filter { pairs?.contains($0.name) ?? true }
+        let outcomes = try await audit.passOutcomes()
+        let selected = configuration.pairs.filter { pairs?.contains($0.name) ?? true }.map(\.name)
         // One read transaction for all pairs: a consistent snapshot, and fast for hundreds of pairs.
         return try await audit.read { reader in
-            try selected.map { pair in
-                let ledger = try PairLedger.load(pair: pair.name, at: instant, from: reader)
-                let lastAction = try reader.latest(
-                    pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
-                let latestDriftOrAction = try reader.latest(
-                    pair: pair.name, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
-                return PairStatus(
-                    pair: pair.name, desired: ledger.desiredState(pair: pair.name, at: instant, schedule: schedule),
-                    live: observations[pair.name], lastAction: lastAction,
-                    drift: latestDriftOrAction?.event.kind == .drift ? latestDriftOrAction : nil,
-                    ownedSides: PairSide.allCases.filter(ledger.ownedSides.contains),
-                    unsettledIntents: ledger.unsettledIntents.count)
+            let removed =
+                pairs == nil
+                ? try RemovedPairs.find(configured: Set(configuration.pairs.map(\.name)), at: instant, in: reader) : []
+            let current = try selected.map { name in
+                try status(
+                    of: name, at: instant, schedule: schedule, observation: observations[name],
+                    outcome: outcomes[name], reader: reader)
             }
+            let leaving = try removed.map { pair in
+                var status = try status(
+                    of: pair.name, at: instant, schedule: Schedule(windows: []), observation: observations[pair.name],
+                    outcome: outcomes[pair.name], reader: reader)
+                status.removedFromConfig = true
+                if status.desired.override == nil {
+                    status.desired.reason =
+                        pair.instances == nil
+                        ? "no longer in the config, and the trail does not record its instances: put it back until resumed"
+                        : "no longer in the config: the next pass hands back the pause syncwindow holds"
+                }
+                return status
+            }
+            return current + leaving
         }
     }
+
+    static func status(
+        of pair: String, at instant: Date, schedule: Schedule, observation: LiveObservation?, outcome: PassOutcome?,
+        reader: AuditReader
+    ) throws -> PairStatus {
+        let ledger = try PairLedger.load(pair: pair, at: instant, from: reader)
+        let lastAction = try reader.latest(
+            pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
+        let latestDriftOrAction = try reader.latest(
+            pair: pair, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
+        return PairStatus(
+            pair: pair, desired: ledger.desiredState(pair: pair, at: instant, schedule: schedule),
+            live: observation, lastAction: lastAction,
+            drift: latestDriftOrAction?.event.kind == .drift ? latestDriftOrAction : nil,
+            ownedSides: PairSide.allCases.filter(ledger.ownedSides.contains),
+            unsettledIntents: ledger.unsettledIntents.count,
+            lastError: try outstandingError(pair: pair, outcome: outcome, reader: reader))
+    }
+
+    /// What stopped the pair's last pass, with the time it was first recorded; nil when that
+    /// pass reached its desired state (or no pass ran yet).
+    static func outstandingError(pair: String, outcome: PassOutcome?, reader: AuditReader) throws -> PairError? {
+        guard let outcome, let problem = outcome.problem else { return nil }
+        // A persisting problem is recorded once, when it starts: report that time.
+        let recorded = try reader.latest(pair: pair, kinds: [.error])
+        let since = recorded?.event.detail == problem ? min(recorded!.event.at, outcome.at) : outcome.at
+        return PairError(at: since, message: problem)
+    }
+}
+
+/// A failure `status` reports: what went wrong, and since when.
+public struct PairError: Sendable, Equatable {
+    public var at: Date
+    public var message: String
 }

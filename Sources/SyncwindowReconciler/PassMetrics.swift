@@ -3,7 +3,10 @@ import Foundation
 /// A pass's outcome in the Prometheus text format, for node_exporter's textfile collector:
 /// alert on `syncwindow_pair_converged == 0` or a stale `syncwindow_last_pass_timestamp_seconds`.
 public enum PassMetrics {
-    public static func render(_ result: PassResult, wallClock now: Date) -> String {
+    /// - Parameter reload: for `run`, whether the configuration last (re)loaded cleanly.
+    public static func render(_ result: PassResult, wallClock now: Date, reload: ReconcileLoop.ReloadState? = nil)
+        -> String
+    {
         var lines: [String] = []
         func family(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             lines.append("# HELP \(name) \(help)")
@@ -31,10 +34,25 @@ public enum PassMetrics {
             pairs.flatMap { pair -> [(String, Double)] in
                 guard let live = pair.live else { return [] }
                 return [
-                    (label(pair.pair, side: "primary"), live.primary == "SUSPENDED" ? 1 : 0),
-                    (label(pair.pair, side: "standby"), live.standby == "SUSPENDED" ? 1 : 0),
+                    (label(pair.pair, side: "primary"), live.primary == .suspended ? 1 : 0),
+                    (label(pair.pair, side: "standby"), live.standby == .suspended ? 1 : 0),
                 ]
             })
+        family(
+            "syncwindow_pair_removed_from_config",
+            "1 while a pair that left the config still holds a pause syncwindow must hand back.",
+            pairs.filter(\.removedFromConfig).map { (label($0.pair), 1) })
+        if let reload {
+            // Named as Prometheus names its own: alert on == 0.
+            family(
+                "syncwindow_config_last_reload_successful",
+                "1 if the last configuration reload succeeded; 0 while run keeps an older configuration.",
+                [("", reload.successful ? 1 : 0)])
+            family(
+                "syncwindow_config_last_reload_success_timestamp_seconds",
+                "When the configuration was last loaded successfully (Unix time).",
+                [("", reload.lastSuccess.timeIntervalSince1970.rounded())])
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

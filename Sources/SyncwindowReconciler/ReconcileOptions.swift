@@ -1,4 +1,6 @@
 import Foundation
+import GeminiDBAPI
+import SyncwindowAudit
 
 /// How one reconcile pass runs.
 public struct ReconcileOptions: Sendable {
@@ -71,12 +73,26 @@ public struct PairPassResult: Sendable {
     public var lockUnavailable: Bool
     /// The cloud refused the credentials (401) before anything was done for the pair.
     public var credentialsRejected: Bool
+    /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
+    public var removedFromConfig = false
 }
 
 /// The live sync status of both instances of a pair.
 public struct LiveStatus: Sendable, Equatable {
-    public var primary: String
-    public var standby: String
+    public var primary: DataSyncState
+    public var standby: DataSyncState
+
+    public init(primary: DataSyncState, standby: DataSyncState) {
+        self.primary = primary
+        self.standby = standby
+    }
+
+    subscript(side: PairSide) -> DataSyncState { side == .primary ? primary : standby }
+
+    /// Both sides' states in the order the audit and logs print them.
+    var sides: [(PairSide, DataSyncState)] { [(.primary, primary), (.standby, standby)] }
+
+    var isTransitional: Bool { primary.isTransitional || standby.isTransitional }
 }
 
 /// What a whole pass did.

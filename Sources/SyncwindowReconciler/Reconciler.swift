@@ -40,20 +40,53 @@ public struct Reconciler: Sendable {
             store: audit, passID: passID, at: options.at, actor: options.actor,
             configurationHash: configuration.contentHash, mode: options.mode, bracketed: !options.dryRun)
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
+        // Pairs that left the config still holding a pause of ours: handed back by every full pass.
+        let removed =
+            options.pairs == nil
+            ? try await RemovedPairs.find(
+                configured: Set(configuration.pairs.map(\.name)), at: options.at, in: audit) : []
         let results = try await withThrowingTaskGroup(of: PairPassResult.self) { group in
             for pair in selected {
                 group.addTask {
                     try await PairPass(reconciler: self, pair: pair, options: options, recorder: recorder).runLocked()
                 }
             }
+            for pair in removed {
+                group.addTask { try await self.handBack(pair, options: options, recorder: recorder) }
+            }
             var collected: [PairPassResult] = []
             for try await result in group { collected.append(result) }
             return collected
         }
-        let ordered = selected.compactMap { pair in results.first { $0.pair == pair.name } }
+        let names = selected.map(\.name) + removed.map(\.name)
+        let ordered = names.compactMap { name in results.first { $0.pair == name } }
         let converged = ordered.filter(\.reached).count
         try await recorder.finish(summary: "\(converged)/\(ordered.count) pairs at desired state")
         return PassResult(passID: passID, at: options.at, pairs: ordered)
+    }
+
+    /// A pass over a pair that left the config: resume what syncwindow paused, if the trail
+    /// says where the instances are; otherwise say plainly what the operator must do.
+    func handBack(_ pair: RemovedPair, options: ReconcileOptions, recorder: PassRecorder) async throws
+        -> PairPassResult
+    {
+        if let instances = pair.instances {
+            var pass = PairPass(reconciler: self, pair: instances, options: options, recorder: recorder)
+            pass.removedFromConfig = true
+            var result = try await pass.runLocked()
+            result.removedFromConfig = true
+            return result
+        }
+        let ledger = try await PairLedger.load(pair: pair.name, at: options.at, from: audit)
+        var desired = ledger.desiredState(pair: pair.name, at: options.at, schedule: Schedule(windows: []))
+        desired.reason = "no longer in the config"
+        let problem =
+            "\(pair.name) is no longer in the config but syncwindow holds its pause, and the trail does not "
+            + "record its instances: put the pair back in the config until syncwindow has resumed it"
+        logger.error("Pair removed from the config while paused", metadata: ["pair.name": "\(pair.name)"])
+        return PairPassResult(
+            pair: pair.name, desired: desired, live: nil, reached: false, actions: [], problem: problem,
+            lockUnavailable: false, credentialsRejected: false, removedFromConfig: true)
     }
 
     /// The lock file guarding one pair against concurrent invocations.

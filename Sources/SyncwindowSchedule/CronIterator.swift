@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowCivilTime
 
 /// Walks the starts of a cron expression in a zone, one by one, reproducing cronsim 2.8's
 /// `CronSim.__next__` step for step — including its daylight-saving behaviour:

@@ -1,3 +1,5 @@
+import SyncwindowCivilTime
+
 /// The compiled fields of a cron expression, parsed exactly as cronsim 2.8 parses them
 /// (same accepted syntax, same quirks such as `5/10` meaning "5 to the end of the range by
 /// 10" and `*/n` on day-of-week stepping over 0...7), as bit masks for fast matching.

@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowCivilTime
 
 extension LocalDate {
     /// Parses a strict `YYYY-MM-DD` that names a real date (no Feb 30, no 2027-02-29).

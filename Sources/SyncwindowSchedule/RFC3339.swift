@@ -1,61 +1,30 @@
 import Foundation
+import SyncwindowCivilTime
 
 /// RFC 3339 timestamps with an explicit offset, as used on the command line and in JSON.
 public enum RFC3339 {
     /// Parses `2026-12-01T01:30:00+08:00`, `2026-12-01T01:30:00.250Z` and the like.
     /// An offset (or `Z`) is required; `t`/`z` and a space separator are accepted.
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        var i = 0
-        func digits(_ count: Int) -> Int? {
-            guard i + count <= bytes.count else { return nil }
-            var value = 0
-            for _ in 0..<count {
-                let b = bytes[i]
-                guard b >= 48 && b <= 57 else { return nil }
-                value = value * 10 + Int(b - 48)
-                i += 1
-            }
-            return value
-        }
-        func expect(_ chars: String) -> Bool {
-            guard i < bytes.count, chars.utf8.contains(bytes[i]) else { return false }
-            i += 1
-            return true
-        }
-        guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2),
-            expect("Tt "), let hour = digits(2), expect(":"), let minute = digits(2), expect(":"),
-            let second = digits(2)
-        else { return nil }
-        guard (1...12).contains(month), (1...CivilTime.daysInMonth(year: year, month: month)).contains(day),
-            hour <= 23, minute <= 59, second <= 59
-        else { return nil }
+        var scanner = DigitScanner(text)
+        guard let (days, secondOfDay) = scanner.dateTime(separators: "Tt ") else { return nil }
         var fraction = 0.0
-        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            let start = i
-            while i < bytes.count, bytes[i] >= 48 && bytes[i] <= 57 {
-                fraction += Double(bytes[i] - 48) * scale
-                scale /= 10
-                i += 1
-            }
-            guard i > start else { return nil }
+        if scanner.expect(".") {
+            guard let digits = scanner.fraction() else { return nil }
+            fraction = digits
         }
         let offset: Int
-        if expect("Zz") {
+        if scanner.expect("Zz") {
             offset = 0
         } else {
-            guard i < bytes.count else { return nil }
-            let sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
-            guard expect("+-"), let oh = digits(2), expect(":"), let om = digits(2), oh <= 23, om <= 59 else {
-                return nil
-            }
-            offset = sign * (oh * 3600 + om * 60)
+            let sign = scanner.peek == UInt8(ascii: "-") ? -1 : 1
+            guard scanner.expect("+-"), let hours = scanner.digits(2), scanner.expect(":"),
+                let minutes = scanner.digits(2), hours <= 23, minutes <= 59
+            else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
         }
-        guard i == bytes.count else { return nil }
-        let wall = CivilTime.days(year: year, month: month, day: day) * 86_400
-            + Int64(hour * 3600 + minute * 60 + second)
+        guard scanner.isAtEnd else { return nil }
+        let wall = days * 86_400 + Int64(secondOfDay)
         return Date(timeIntervalSince1970: Double(wall - Int64(offset)) + fraction)
     }
 

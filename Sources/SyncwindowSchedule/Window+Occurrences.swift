@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowCivilTime
 
 extension Window {
     /// Occurrences whose start is in [from, to), honouring `enabled`, `activeFrom`/`activeUntil`

@@ -79,6 +79,9 @@ struct AKSKSignerTests {
     func sdkDate() {
         #expect(WireTime.sdkDate(Self.date) == "20261129T100000Z")
         #expect(WireTime.parseSDKDate("2026-11-29") == nil)
+        // A date that does not exist is refused, as by every timestamp parser (one scanner).
+        #expect(WireTime.parseSDKDate("20260231T100000Z") == nil)
+        #expect(WireTime.parseSDKDate("20261129T240000Z") == nil)
     }
 
     // MARK: - Vectors from the official SDK

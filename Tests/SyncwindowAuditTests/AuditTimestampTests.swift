@@ -26,7 +26,7 @@ struct AuditTimestampTests {
         "malformed stored times are refused",
         arguments: [
             "2026-12-01T01:30:00Z", "2026-13-01T01:30:00.000Z", "2026-12-01 01:30:00.000Z", "2026-12-01T01:30:00.000+",
-            "",
+            "", "2026-02-31T00:00:00.000Z", "2026-12-01T24:00:00.000Z",
         ])
     func malformed(text: String) {
         #expect(AuditTimestamp.date(text) == nil)

@@ -38,8 +38,8 @@ struct ReconcilerTests {
             let kinds = try await system.kinds(pair: "orders")
             #expect(
                 kinds == [
-                    "window_opened", "pause_intent", "pause_outcome", "pause_intent", "pause_outcome", "job_completed",
-                    "job_completed",
+                    "window_opened", "pair_instances", "pause_intent", "pause_outcome", "pause_intent",
+                    "pause_outcome", "job_completed", "job_completed",
                 ])
             let all = try await system.audit.events()
             #expect(all.filter { $0.event.kind == .passStarted }.count == 1, "one pass_started per pass")

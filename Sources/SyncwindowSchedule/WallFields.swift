@@ -1,0 +1,25 @@
+import SyncwindowCivilTime
+
+/// Broken-down wall clock fields of a wall-seconds value.
+struct WallFields {
+    var year: Int
+    var month: Int
+    var day: Int
+    var hour: Int
+    var minute: Int
+    var second: Int
+    var days: Int64
+
+    init(_ wall: Int64) {
+        let days = CivilTime.floorDiv(wall, 86_400)
+        let sod = Int(wall - days * 86_400)
+        let date = CivilTime.date(days: days)
+        self.year = date.year
+        self.month = date.month
+        self.day = date.day
+        self.hour = sod / 3600
+        self.minute = (sod / 60) % 60
+        self.second = sod % 60
+        self.days = days
+    }
+}
