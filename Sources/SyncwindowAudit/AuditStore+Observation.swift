@@ -62,25 +62,29 @@ public struct PassOutcome: Sendable, Equatable {
 
 extension AuditStore {
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)
-                    ON CONFLICT(pair) DO UPDATE SET at = excluded.at, problem = excluded.problem
-                    """,
-                arguments: [pair, AuditTimestamp.string(outcome.at), outcome.problem])
+        try await mappingBusy {
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)
+                        ON CONFLICT(pair) DO UPDATE SET at = excluded.at, problem = excluded.problem
+                        """,
+                    arguments: [pair, AuditTimestamp.string(outcome.at), outcome.problem])
+            }
         }
     }
 
     public func passOutcomes() async throws -> [String: PassOutcome] {
-        try await pool.read { db in
-            var result: [String: PassOutcome] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM pass_outcome") {
-                let at: String = row["at"]
-                result[row["pair"]] = PassOutcome(
-                    at: AuditTimestamp.date(at) ?? Date(timeIntervalSince1970: 0), problem: row["problem"])
-            }
-            return result
+        try await mappingBusy { try await database.read(Self.passOutcomes) }
+    }
+
+    private static func passOutcomes(_ db: Database) throws -> [String: PassOutcome] {
+        var result: [String: PassOutcome] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM pass_outcome") {
+            let at: String = row["at"]
+            result[row["pair"]] = PassOutcome(
+                at: AuditTimestamp.date(at) ?? Date(timeIntervalSince1970: 0), problem: row["problem"])
         }
+        return result
     }
 }

@@ -75,6 +75,7 @@ enum Session {
     static func openExistingAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) throws
         -> AuditStore
     {
+        try checkStateDirectoryForReading(config)
         let busyTimeout = try AuditBusyTimeout.fromEnvironment()
         do {
             return try AuditStore.openForReading(
@@ -84,6 +85,26 @@ enum Session {
         } catch {
             let reason = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
             throw CLIFailure("cannot read the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions")
+        }
+    }
+}
+
+extension Session {
+    /// Reading needs no write access to state_dir, but one that no pass could ever use, or
+    /// that this user cannot look into, is a configuration error (exit 2), not "no trail yet".
+    static func checkStateDirectoryForReading(_ config: SyncwindowConfiguration) throws {
+        let directory = config.stateDirectory
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw CLIFailure("\(config.sourceFile): state_dir \(directory) exists but is not a directory")
+            }
+            guard access(directory, R_OK | X_OK) == 0 else {
+                throw CLIFailure(
+                    "\(config.sourceFile): state_dir \(directory) is not readable by this user — run as the service user")
+            }
+        } else if let problem = StateDirectoryCheck.problem(directory) {
+            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
     }
 }
