@@ -18,7 +18,7 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .busy(let path, let timeout):
             "the audit trail \(path) is busy (another process holds a write lock for more than "
-                + "\(timeout.components.seconds)s); nothing more was done — try again"
+                + "\(Self.seconds(timeout))s); nothing more was done — try again"
         case .missing(let path):
             "no trail at \(path)"
         case .needsMigration(let path, let missing):
@@ -30,6 +30,13 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             "cannot read the audit trail \(path): \(reason)"
         }
+    }
+
+    /// "60", or "0.3" for the short timeouts of tests.
+    private static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds != 0 else { return String(seconds) }
+        return String(Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
 
