@@ -72,6 +72,50 @@ struct AuditStoreDefectsEndToEndTests {
         #expect(listing(copy) == before)
     }
 
+    @Test("sudo status before the service's first run: the service user's first tick still works")
+    func sudoStatusBeforeFirstTick() throws {
+        // Given a host prepared for the service user (nobody): state_dir and secrets are theirs
+        let setup = try Setup()
+        defer { setup.finish() }
+        let state = setup.fixture.stateDirectory
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false)
+        for path in [state, setup.fixture.directory.url("secrets/ak").path, setup.fixture.directory.url("secrets/sk").path] {
+            try FileManager.default.setAttributes([.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: path)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: setup.fixture.directory.path)
+        // When root looks first
+        let status = try BinaryRunner.run("syncwindow", ["status", "--config", setup.config])
+        #expect(status.status == 0, "\(status.stderr)")
+        // Then the service user's tick can still create and write its trail
+        let tick = try runAsNobody(["tick", "--config", setup.config, "--at", TickEndToEndTests.inWindow])
+        #expect(tick.status == 0, "\(tick.stdout) \(tick.stderr)")
+        #expect(try setup.sqlite("SELECT count(*) FROM event WHERE kind = 'pause_outcome';") == "4")
+    }
+
+    @Test("root reading the service user's trail leaves nothing root-owned behind")
+    func rootReadingLeavesNoRootOwnedFiles() throws {
+        // Given a trail owned by the service user (here: nobody)
+        let setup = try Setup()
+        defer { setup.finish() }
+        #expect(try setup.tick().status == 0)
+        let state = setup.fixture.stateDirectory
+        let nobody = 65534
+        for entry in [""] + (try FileManager.default.subpathsOfDirectory(atPath: state)) {
+            try FileManager.default.setAttributes(
+                [.ownerAccountID: nobody, .groupOwnerAccountID: nobody], ofItemAtPath: state + "/" + entry)
+        }
+        // When root (`sudo syncwindow …`) runs every reading command
+        for command in Self.readingCommands {
+            let result = try BinaryRunner.run("syncwindow", command + ["--config", setup.config])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+        // Then every file in state_dir, SQLite's -wal and -shm included, still belongs to that user
+        for entry in try FileManager.default.subpathsOfDirectory(atPath: state) {
+            let owner = try FileManager.default.attributesOfItem(atPath: state + "/" + entry)[.ownerAccountID] as? Int
+            #expect(owner == nobody, "\(entry) is owned by \(owner ?? -1)")
+        }
+    }
+
     @Test("a reader never migrates: a trail older than the binary is named in one line and left as it was")
     func readerDoesNotMigrateAnOlderTrail() throws {
         // Given a trail from before the observation migration
