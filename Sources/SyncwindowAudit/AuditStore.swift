@@ -50,8 +50,7 @@ public final class AuditStore: Sendable {
         }
     }
 
-    init(path: String, database: any DatabaseWriter, busyTimeout: Duration, wallClock: @escaping @Sendable () -> Date)
-    {
+    init(path: String, database: any DatabaseWriter, busyTimeout: Duration, wallClock: @escaping @Sendable () -> Date) {
         self.path = path
         self.database = database
         self.busyTimeout = busyTimeout

@@ -96,7 +96,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         case .intact(let count, let head):
             guard schemaProblems.isEmpty else {
                 throw CLIFailure(
-                    "audit trail NOT PROTECTED: its \(count) rows verify, but it " + schemaProblems.joined(separator: "; it ")
+                    "audit trail NOT PROTECTED: its \(count) rows verify, but it "
+                        + schemaProblems.joined(separator: "; it ")
                         + " — append-only is no longer enforced; restore it from backup",
                     exitCode: ExitStatus.notConverged)
             }

@@ -44,7 +44,8 @@ enum Session {
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
         // Nothing was done yet: like a config error, these are exit 2.
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
-            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+            throw CLIFailure(
+                "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
         let busyTimeout = try AuditBusyTimeout.fromEnvironment()
         do {
@@ -53,8 +54,11 @@ enum Session {
         } catch let error as AuditStoreError {
             throw error
         } catch {
-            let reason = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
-            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions")
+            let reason =
+                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+            throw CLIFailure(
+                "cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
+            )
         }
     }
 
@@ -83,8 +87,11 @@ enum Session {
         } catch let error as AuditStoreError {
             throw error
         } catch {
-            let reason = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
-            throw CLIFailure("cannot read the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions")
+            let reason =
+                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+            throw CLIFailure(
+                "cannot read the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
+            )
         }
     }
 }
@@ -101,10 +108,12 @@ extension Session {
             }
             guard access(directory, R_OK | X_OK) == 0 else {
                 throw CLIFailure(
-                    "\(config.sourceFile): state_dir \(directory) is not readable by this user — run as the service user")
+                    "\(config.sourceFile): state_dir \(directory) is not readable by this user — run as the service user"
+                )
             }
         } else if let problem = StateDirectoryCheck.problem(directory) {
-            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+            throw CLIFailure(
+                "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
     }
 }

@@ -72,7 +72,8 @@ struct AuditStoreGuaranteesTests {
         try await store.append(event(0))
         #expect(try await store.schemaProblems().isEmpty)
         try sqlite(file, "DROP TRIGGER event_is_append_only_\(operation);")
-        #expect(try await store.schemaProblems() == ["has lost its append-only trigger event_is_append_only_\(operation)"])
+        #expect(
+            try await store.schemaProblems() == ["has lost its append-only trigger event_is_append_only_\(operation)"])
         #expect(
             throws: AuditStoreError.unprotected(
                 path: file, problem: "has lost its append-only trigger event_is_append_only_\(operation)")

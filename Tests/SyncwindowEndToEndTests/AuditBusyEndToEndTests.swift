@@ -66,7 +66,8 @@ struct AuditBusyEndToEndTests {
         // Then it gives up with "busy, try again", naming the file, having called nothing
         #expect(result.status == 75, "\(result.stdout) \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(result.stderr.hasPrefix("syncwindow: the audit trail \(databasePath(setup)) is busy"), "\(result.stderr)")
+        #expect(
+            result.stderr.hasPrefix("syncwindow: the audit trail \(databasePath(setup)) is busy"), "\(result.stderr)")
         #expect(try setup.acceptedPosts().isEmpty)
         #expect(try count(setup, "1") == before)
     }
@@ -84,7 +85,8 @@ struct AuditBusyEndToEndTests {
         lock.release()
         // Then the intent was never written, so the call was never made
         #expect(result.status == 75, "\(result.stdout) \(result.stderr)")
-        #expect(result.stderr.hasPrefix("syncwindow: the audit trail \(databasePath(setup)) is busy"), "\(result.stderr)")
+        #expect(
+            result.stderr.hasPrefix("syncwindow: the audit trail \(databasePath(setup)) is busy"), "\(result.stderr)")
         #expect(!result.stderr.contains("SQLite error"), "\(result.stderr)")
         #expect(try count(setup, "kind = 'pause_intent'") == 0)
         #expect(try setup.acceptedPosts().isEmpty)

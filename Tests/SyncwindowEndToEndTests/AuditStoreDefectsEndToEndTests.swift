@@ -12,7 +12,8 @@ struct AuditStoreDefectsEndToEndTests {
         ["status"], ["audit"], ["audit", "--format", "csv"], ["report"], ["audit", "verify"],
     ]
 
-    @Test("with no trail, reading commands create nothing; verify exits 1 'no trail at PATH'", arguments: [false, true])
+    @Test(
+        "with no trail, reading commands create nothing; verify exits 1 'no trail at PATH'", arguments: [false, true])
     func readingWithoutTrailCreatesNothing(stateDirectoryExists: Bool) throws {
         // Given a host where the service has not run yet (and root running `status`)
         let fixture = try ConfigFixture()
@@ -79,8 +80,11 @@ struct AuditStoreDefectsEndToEndTests {
         defer { setup.finish() }
         let state = setup.fixture.stateDirectory
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false)
-        for path in [state, setup.fixture.directory.url("secrets/ak").path, setup.fixture.directory.url("secrets/sk").path] {
-            try FileManager.default.setAttributes([.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: path)
+        for path in [
+            state, setup.fixture.directory.url("secrets/ak").path, setup.fixture.directory.url("secrets/sk").path,
+        ] {
+            try FileManager.default.setAttributes(
+                [.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: path)
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: setup.fixture.directory.path)
         // When root looks first
