@@ -49,6 +49,34 @@ struct AuditBusyEndToEndTests {
         #expect(settled == "0")
     }
 
+    @Test("an accepted call whose outcome cannot be written stays unsettled; the next pass settles it, no repeat")
+    func unwritableOutcomeIsSettledNextPass() throws {
+        // Given a tick with a 1 s busy timeout whose pause POST takes 2 s to answer
+        let setup = try Setup(emulatorFlags: ["--latency", "2s"])
+        defer { setup.finish() }
+        let tick = try startTick(setup, environment: ["SYNCWINDOW_DB_BUSY_TIMEOUT": "1"])
+        // When the lock is taken while the POST is in flight and held until the tick gives up
+        #expect(try waitUntil { try count(setup, "kind = 'pause_intent'") >= 1 })
+        let lock = try WriteLockHolder(databasePath: databasePath(setup))
+        let result = tick.finish()
+        lock.release()
+        // Then the tick says "busy", and the accepted call is not recorded as an error
+        #expect(result.status == 75, "\(result.stdout) \(result.stderr)")
+        #expect(try count(setup, "outcome = 'error' OR kind = 'error'") == 0)
+        #expect(try count(setup, "kind = 'pause_outcome'") == 0)
+        #expect(try setup.acceptedPosts().count == 1)
+        // When the next pass runs
+        let next = try setup.tick(["--pair", "orders"])
+        // Then it settles that intent from live status as landed, and does not call it again
+        #expect(next.status == 0, "\(next.stdout) \(next.stderr)")
+        let first = try setup.sqlite(
+            "SELECT o.outcome FROM event o WHERE o.intent_id = (SELECT min(id) FROM event WHERE kind = 'pause_intent');"
+        )
+        #expect(first == "landed")
+        let posts = try setup.acceptedPosts()
+        #expect(posts.count == 2 && posts.values.allSatisfy { $0 == 1 }, "\(posts)")
+    }
+
     @Test("a lock held past the busy timeout before the pass: exit 75, one line, nothing called")
     func lockBeforePassExits75() throws {
         // Given a trail that exists, locked by another process
