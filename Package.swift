@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         // Civil-date arithmetic (Hinnant) and the digit scanner behind every timestamp parser. A leaf.
         .target(name: "SyncwindowCivilTime"),
+        // Locks: flock files and their in-memory twin, behind one protocol. A leaf.
+        .target(name: "SyncwindowLocks"),
         // Pure time and schedule logic: cron, zones, windows. No I/O.
         .target(name: "SyncwindowSchedule", dependencies: ["SyncwindowCivilTime"]),
         // Wire models of the GeminiDB API, AK/SK signing, secrets. Shared by client and emulator.
@@ -55,7 +57,7 @@ let package = Package(
         .target(
             name: "SyncwindowAudit",
             dependencies: [
-                "SyncwindowCivilTime",
+                "SyncwindowCivilTime", "SyncwindowLocks",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -65,19 +67,20 @@ let package = Package(
             name: "SyncwindowReconciler",
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
+                "SyncwindowLocks",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The emulator of the GeminiDB DR, jobs and IAM APIs.
+        // The emulator of the GeminiDB DR, jobs and IAM APIs (wire models only), and its in-memory GeminiDBService.
         .target(
             name: "GeminiDBEmulator",
             dependencies: [
-                "GeminiDBAPI", "SyncwindowConfig",
+                "GeminiDBAPI", "GeminiDBClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The CLI commands (a library so tests can drive them too).
@@ -87,6 +90,7 @@ let package = Package(
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 "SyncwindowReconciler", "GeminiDBEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -96,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "geminidb-emulator",
             dependencies: [
-                "GeminiDBEmulator", "SyncwindowConfig",
+                "GeminiDBEmulator", "SyncwindowConfig", "GeminiDBAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -107,16 +111,23 @@ let package = Package(
         .target(
             name: "SyncwindowTestSupport",
             dependencies: [
-                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowSchedule",
-                .product(name: "Logging", package: "swift-log"),
+                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator",
             ]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
+        .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
-        .testTarget(name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowTestSupport"]),
+        .testTarget(
+            name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowSchedule", "SyncwindowTestSupport"]
+        ),
         .testTarget(
             name: "GeminiDBClientTests",
-            dependencies: ["GeminiDBClient", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowTestSupport"]
+            dependencies: [
+                "GeminiDBClient", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
         .testTarget(

@@ -1,7 +1,6 @@
 import Foundation
 import GeminiDBAPI
 import Logging
-import SyncwindowConfig
 
 /// The emulated cloud: instances, jobs, tokens, faults and the request log. State advances lazily, when read,
 /// from the injected wall clock, so tests are deterministic.

@@ -66,7 +66,7 @@ public struct EmulatorRequestLogEntry: Sendable, Equatable, Codable {
     public var query: String?
     /// nil when the connection was dropped before an answer.
     public var status: Int?
-    /// `aksk`, `token`, `password` (IAM) or `none`.
+    /// `aksk`, `token`, `password` (IAM), `in-process` (``InMemoryGeminiDB``, no credentials) or `none`.
     public var auth: String
     public var time: Date
     public var requestID: String

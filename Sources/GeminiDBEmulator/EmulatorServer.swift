@@ -1,6 +1,5 @@
 import Foundation
 import GeminiDBAPI
-import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -74,9 +73,12 @@ public enum EmulatorServer {
     }
 
     static func makeResponse(_ response: EmulatorResponse) -> Response {
+        // Hummingbird re-exports HTTPFields, not HTTPField: reach the field type through it, so the target needs
+        // no swift-http-types dependency of its own.
+        typealias Field = HTTPFields.Element
         var fields = HTTPFields()
         for header in response.headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+            if let name = Field.Name(header.name) { fields.append(Field(name: name, value: header.value)) }
         }
         return Response(
             status: HTTPResponse.Status(code: response.status), headers: fields,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncwindowLocks
 
 /// The audit trail at `{state_dir}/audit.sqlite`: WAL mode, append-only (enforced by
 /// triggers), hash-chained. Several processes may use it at once (the timer's tick, an

@@ -45,7 +45,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         let emulator = try await RunningEmulator.start(
             configuration: EmulatorConfiguration(
-                pairs: config.pairs, auth: .aksk(accessKey: accessKey, secretKey: secretKey),
+                pairs: config.pairs.map { EmulatorPair(name: $0.name, primary: $0.primary, standby: $0.standby) },
+                auth: .aksk(accessKey: accessKey, secretKey: secretKey),
                 faults: EmulatorFaults(jobDelayMilliseconds: 150)))
         let regions = Set(config.pairs.flatMap { [$0.primary.region, $0.standby.region] })
         config.cloud.endpoints = Dictionary(uniqueKeysWithValues: regions.map { ($0, emulator.baseURL) })

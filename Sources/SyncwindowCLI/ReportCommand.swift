@@ -23,16 +23,22 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "table, json, csv or html.")
     var format: OutputFormat = .table
 
+    @Option(help: "IANA time zone of the HTML timeline's axis (default UTC).")
+    var timezone: String = "UTC"
+
     func run() async throws {
         let config = try options.load()
         let end = try Arguments.instant(until, option: "--until", default: SystemClock.now())
         let start = try Arguments.instant(since, option: "--since", default: end.addingTimeInterval(-7 * 86_400))
         guard start < end else { throw CLIFailure("--since must be before --until") }
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
+        guard let zone = TimeZone(identifier: timezone) else {
+            throw CLIFailure("--timezone '\(timezone)' is not an IANA time zone, e.g. Europe/Berlin or UTC")
+        }
         let reports = try await PeriodReport.build(
             configuration: config, audit: try Session.openAuditForReading(config), since: start, until: end,
             pairs: pair.map { [$0] })
-        print(ReportRenderer.render(reports, since: start, until: end, format: format), terminator: "")
+        print(ReportRenderer.render(reports, since: start, until: end, format: format, zone: zone), terminator: "")
     }
 }
 
@@ -54,7 +60,9 @@ enum ReportRenderer {
         ]
     }
 
-    static func render(_ reports: [PairReport], since: Date, until: Date, format: OutputFormat) -> String {
+    static func render(
+        _ reports: [PairReport], since: Date, until: Date, format: OutputFormat, zone: TimeZone = .gmt
+    ) -> String {
         let period = (RFC3339.format(since, in: .gmt), RFC3339.format(until, in: .gmt))
         switch format {
         case .json:
@@ -69,7 +77,7 @@ enum ReportRenderer {
                     ("paused_seconds", .number(report.pausedSeconds.rounded())),
                     ("max_pause_latency_seconds", report.maxPauseLatencySeconds.map { .number($0.rounded()) } ?? .null),
                     ("overrides", .integer(Int64(report.overrides))),
-                ])
+                ] + ReportFigures.json(report))
             }
             return JSONValue.object([
                 ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(pairs)),
@@ -78,19 +86,7 @@ enum ReportRenderer {
         case .csv:
             return ([CSV.line(columns)] + reports.map { CSV.line(cells($0)) }).joined(separator: "\n") + "\n"
         case .html:
-            let header = columns.map { "<th>\(escape($0))</th>" }.joined()
-            let rows = reports.map { "<tr>" + cells($0).map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }
-            return """
-                <!DOCTYPE html>
-                <html lang="en"><head><meta charset="utf-8"><title>syncwindow report \(escape(period.0)) to \(escape(period.1))</title>
-                <style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;text-align:right}td:first-child{text-align:left}</style>
-                </head><body>
-                <h1>syncwindow report</h1><p>From \(escape(period.0)) to \(escape(period.1)) (exclusive).</p>
-                <table><thead><tr>\(header)</tr></thead><tbody>
-                \(rows.joined(separator: "\n"))
-                </tbody></table></body></html>
-
-                """
+            return ReportHTML.render(reports, since: since, until: until, zone: zone)
         default:
             var table = TextTable(columns: [
                 "PAIR", "PLANNED", "HONOURED", "MISSED", "SKIPPED", "PAUSES", "RESUMES", "FAILURES", "PAUSED",
@@ -103,6 +99,7 @@ enum ReportRenderer {
                 table.add(row)
             }
             return "report from \(period.0) to \(period.1)\n" + table.rendered(empty: "no pairs")
+                + ReportFigures.text(reports)
         }
     }
 

@@ -4,6 +4,7 @@ import GeminiDBClient
 import Logging
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowLocks
 import SyncwindowSchedule
 
 /// The calls of a pair's pass: intent before, outcome after, then the jobs followed.

@@ -4,6 +4,7 @@ import GeminiDBClient
 import Logging
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowLocks
 import SyncwindowSchedule
 
 /// One pair's part of a pass, under the pair's lock: settle, decide, act, follow, confirm.
@@ -24,21 +25,25 @@ struct PairPass {
     }
 
     func runLocked() async throws -> PairPassResult {
-        let path = reconciler.lockPath(forPair: pair.name)
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let lock: FileLock
+        let hold: any PairLockHold
         do {
-            lock = try await FileLock.acquire(path: path, timeout: options.lockTimeout, clock: reconciler.clock)
-        } catch FileLock.Failure.heldElsewhere {
+            hold = try await reconciler.locks.acquire(pair: pair.name, timeout: options.lockTimeout)
+        } catch is PairLockUnavailable {
             logger.warning("Another invocation holds the pair's lock; skipping the pair")
             let desired = try await evaluate(ledger: try await ledger())
             return PairPassResult(
                 pair: pair.name, desired: desired, live: nil, reached: false, actions: [],
-                problem: "another syncwindow invocation holds the lock on this pair", lockUnavailable: true, credentialsRejected: false)
+                problem: "another syncwindow invocation holds the lock on this pair", lockUnavailable: true,
+                credentialsRejected: false)
         }
-        defer { lock.release() }
-        return try await run()
+        do {
+            let result = try await run()
+            await hold.release()
+            return result
+        } catch {
+            await hold.release()
+            throw error
+        }
     }
 
     func ledger() async throws -> PairLedger {

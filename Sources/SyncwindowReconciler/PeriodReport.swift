@@ -12,7 +12,8 @@ public struct PairReport: Sendable, Equatable {
     public var windowsHonoured: Int
     /// Planned occurrences that have ended with no pause and no recorded reason (cutoff, exception…).
     public var windowsMissed: Int
-    /// Planned occurrences deliberately not paused, with a `skipped` event saying why.
+    /// Planned occurrences deliberately not paused: a `skipped` event says why, or an operator
+    /// held the pair syncing over them.
     public var windowsSkipped: Int
     public var pauses: Int
     public var resumes: Int
@@ -21,7 +22,20 @@ public struct PairReport: Sendable, Equatable {
     public var pausedSeconds: Double
     /// The longest delay from a window opening to syncwindow's pause call; nil without honoured windows.
     public var maxPauseLatencySeconds: Double?
+    /// Overrides set in the period.
     public var overrides: Int
+    /// Time syncwindow held the pair paused while none of its windows was open.
+    public var pausedOutsideWindowsSeconds: Double = 0
+    /// The intervals behind `pausedOutsideWindowsSeconds`, clipped to the period.
+    public var pausedOutsideWindows: [DateInterval] = []
+    /// Delay from window open to pause over the honoured windows; nil without any.
+    public var pauseLatency: LatencySummary?
+    /// Operator holds in force at any time in the period.
+    public var overrideHolds: [OverrideHold] = []
+    /// Every failure behind `failures`, oldest first.
+    public var failureList: [ReportFailure] = []
+    /// What the HTML timeline draws.
+    public var timeline = PairTimeline()
 }
 
 /// Builds period reports from the configuration's schedule and the audit trail.
@@ -34,46 +48,91 @@ public enum PeriodReport {
         for pair in configuration.pairs where pairs?.contains(pair.name) ?? true {
             // Events before `since` matter too: a pause that began before the period is still running in it.
             let events = try await audit.events(AuditQuery(until: until, pair: pair.name))
-            let planned = schedule.occurrences(forPair: pair.name, startingFrom: since, before: until)
-            reports.append(summarise(pair: pair.name, events: events, planned: planned, since: since, until: until))
+            reports.append(summarise(pair: pair.name, events: events, schedule: schedule, since: since, until: until))
         }
         return reports
+    }
+
+    /// The report of one pair from its events (oldest first, none after `until`) and the schedule. Pure.
+    static func summarise(pair: String, events: [AuditEvent], schedule: Schedule, since: Date, until: Date)
+        -> PairReport
+    {
+        let planned = schedule.occurrences(forPair: pair, startingFrom: since, before: until)
+        // A window is at most 24 h long: one that opened a day before the period may still be open in it.
+        let open = schedule.occurrences(forPair: pair, startingFrom: since.addingTimeInterval(-86_401), before: until)
+            .filter { $0.end > since }
+        var report = summarise(pair: pair, events: events, planned: planned, since: since, until: until)
+        let period = DateInterval(start: since, end: until)
+        let paused = pausedIntervals(events, openUntil: until).compactMap { $0.intersection(with: period) }
+            .filter { $0.duration > 0 }
+        report.pausedOutsideWindows = subtract(open.map { DateInterval(start: $0.start, end: $0.end) }, from: paused)
+        report.pausedOutsideWindowsSeconds = report.pausedOutsideWindows.reduce(0) { $0 + $1.duration }
+        report.timeline.suppressed = suppressedOccurrences(pair: pair, schedule: schedule, since: since, until: until)
+        return report
     }
 
     static func summarise(pair: String, events: [AuditEvent], planned: [Occurrence], since: Date, until: Date)
         -> PairReport
     {
-        let intervals = pausedIntervals(events, openUntil: until)
+        // A pause whose job failed at once held nothing: it neither honours a window nor counts as a pause.
+        let intervals = pausedIntervals(events, openUntil: until).filter { $0.duration > 0 }
         let inPeriod = events.filter { $0.event.at >= since && $0.event.at < until }
-        let skippedStarts = Set(events.filter { $0.event.kind == .skipped }.compactMap(\.event.detail))
+        let skippedEvents = events.filter { $0.event.kind == .skipped }
+        let holds = overrideHolds(events, since: since, until: until)
         var honoured = 0, missed = 0, skipped = 0
-        var maxLatency: Double?
+        var latencies: [Double] = []
+        var verdicts: [PlannedOccurrence] = []
         for occurrence in planned {
             let overlapEnd = min(occurrence.end, until)
+            let start = RFC3339.format(occurrence.start, in: .gmt)
             if let interval = intervals.first(where: { $0.start < overlapEnd && $0.end > occurrence.start }) {
                 honoured += 1
                 let latency = max(0, interval.start.timeIntervalSince(occurrence.start))
-                maxLatency = max(maxLatency ?? 0, latency)
-            } else if skippedStarts.contains(RFC3339.format(occurrence.start, in: .gmt)) {
+                latencies.append(latency)
+                verdicts.append(PlannedOccurrence(occurrence: occurrence, verdict: .honoured, latencySeconds: latency))
+            } else if let event = skippedEvents.first(where: {
+                $0.event.detail == start && ($0.event.window ?? occurrence.window) == occurrence.window
+            }) {
                 skipped += 1
+                verdicts.append(
+                    PlannedOccurrence(occurrence: occurrence, verdict: .skipped, note: event.event.reason ?? "skipped"))
+            } else if let hold = holds.first(where: {
+                $0.state == "syncing" && $0.from < occurrence.end && $0.ended > occurrence.start
+            }) {
+                skipped += 1
+                verdicts.append(
+                    PlannedOccurrence(
+                        occurrence: occurrence, verdict: .skipped,
+                        note: "override by \(hold.actor) (hold syncing): \(hold.reason)"))
             } else if occurrence.end <= until {
                 missed += 1
+                verdicts.append(PlannedOccurrence(occurrence: occurrence, verdict: .missed))
+            } else {
+                verdicts.append(PlannedOccurrence(occurrence: occurrence, verdict: .pending))
             }
         }
-        let paused = intervals.reduce(0.0) { total, interval in
-            total + max(0, min(interval.end, until).timeIntervalSince(max(interval.start, since)))
-        }
-        let failureOutcome = inPeriod.filter {
-            $0.event.kind == .error || $0.event.kind == .jobFailed
-                || (($0.event.kind == .pauseOutcome || $0.event.kind == .resumeOutcome)
-                    && $0.event.outcome == CallOutcome.error)
-        }
-        return PairReport(
+        let clipped = intervals.compactMap { $0.intersection(with: DateInterval(start: since, end: until)) }
+            .filter { $0.duration > 0 }
+        let failures = inPeriod.filter(isFailure)
+        var report = PairReport(
             pair: pair, windowsPlanned: planned.count, windowsHonoured: honoured, windowsMissed: missed,
             windowsSkipped: skipped, pauses: intervals.filter { $0.start >= since && $0.start < until }.count,
-            resumes: intervals.filter { $0.end >= since && $0.end < until }.count, failures: failureOutcome.count,
-            pausedSeconds: paused, maxPauseLatencySeconds: maxLatency,
+            resumes: intervals.filter { $0.end >= since && $0.end < until }.count, failures: failures.count,
+            pausedSeconds: clipped.reduce(0) { $0 + $1.duration }, maxPauseLatencySeconds: latencies.max(),
             overrides: inPeriod.filter { $0.event.kind == .overrideSet }.count)
+        report.pauseLatency = LatencySummary(latencies)
+        report.overrideHolds = holds
+        report.failureList = failures.map(ReportFailure.init)
+        report.timeline = PairTimeline(
+            planned: verdicts, paused: clipped,
+            drift: inPeriod.filter { $0.event.kind == .drift }.map {
+                TimelineMark(at: $0.event.at, text: [$0.event.detail, $0.event.reason].compactMap { $0 }
+                    .joined(separator: ": "))
+            },
+            skippedEvents: inPeriod.filter { $0.event.kind == .skipped }.map {
+                TimelineMark(at: $0.event.at, text: "\($0.event.window ?? "window"): \($0.event.reason ?? "skipped")")
+            })
+        return report
     }
 
     /// When syncwindow held the pair paused: from the call that took its first side out of
@@ -96,7 +155,12 @@ public enum PeriodReport {
             default: continue
             }
             if !owned.isEmpty && start == nil {
-                start = event.at
+                // A resume whose job then failed never un-paused the pair: the pause goes on.
+                if let last = intervals.last, last.end == event.at {
+                    start = intervals.removeLast().start
+                } else {
+                    start = event.at
+                }
             } else if owned.isEmpty, let begun = start {
                 intervals.append(DateInterval(start: begun, end: max(begun, event.at)))
                 start = nil

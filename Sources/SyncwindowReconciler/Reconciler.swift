@@ -4,6 +4,7 @@ import GeminiDBClient
 import Logging
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowLocks
 import SyncwindowSchedule
 
 /// Runs reconcile passes: for each pair, desired state from overrides and windows, live
@@ -17,11 +18,13 @@ public struct Reconciler: Sendable {
     public let logger: Logger
     /// Sleeps between polls and lock attempts. Never the source of `at`.
     public let clock: any Clock<Duration>
+    /// One invocation per pair at a time (flock files under `{state_dir}/locks` by default).
+    public let locks: any PairLocks
     let makePassID: @Sendable () -> String
 
     public init(
         configuration: SyncwindowConfiguration, cloud: any GeminiDBService, audit: AuditStore, logger: Logger,
-        clock: any Clock<Duration> = ContinuousClock(),
+        clock: any Clock<Duration> = ContinuousClock(), locks: (any PairLocks)? = nil,
         makePassID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.configuration = configuration
@@ -30,6 +33,11 @@ public struct Reconciler: Sendable {
         self.audit = audit
         self.logger = logger
         self.clock = clock
+        self.locks =
+            locks
+            ?? FilePairLocks(
+                directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("locks").path,
+                clock: clock)
         self.makePassID = makePassID
     }
 
@@ -87,12 +95,5 @@ public struct Reconciler: Sendable {
         return PairPassResult(
             pair: pair.name, desired: desired, live: nil, reached: false, actions: [], problem: problem,
             lockUnavailable: false, credentialsRejected: false, removedFromConfig: true)
-    }
-
-    /// The lock file guarding one pair against concurrent invocations.
-    public func lockPath(forPair pair: String) -> String {
-        URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("locks").appendingPathComponent(
-            "\(pair).lock"
-        ).path
     }
 }

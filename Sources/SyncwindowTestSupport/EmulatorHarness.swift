@@ -1,8 +1,6 @@
 import Foundation
 import GeminiDBAPI
 import GeminiDBEmulator
-import Logging
-import SyncwindowConfig
 
 /// Fixed instances and credentials for tests against the emulator.
 public enum EmulatorFixtures {
@@ -12,8 +10,8 @@ public enum EmulatorFixtures {
     public static let standby = InstanceRef(
         region: "ap-southeast-3", projectID: "7f1e2a9c0b3d4e5f8a6b7c8d9e0f1a2b",
         instanceID: "4b2a6c8e0f1d4a3b9c7e5d2f1a0b3c4din12")
-    public static let pair = PairConfig(name: "orders-cache", primary: primary, standby: standby)
-    public static let secondPair = PairConfig(
+    public static let pair = EmulatorPair(name: "orders-cache", primary: primary, standby: standby)
+    public static let secondPair = EmulatorPair(
         name: "sessions",
         primary: InstanceRef(
             region: "ap-southeast-1", projectID: primary.projectID, instanceID: "a1b2c3d4e5f60718293a4b5c6d7e8f90in12"),
@@ -38,7 +36,7 @@ public enum EmulatorHarness {
     public static let instantJobs = EmulatorFaults(jobDelayMilliseconds: 0)
 
     public static func withEmulator<T>(
-        auth: EmulatorAuth = EmulatorFixtures.aksk, pairs: [PairConfig] = [EmulatorFixtures.pair],
+        auth: EmulatorAuth = EmulatorFixtures.aksk, pairs: [EmulatorPair] = [EmulatorFixtures.pair],
         faults: EmulatorFaults = instantJobs, seed: UInt64? = 42, stateFile: String? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         _ body: (RunningEmulator) async throws -> T

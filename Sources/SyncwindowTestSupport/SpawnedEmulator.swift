@@ -11,6 +11,9 @@ public final class SpawnedEmulator: @unchecked Sendable {
     public let baseURL: URL
     private let stderr: DataCollector
 
+    /// How long the emulator may take to print its `listening on …` line.
+    public static let startTimeout: TimeInterval = 30
+
     /// Starts the emulator serving `configPath` and waits for its `listening on …` line.
     public init(configPath: String, flags: [String] = []) throws {
         let process = Process()
@@ -22,11 +25,12 @@ public final class SpawnedEmulator: @unchecked Sendable {
         try process.run()
         self.process = process
         self.stderr = DataCollector(err.fileHandleForReading)
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
+        // The first line, on a thread of its own: an emulator that hangs before printing it
+        // fails the test after `startTimeout` instead of hanging the whole run.
+        let firstLine = FirstLine(out.fileHandleForReading)
+        guard let line = firstLine.wait(timeout: Self.startTimeout) else {
+            process.terminate()
+            throw SpawnError(message: "emulator printed nothing within \(Int(Self.startTimeout)) s; killed it")
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count)))
@@ -108,5 +112,26 @@ extension ConfigFixture {
                 "  concurrency: 8\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
         )
         return try directory.write(name, live)
+    }
+}
+
+/// Reads one line from a pipe on a background thread; the caller waits with a timeout.
+final class FirstLine: @unchecked Sendable {
+    private var line = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let byte = handle.readData(ofLength: 1)
+                if byte.isEmpty || byte == Data("\n".utf8) { break }
+                line.append(byte)
+            }
+            done.signal()
+        }
+    }
+
+    func wait(timeout: TimeInterval) -> Data? {
+        done.wait(timeout: .now() + timeout) == .success ? line : nil
     }
 }

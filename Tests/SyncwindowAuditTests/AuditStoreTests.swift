@@ -35,7 +35,7 @@ private func sampleEvent(_ index: Int) -> NewAuditEvent {
 }
 
 @Suite("Audit store")
-struct AuditStoreTests {
+final class AuditStoreTests {
     let directory: TemporaryDirectory
     let store: AuditStore
 
@@ -43,6 +43,9 @@ struct AuditStoreTests {
         directory = try TemporaryDirectory()
         store = try AuditStore.open(stateDirectory: directory.url("state").path, wallClock: { t0 })
     }
+
+    // Swift Testing makes one instance per test: each removes its own directory.
+    deinit { directory.remove() }
 
     @Test("appended events come back in order with a linked hash chain")
     func appendAndRead() async throws {
@@ -179,22 +182,5 @@ struct AuditStoreTests {
         try await store.append(sampleEvents(1))
         #expect(try sqlite(store.path, "PRAGMA journal_mode;").output.contains("wal"))
         #expect(try sqlite(store.path, "SELECT kind FROM event;").output.contains("pause_intent"))
-    }
-}
-
-@Suite("File locks")
-struct FileLockTests {
-    @Test("a held lock makes a second taker give up after its timeout, and is free after release")
-    func contention() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.url("pair.lock").path
-        let first = try await FileLock.acquire(path: path, timeout: .seconds(1))
-        await #expect(throws: FileLock.Failure.heldElsewhere(path: path)) {
-            _ = try await FileLock.acquire(path: path, timeout: .milliseconds(200))
-        }
-        first.release()
-        let second = try await FileLock.acquire(path: path, timeout: .milliseconds(200))
-        second.release()
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite("civil time")
 struct CivilTimeTests {
     static let seed: UInt64 = {
-        let text = ProcessInfo.processInfo.environment["SYNCWINDOW_TEST_SEED"]
+        let text = ProcessInfo.processInfo.environment["SYNCWINDOW_SEED"]
         return text.flatMap(UInt64.init) ?? 20_261_129
     }()
 
@@ -16,7 +16,7 @@ struct CivilTimeTests {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
         var state = Self.seed
-        print("civil time seed \(Self.seed) (set SYNCWINDOW_TEST_SEED to repeat another)")
+        print("civil time seed \(Self.seed) (set SYNCWINDOW_SEED to repeat another)")
         for _ in 0..<2_000 {
             // SplitMix64, inline: this leaf target has no test-support dependency.
             state &+= 0x9E37_79B9_7F4A_7C15

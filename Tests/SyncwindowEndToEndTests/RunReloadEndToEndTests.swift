@@ -120,6 +120,8 @@ struct RunReloadEndToEndTests {
         }
         #expect(reported, "metrics: \((try? String(contentsOfFile: setup.metrics, encoding: .utf8)) ?? "")")
         #expect(process.isRunning, "run died on a broken reload: \(setup.stderr())")
+        // The pass that wrote that ran on the previous, valid configuration: orders is still held
+        #expect(try setup.ordersStatuses() == ["SUSPENDED", "SUSPENDED"])
         let named = waitUntil(timeout: 5) {
             setup.stderr().split(separator: "\n").contains {
                 $0.lowercased().contains("reload") && $0.contains("zz-broken.yaml")

@@ -81,6 +81,8 @@ struct SmallDefectsEndToEndTests {
         let lines = result.stderr.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         #expect(lines.count == 1, "\(result.stderr)")
         #expect(result.stderr.components(separatedBy: "(write it like").count - 1 == 1, "\(result.stderr)")
+        // Not a second hint in other words either: the example durations appear once
+        #expect(result.stderr.components(separatedBy: "90m").count - 1 == 1, "\(result.stderr)")
         #expect(try setup.emulator.posts(to: "orders", after: 0).isEmpty)
     }
 

@@ -14,7 +14,15 @@ import Testing
     ])
     func acceptsValidExpression(_ text: String) throws {
         let cron = try CronExpression.parse(text)
-        #expect(cron.source == text)
+        // Accepted means usable: it fires within eight years (a leap day is the rarest case),
+        // and its next start matches the cron's minute field.
+        let from = Date(timeIntervalSince1970: 1_796_083_200)  // 2026-12-01T00:00:00Z
+        let next = try #require(cron.nextStart(after: from, in: .gmt), "\(text) never fires")
+        #expect(next > from && next.timeIntervalSince(from) < 8 * 366 * 86_400)
+        // The expanded fields (macros spelt out) mean the same schedule as the text.
+        let expanded = try CronExpression.parse(cron.fields.joined(separator: " "))
+        let year = from.addingTimeInterval(366 * 86_400)
+        #expect(cron.starts(after: from, before: year, in: .gmt) == expanded.starts(after: from, before: year, in: .gmt))
     }
 
     struct Bad: CustomStringConvertible, Sendable {

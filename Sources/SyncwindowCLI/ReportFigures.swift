@@ -1,0 +1,86 @@
+import Foundation
+import SyncwindowReconciler
+import SyncwindowSchedule
+
+/// The report figures beyond the summary counts — time paused outside windows, pause
+/// latency, overrides and failures — for `--format json` and the table's notes.
+enum ReportFigures {
+    static func utc(_ date: Date) -> String { RFC3339.format(date, in: .gmt) }
+
+    /// The fields added after the original shape, in SPEC order.
+    static func json(_ report: PairReport) -> [(String, JSONValue)] {
+        let outside = report.pausedOutsideWindows.map { interval -> JSONValue in
+            .object([
+                ("start", .string(utc(interval.start))), ("end", .string(utc(interval.end))),
+                ("seconds", .number(interval.duration.rounded())),
+            ])
+        }
+        let latency: JSONValue =
+            report.pauseLatency.map { summary in
+                .object([
+                    ("p50", .number(summary.p50.rounded())), ("p95", .number(summary.p95.rounded())),
+                    ("max", .number(summary.max.rounded())),
+                ])
+            } ?? .null
+        let overrides = report.overrideHolds.map { hold -> JSONValue in
+            .object([
+                ("actor", .string(hold.actor)), ("reason", .string(hold.reason)), ("state", .string(hold.state)),
+                ("from", .string(utc(hold.from))), ("until", .string(utc(hold.until))),
+                ("ended", .string(utc(hold.ended))),
+            ])
+        }
+        let failures = report.failureList.map { failure -> JSONValue in
+            .object([
+                ("at", .string(utc(failure.at))), ("kind", .string(failure.kind)), ("side", .optional(failure.side)),
+                ("job_id", .optional(failure.jobID)), ("detail", .string(failure.detail)),
+            ])
+        }
+        return [
+            ("paused_outside_windows_seconds", .number(report.pausedOutsideWindowsSeconds.rounded())),
+            ("paused_outside_windows", .array(outside)),
+            ("pause_latency_seconds", latency),
+            ("override_list", .array(overrides)),
+            ("failure_list", .array(failures)),
+        ]
+    }
+
+    /// Notes under the table: per pair, what an auditor asks next.
+    static func text(_ reports: [PairReport]) -> String {
+        var lines: [String] = []
+        for report in reports {
+            var notes: [String] = []
+            if !report.pausedOutsideWindows.isEmpty {
+                notes.append(
+                    "  paused outside windows: \(DurationText.format(report.pausedOutsideWindowsSeconds.rounded()))")
+                for interval in report.pausedOutsideWindows {
+                    notes.append(
+                        "    \(utc(interval.start)) to \(utc(interval.end)) (\(DurationText.format(interval.duration)))")
+                }
+            }
+            if let latency = report.pauseLatency {
+                notes.append(
+                    "  pause latency: p50 \(Int(latency.p50.rounded()))s, p95 \(Int(latency.p95.rounded()))s, max \(Int(latency.max.rounded()))s"
+                )
+            }
+            if !report.overrideHolds.isEmpty {
+                notes.append("  overrides:")
+                for hold in report.overrideHolds {
+                    notes.append(
+                        "    \(utc(hold.from)) to \(utc(hold.ended))  \(Printable.escaped(hold.actor))  hold \(hold.state): \(Printable.escaped(hold.reason))"
+                    )
+                }
+            }
+            if !report.failureList.isEmpty {
+                notes.append("  failures:")
+                for failure in report.failureList {
+                    let side = failure.side.map { " \($0)" } ?? ""
+                    let job = failure.jobID.map { " job \($0)" } ?? ""
+                    notes.append(
+                        "    \(utc(failure.at))  \(failure.kind)\(side)\(job): \(Printable.escaped(failure.detail))")
+                }
+            }
+            if !notes.isEmpty { lines += ["", report.pair] + notes }
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+}
