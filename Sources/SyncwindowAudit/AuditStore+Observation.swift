@@ -16,7 +16,11 @@ public struct LiveObservation: Sendable, Equatable {
 
 extension AuditStore {
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
-        try await pool.write { db in
+        try await mappingBusy { try await write(observation, pair: pair) }
+    }
+
+    private func write(_ observation: LiveObservation, pair: String) async throws {
+        try await database.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO observation (pair, primary_status, standby_status, observed_at) VALUES (?, ?, ?, ?)
@@ -30,16 +34,18 @@ extension AuditStore {
     }
 
     public func observations() async throws -> [String: LiveObservation] {
-        try await pool.read { db in
-            var result: [String: LiveObservation] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM observation") {
-                let observedAt: String = row["observed_at"]
-                result[row["pair"]] = LiveObservation(
-                    primary: row["primary_status"], standby: row["standby_status"],
-                    observedAt: AuditTimestamp.date(observedAt) ?? Date(timeIntervalSince1970: 0))
-            }
-            return result
+        try await mappingBusy { try await database.read(Self.observations) }
+    }
+
+    private static func observations(_ db: Database) throws -> [String: LiveObservation] {
+        var result: [String: LiveObservation] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM observation") {
+            let observedAt: String = row["observed_at"]
+            result[row["pair"]] = LiveObservation(
+                primary: row["primary_status"], standby: row["standby_status"],
+                observedAt: AuditTimestamp.date(observedAt) ?? Date(timeIntervalSince1970: 0))
         }
+        return result
     }
 }
 
@@ -56,25 +62,29 @@ public struct PassOutcome: Sendable, Equatable {
 
 extension AuditStore {
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)
-                    ON CONFLICT(pair) DO UPDATE SET at = excluded.at, problem = excluded.problem
-                    """,
-                arguments: [pair, AuditTimestamp.string(outcome.at), outcome.problem])
+        try await mappingBusy {
+            try await database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)
+                        ON CONFLICT(pair) DO UPDATE SET at = excluded.at, problem = excluded.problem
+                        """,
+                    arguments: [pair, AuditTimestamp.string(outcome.at), outcome.problem])
+            }
         }
     }
 
     public func passOutcomes() async throws -> [String: PassOutcome] {
-        try await pool.read { db in
-            var result: [String: PassOutcome] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM pass_outcome") {
-                let at: String = row["at"]
-                result[row["pair"]] = PassOutcome(
-                    at: AuditTimestamp.date(at) ?? Date(timeIntervalSince1970: 0), problem: row["problem"])
-            }
-            return result
+        try await mappingBusy { try await database.read(Self.passOutcomes) }
+    }
+
+    private static func passOutcomes(_ db: Database) throws -> [String: PassOutcome] {
+        var result: [String: PassOutcome] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM pass_outcome") {
+            let at: String = row["at"]
+            result[row["pair"]] = PassOutcome(
+                at: AuditTimestamp.date(at) ?? Date(timeIntervalSince1970: 0), problem: row["problem"])
         }
+        return result
     }
 }

@@ -5,40 +5,83 @@ import SyncwindowLocks
 /// The audit trail at `{state_dir}/audit.sqlite`: WAL mode, append-only (enforced by
 /// triggers), hash-chained. Several processes may use it at once (the timer's tick, an
 /// operator's override); appends take an IMMEDIATE transaction so the chain stays linear.
+/// Passes open it with `open` (creating and migrating it); reading commands with
+/// `openForReading`, which never creates, migrates or writes anything.
 public final class AuditStore: Sendable {
     public static let fileName = "audit.sqlite"
 
+    /// How long a write waits for another process's lock before giving up with `.busy`.
+    /// Our own appends hold the lock for one fsync (milliseconds); what holds it longer is
+    /// an operator's `sqlite3` session, a backup or a VACUUM. A minute outlasts those and
+    /// is one timer period: waiting longer gains nothing, the next tick tries again anyway.
+    public static let defaultBusyTimeout: Duration = .seconds(60)
+
     public let path: String
-    let pool: DatabasePool
+    let database: any DatabaseWriter
+    let busyTimeout: Duration
     let wallClock: @Sendable () -> Date
 
-    /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock.
+    /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock,
+    /// and refuses a store whose append-only guarantees are gone (`.unprotected`).
     /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
-    public static func open(stateDirectory: String, wallClock: @escaping @Sendable () -> Date) throws -> AuditStore {
+    public static func open(
+        stateDirectory: String, wallClock: @escaping @Sendable () -> Date,
+        busyTimeout: Duration = AuditStore.defaultBusyTimeout
+    ) throws -> AuditStore {
         try FileManager.default.createDirectory(
             atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         let path = URL(fileURLWithPath: stateDirectory).appendingPathComponent(fileName).path
         // GRDB's migrator is not safe when several processes open a new file at once.
         let migrationLock = try FileLock.acquireBlocking(path: path + ".migrate.lock")
         defer { migrationLock.release() }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(15)
-        configuration.label = "syncwindow.audit"
+        var configuration = baseConfiguration(busyTimeout: busyTimeout)
         // An intent must be on disk before its POST leaves: with WAL's default NORMAL sync a
         // power loss could roll back a committed intent after the call was made. FULL costs
         // one fsync per append, which at a few events a minute is nothing.
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        try AuditSchema.migrator.migrate(pool)
-        return AuditStore(path: path, pool: pool, wallClock: wallClock)
+        return try mappingBusy(path: path, timeout: busyTimeout) {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try AuditSchema.migrator.migrate(pool)
+            if let problem = try pool.read(AuditSchemaCheck.problems).first {
+                throw AuditStoreError.unprotected(path: path, problem: problem)
+            }
+            return AuditStore(path: path, database: pool, busyTimeout: busyTimeout, wallClock: wallClock)
+        }
     }
 
-    private init(path: String, pool: DatabasePool, wallClock: @escaping @Sendable () -> Date) {
+    init(path: String, database: any DatabaseWriter, busyTimeout: Duration, wallClock: @escaping @Sendable () -> Date) {
         self.path = path
-        self.pool = pool
+        self.database = database
+        self.busyTimeout = busyTimeout
         self.wallClock = wallClock
+    }
+
+    static func baseConfiguration(busyTimeout: Duration) -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(
+            TimeInterval(busyTimeout.components.seconds) + TimeInterval(busyTimeout.components.attoseconds) / 1e18)
+        configuration.label = "syncwindow.audit"
+        return configuration
+    }
+
+    /// Runs `body`, turning SQLite's "busy"/"locked" into `AuditStoreError.busy`.
+    static func mappingBusy<T>(path: String, timeout: Duration, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError where error.isBusy {
+            throw AuditStoreError.busy(path: path, timeout: timeout)
+        }
+    }
+
+    /// The async twin of `mappingBusy(path:timeout:_:)`, for this store's operations.
+    func mappingBusy<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError where error.isBusy {
+            throw AuditStoreError.busy(path: path, timeout: busyTimeout)
+        }
     }
 
     /// Appends events in one transaction, in order, extending the hash chain.
@@ -46,7 +89,11 @@ public final class AuditStore: Sendable {
     public func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
-        return try await pool.writeWithoutTransaction { db in
+        return try await mappingBusy { try await appendUnmapped(events, recordedAt: recordedAt) }
+    }
+
+    private func appendUnmapped(_ events: [NewAuditEvent], recordedAt: Date) async throws -> [AuditEvent] {
+        try await database.writeWithoutTransaction { db in
             var stored: [AuditEvent] = []
             try db.inTransaction(.immediate) {
                 let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1")
@@ -84,15 +131,17 @@ public final class AuditStore: Sendable {
     /// Events matching `query`, oldest first.
     public func events(_ query: AuditQuery = AuditQuery()) async throws -> [AuditEvent] {
         let (sql, arguments) = query.sql()
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditRow.event(from:))
+        return try await mappingBusy {
+            try await database.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditRow.event(from:))
+            }
         }
     }
 
     /// Runs several reads in one read transaction: a consistent snapshot, and one trip
     /// to the database pool instead of one per query.
     public func read<T: Sendable>(_ body: @escaping @Sendable (AuditReader) throws -> T) async throws -> T {
-        try await pool.read { db in try body(AuditReader(db: db)) }
+        try await mappingBusy { try await database.read { db in try body(AuditReader(db: db)) } }
     }
 
     /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.

@@ -39,7 +39,7 @@ struct AuditListCommand: AsyncParsableCommand {
             since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
             until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
             pair: pair)
-        let events = try await Session.openAudit(config).events(query)
+        let events = try await Session.openAuditForReading(config).events(query)
         if let pair, config.pair(named: pair) == nil, events.isEmpty {
             // A pair no longer configured may still have history; one that has neither is a typo.
             throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")
@@ -81,9 +81,26 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let audit = try Session.openAudit(config)
+        // Read-only, and without insisting on the migrations: a missing one is a finding to report.
+        let audit: AuditStore
+        do {
+            audit = try Session.openExistingAuditForReading(config, requireMigrations: false)
+        } catch let error as AuditStoreError {
+            throw CLIFailure(error)
+        }
+        // The rows first (the first bad row is the most specific finding), then the
+        // guarantees around them: a trail whose triggers are gone is not intact either.
+        let schemaProblems = try await audit.schemaProblems()
+        let unprotected = schemaProblems.isEmpty ? "" : "; and it " + schemaProblems.joined(separator: "; it ")
         switch try await audit.verify() {
         case .intact(let count, let head):
+            guard schemaProblems.isEmpty else {
+                throw CLIFailure(
+                    "audit trail NOT PROTECTED: its \(count) rows verify, but it "
+                        + schemaProblems.joined(separator: "; it ")
+                        + " — append-only is no longer enforced; restore it from backup",
+                    exitCode: ExitStatus.notConverged)
+            }
             if let expectHead, expectHead != head {
                 let known = try await audit.events().contains { $0.hash == expectHead }
                 throw CLIFailure(
@@ -94,7 +111,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             }
             print("audit trail intact: \(count) events, head \(head)")
         case .broken(let rowID, let problem):
-            throw CLIFailure("audit trail BROKEN at row \(rowID): \(problem)", exitCode: ExitStatus.notConverged)
+            throw CLIFailure(
+                "audit trail BROKEN at row \(rowID): \(problem)\(unprotected)", exitCode: ExitStatus.notConverged)
         }
     }
 }

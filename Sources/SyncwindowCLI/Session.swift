@@ -39,16 +39,108 @@ enum Session {
         )
     }
 
+    /// Opens the trail for a pass (tick, run, override): creates and migrates it if needed,
+    /// and refuses one whose append-only guarantees are gone.
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
         // Nothing was done yet: like a config error, these are exit 2.
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
-            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+            throw CLIFailure(
+                "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
+        let busyTimeout = try AuditBusyTimeout.fromEnvironment()
         do {
-            return try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: SystemClock.now)
+            return try AuditStore.open(
+                stateDirectory: config.stateDirectory, wallClock: SystemClock.now, busyTimeout: busyTimeout)
+        } catch let error as AuditStoreError {
+            throw error
         } catch {
-            let reason = String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
-            throw CLIFailure("cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions")
+            let reason =
+                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+            throw CLIFailure(
+                "cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
+            )
+        }
+    }
+
+    /// Opens the trail for a reading command (status, audit, report): read-only, never
+    /// creating or migrating anything. With no trail yet it says so on stderr and reads an
+    /// empty one, so the command still shows the configured pairs.
+    static func openAuditForReading(_ config: SyncwindowConfiguration) throws -> AuditStore {
+        do {
+            return try openExistingAuditForReading(config, requireMigrations: true)
+        } catch AuditStoreError.missing(let path) {
+            FileHandle.standardError.write(
+                Data("syncwindow: no audit trail at \(Printable.escaped(path)) yet (no pass has run)\n".utf8))
+            return try AuditStore.empty(path: path)
+        }
+    }
+
+    /// Opens an existing trail read-only; `AuditStoreError.missing` when there is none.
+    static func openExistingAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) throws
+        -> AuditStore
+    {
+        try checkStateDirectoryForReading(config)
+        let busyTimeout = try AuditBusyTimeout.fromEnvironment()
+        do {
+            return try AuditStore.openForReading(
+                stateDirectory: config.stateDirectory, busyTimeout: busyTimeout, requireMigrations: requireMigrations)
+        } catch let error as AuditStoreError {
+            throw error
+        } catch {
+            let reason =
+                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+            throw CLIFailure(
+                "cannot read the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
+            )
+        }
+    }
+}
+
+extension Session {
+    /// Reading needs no write access to state_dir, but one that no pass could ever use, or
+    /// that this user cannot look into, is a configuration error (exit 2), not "no trail yet".
+    static func checkStateDirectoryForReading(_ config: SyncwindowConfiguration) throws {
+        let directory = config.stateDirectory
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw CLIFailure("\(config.sourceFile): state_dir \(directory) exists but is not a directory")
+            }
+            guard access(directory, R_OK | X_OK) == 0 else {
+                throw CLIFailure(
+                    "\(config.sourceFile): state_dir \(directory) is not readable by this user — run as the service user"
+                )
+            }
+        } else if let problem = StateDirectoryCheck.problem(directory) {
+            throw CLIFailure(
+                "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+        }
+    }
+}
+
+/// `SYNCWINDOW_DB_BUSY_TIMEOUT`: seconds a write waits for another process's lock on the
+/// audit trail (default 60). An ops and test knob: tests set it low to see exit 75 quickly.
+enum AuditBusyTimeout {
+    static let variable = "SYNCWINDOW_DB_BUSY_TIMEOUT"
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> Duration
+    {
+        guard let text = environment[variable] else { return AuditStore.defaultBusyTimeout }
+        guard let seconds = Double(text), seconds >= 0, seconds <= 3600 else {
+            throw CLIFailure("\(variable)='\(Printable.escaped(text))' is not a number of seconds from 0 to 3600")
+        }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+}
+
+extension CLIFailure {
+    /// The one line and exit status of an audit store error (SPEC.md "Exit codes").
+    init(_ error: AuditStoreError) {
+        switch error {
+        case .busy: self.init(error.description, exitCode: ExitStatus.locked)
+        case .missing: self.init(error.description, exitCode: ExitStatus.notConverged)
+        case .needsMigration, .unprotected, .unreadable: self.init(error.description, exitCode: ExitStatus.usage)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncwindowAudit
 
 /// `syncwindow`: pauses GeminiDB DR synchronization during maintenance windows.
 public struct SyncwindowCommand: AsyncParsableCommand {
@@ -8,7 +9,8 @@ public struct SyncwindowCommand: AsyncParsableCommand {
         abstract: "Pause GeminiDB Redis DR synchronization while maintenance windows are open.",
         discussion: """
             Exit codes: 0 success; 1 some pair did not reach its desired state; 2 usage, configuration \
-            or credential error (nothing was done); 75 another invocation holds a lock.
+            or credential error (nothing was done); 75 another invocation holds a lock, or the audit trail \
+            was busy (try again).
             """,
         version: "0.1.0",
         subcommands: [
@@ -31,6 +33,11 @@ public struct SyncwindowCommand: AsyncParsableCommand {
             }
             Foundation.exit(0)
         } catch let failure as CLIFailure {
+            FileHandle.standardError.write(Data("syncwindow: \(Printable.escaped(failure.message))\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch let error as AuditStoreError {
+            // Raised deep inside a pass too (a write that waited out the busy timeout): one line here.
+            let failure = CLIFailure(error)
             FileHandle.standardError.write(Data("syncwindow: \(Printable.escaped(failure.message))\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch {

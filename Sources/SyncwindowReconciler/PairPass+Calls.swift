@@ -24,13 +24,12 @@ extension PairPass {
             let instance = self.instance(side)
             let intent = try await recorder.record(
                 intentKind, pair: pair.name, side: side, reason: reason, detail: "instance \(instance.instanceID)")
+            // Only the cloud call's own failure is a failed call. A store that cannot record
+            // an outcome must not turn an accepted call into an `error` row: its error escapes
+            // below, the intent stays unsettled, and the next pass settles it from live status.
+            let jobID: String
             do {
-                let jobID = try await cloud.setDataSynchronization(action, on: instance)
-                try await recorder.record(
-                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.accepted, jobID: jobID,
-                    detail: "instance \(instance.instanceID)", intentID: intent.id)
-                summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
-                jobs.append((side, jobID))
+                jobID = try await cloud.setDataSynchronization(action, on: instance)
             } catch let error as GeminiDBError where error.outcomeIsUnknown {
                 // The request may have reached the cloud: leave the intent open for the next
                 // pass to settle from live status, rather than guess.
@@ -45,6 +44,19 @@ extension PairPass {
                 summary.problem = "\(action.rawValue) on \(side.rawValue) failed: \(error)"
                 break
             }
+            do {
+                try await recorder.record(
+                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.accepted, jobID: jobID,
+                    detail: "instance \(instance.instanceID)", intentID: intent.id)
+            } catch {
+                // journald keeps the job id the trail could not.
+                logger.error(
+                    "Call accepted but its outcome could not be recorded; the next pass settles it",
+                    metadata: ["side": "\(side.rawValue)", "job.id": "\(jobID)", "error": "\(error)"])
+                throw error
+            }
+            summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
+            jobs.append((side, jobID))
         }
         for (side, jobID) in jobs {
             if let problem = try await follow(job: jobID, action: action, side: side) {

@@ -1,0 +1,46 @@
+import GRDB
+
+/// Why the audit trail cannot be used, in words an operator can act on. The CLI maps each
+/// case to one line and an exit status (SPEC.md "Exit codes").
+public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
+    /// Another process held a write lock for longer than the busy timeout.
+    case busy(path: String, timeout: Duration)
+    /// There is no trail yet (the service has not run): reading commands show an empty one.
+    case missing(path: String)
+    /// The trail predates a migration a reading command needs; readers never migrate.
+    case needsMigration(path: String, missing: [String])
+    /// The schema's append-only guarantees (triggers, migrations) are gone: nothing may append.
+    case unprotected(path: String, problem: String)
+    /// The trail cannot be read at all where it lies (e.g. an unreadable write-ahead log).
+    case unreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .busy(let path, let timeout):
+            "the audit trail \(path) is busy (another process holds a write lock for more than "
+                + "\(Self.seconds(timeout))s); nothing more was done — try again"
+        case .missing(let path):
+            "no trail at \(path)"
+        case .needsMigration(let path, let missing):
+            "the audit trail \(path) lacks the migration \(missing.joined(separator: ", ")) this syncwindow reads; "
+                + "reading commands never migrate — let a pass (tick) of the service user migrate it"
+        case .unprotected(let path, let problem):
+            "the audit trail \(path) \(problem); restore it from backup (or re-run the migration's SQL) "
+                + "and check it with `syncwindow audit verify` — nothing was appended"
+        case .unreadable(let path, let reason):
+            "cannot read the audit trail \(path): \(reason)"
+        }
+    }
+
+    /// "60", or "0.3" for the short timeouts of tests.
+    private static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds != 0 else { return String(seconds) }
+        return String(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}
+
+extension DatabaseError {
+    /// SQLITE_BUSY or SQLITE_LOCKED: someone else holds the lock past the busy timeout.
+    var isBusy: Bool { resultCode == .SQLITE_BUSY || resultCode == .SQLITE_LOCKED }
+}
