@@ -69,9 +69,13 @@ struct CheckCommand: AsyncParsableCommand {
     /// Pairs the trail says syncwindow still holds paused that the config no longer names.
     /// Read only from an existing trail: `check` never creates one.
     func removedPairs(_ config: SyncwindowConfiguration, at now: Date) async throws -> [RemovedPair] {
-        let path = URL(fileURLWithPath: config.stateDirectory).appendingPathComponent(AuditStore.fileName).path
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        let audit = try Session.openAudit(config)
+        // Only the event table is read, which every trail version has: no migration needed.
+        let audit: AuditStore
+        do {
+            audit = try Session.openExistingAuditForReading(config, requireMigrations: false)
+        } catch AuditStoreError.missing {
+            return []
+        }
         return try await RemovedPairs.find(configured: Set(config.pairs.map(\.name)), at: now, in: audit)
     }
 }
