@@ -22,7 +22,8 @@ enum PlanICS {
                 "syncwindow pauses DR data synchronization of pair \(pair) while window \(occurrence.window) is open.\n"
                 + "Local time (\(zoneName)): \(RFC3339.format(occurrence.start, in: zone)) to \(RFC3339.format(occurrence.end, in: zone)).\n"
             if let window {
-                description += "Window: cron \"\(window.cron.source)\" in \(zoneName), duration \(DurationText.format(window.duration))"
+                description +=
+                    "Window: cron \"\(window.cron.source)\" in \(zoneName), duration \(DurationText.format(window.duration))"
                 description += window.cutoff > 0 ? ", cutoff \(DurationText.format(window.cutoff))." : "."
             }
             lines += [

@@ -77,10 +77,11 @@ enum ReportRenderer {
                     ("paused_seconds", .number(report.pausedSeconds.rounded())),
                     ("max_pause_latency_seconds", report.maxPauseLatencySeconds.map { .number($0.rounded()) } ?? .null),
                     ("overrides", .integer(Int64(report.overrides))),
-                ] + ReportFigures.json(report))
+                ])
             }
+            let withFigures = zip(reports, pairs).map { ReportFigures.adding(to: $1, $0) }
             return JSONValue.object([
-                ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(pairs)),
+                ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(withFigures)),
             ])
             .rendered() + "\n"
         case .csv:

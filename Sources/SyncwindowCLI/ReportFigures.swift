@@ -7,6 +7,12 @@ import SyncwindowSchedule
 enum ReportFigures {
     static func utc(_ date: Date) -> String { RFC3339.format(date, in: .gmt) }
 
+    /// A pair's JSON object with the newer fields appended (fields are added, never renamed).
+    static func adding(to pair: JSONValue, _ report: PairReport) -> JSONValue {
+        guard case .object(let fields) = pair else { return pair }
+        return .object(fields + json(report))
+    }
+
     /// The fields added after the original shape, in SPEC order.
     static func json(_ report: PairReport) -> [(String, JSONValue)] {
         let outside = report.pausedOutsideWindows.map { interval -> JSONValue in
@@ -54,7 +60,8 @@ enum ReportFigures {
                     "  paused outside windows: \(DurationText.format(report.pausedOutsideWindowsSeconds.rounded()))")
                 for interval in report.pausedOutsideWindows {
                     notes.append(
-                        "    \(utc(interval.start)) to \(utc(interval.end)) (\(DurationText.format(interval.duration)))")
+                        "    \(utc(interval.start)) to \(utc(interval.end)) (\(DurationText.format(interval.duration)))"
+                    )
                 }
             }
             if let latency = report.pauseLatency {

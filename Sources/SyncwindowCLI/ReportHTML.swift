@@ -68,23 +68,29 @@ enum ReportHTML {
     static func details(_ report: PairReport, timeline: ReportTimeline) -> String {
         var out = ""
         if !report.pausedOutsideWindows.isEmpty {
-            out += "<h3>Paused outside windows</h3>\n<table class=\"list outside\"><thead><tr><th>from</th><th>until</th><th>for</th></tr></thead><tbody>\n"
+            out +=
+                "<h3>Paused outside windows</h3>\n<table class=\"list outside\"><thead><tr><th>from</th><th>until</th><th>for</th></tr></thead><tbody>\n"
             for interval in report.pausedOutsideWindows {
-                out += "<tr><td>\(instantCell(timeline, interval.start))</td><td>\(instantCell(timeline, interval.end))</td><td>\(DurationText.format(interval.duration.rounded()))</td></tr>\n"
+                out +=
+                    "<tr><td>\(instantCell(timeline, interval.start))</td><td>\(instantCell(timeline, interval.end))</td><td>\(DurationText.format(interval.duration.rounded()))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
         if !report.overrideHolds.isEmpty {
-            out += "<h3>Overrides</h3>\n<table class=\"list overrides\"><thead><tr><th>actor</th><th>hold</th><th>reason</th><th>from</th><th>until</th><th>ended</th></tr></thead><tbody>\n"
+            out +=
+                "<h3>Overrides</h3>\n<table class=\"list overrides\"><thead><tr><th>actor</th><th>hold</th><th>reason</th><th>from</th><th>until</th><th>ended</th></tr></thead><tbody>\n"
             for hold in report.overrideHolds {
-                out += "<tr><td>\(escape(hold.actor))</td><td>\(escape(hold.state))</td><td>\(escape(hold.reason))</td><td>\(instantCell(timeline, hold.from))</td><td>\(instantCell(timeline, hold.until))</td><td>\(instantCell(timeline, hold.ended))</td></tr>\n"
+                out +=
+                    "<tr><td>\(escape(hold.actor))</td><td>\(escape(hold.state))</td><td>\(escape(hold.reason))</td><td>\(instantCell(timeline, hold.from))</td><td>\(instantCell(timeline, hold.until))</td><td>\(instantCell(timeline, hold.ended))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }
         if !report.failureList.isEmpty {
-            out += "<h3>Failures</h3>\n<table class=\"list failures\"><thead><tr><th>at</th><th>kind</th><th>side</th><th>job</th><th>detail</th></tr></thead><tbody>\n"
+            out +=
+                "<h3>Failures</h3>\n<table class=\"list failures\"><thead><tr><th>at</th><th>kind</th><th>side</th><th>job</th><th>detail</th></tr></thead><tbody>\n"
             for failure in report.failureList {
-                out += "<tr><td>\(instantCell(timeline, failure.at))</td><td>\(escape(failure.kind))</td><td>\(escape(failure.side ?? ""))</td><td>\(escape(failure.jobID ?? ""))</td><td>\(escape(failure.detail))</td></tr>\n"
+                out +=
+                    "<tr><td>\(instantCell(timeline, failure.at))</td><td>\(escape(failure.kind))</td><td>\(escape(failure.side ?? ""))</td><td>\(escape(failure.jobID ?? ""))</td><td>\(escape(failure.detail))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }

@@ -50,8 +50,10 @@ struct ReportTimeline {
             """
         for (index, name) in Self.lanes.enumerated() {
             let y = Double(index) * Self.laneHeight
-            out += "<rect class=\"lane\" x=\"\(Self.labelWidth)\" y=\"\(y + 2)\" width=\"\(plotWidth)\" height=\"\(Self.laneHeight - 4)\"/>"
-            out += "<text class=\"lane-label\" x=\"\(Self.labelWidth - 8)\" y=\"\(y + Self.laneHeight / 2 + 4)\" text-anchor=\"end\">\(name)</text>\n"
+            out +=
+                "<rect class=\"lane\" x=\"\(Self.labelWidth)\" y=\"\(y + 2)\" width=\"\(plotWidth)\" height=\"\(Self.laneHeight - 4)\"/>"
+            out +=
+                "<text class=\"lane-label\" x=\"\(Self.labelWidth - 8)\" y=\"\(y + Self.laneHeight / 2 + 4)\" text-anchor=\"end\">\(name)</text>\n"
         }
         out += axis(top: Double(Self.lanes.count) * Self.laneHeight)
         out += plannedLane(report.timeline)
@@ -80,7 +82,8 @@ struct ReportTimeline {
         for bar in binned(bars) {
             let left = x(bar.start)
             let width = max(2, x(bar.end) - left)
-            out += "<rect class=\"\(bar.classes)\"\(bar.extra) x=\"\(fmt(left))\" y=\"\(y)\" width=\"\(fmt(width))\" height=\"\(height)\"><title>\(ReportHTML.escape(bar.title))</title></rect>\n"
+            out +=
+                "<rect class=\"\(bar.classes)\"\(bar.extra) x=\"\(fmt(left))\" y=\"\(y)\" width=\"\(fmt(width))\" height=\"\(height)\"><title>\(ReportHTML.escape(bar.title))</title></rect>\n"
         }
         return out
     }
@@ -107,7 +110,8 @@ struct ReportTimeline {
 
     /// A whole hour, 6 hours, day or week, so that a long period has at most about 400 bins.
     static func binLength(for period: TimeInterval) -> TimeInterval {
-        for candidate: TimeInterval in [3600, 6 * 3600, 86_400, 7 * 86_400] where period / candidate <= Double(maxMarks) {
+        for candidate: TimeInterval in [3600, 6 * 3600, 86_400, 7 * 86_400] where period / candidate <= Double(maxMarks)
+        {
             return candidate
         }
         return 30 * 86_400
@@ -116,7 +120,8 @@ struct ReportTimeline {
     private func plannedLane(_ timeline: PairTimeline) -> String {
         var list: [Bar] = timeline.planned.map { planned in
             let occurrence = planned.occurrence
-            var title = "\(occurrence.window): planned \(span(occurrence.start, occurrence.end)) — \(planned.verdict.rawValue)"
+            var title =
+                "\(occurrence.window): planned \(span(occurrence.start, occurrence.end)) — \(planned.verdict.rawValue)"
             if let latency = planned.latencySeconds { title += ", paused \(Int(latency.rounded()))s after it opened" }
             if let note = planned.note { title += ": \(note)" }
             let severity = [.honoured: 0, .pending: 1, .skipped: 2, .missed: 3][planned.verdict] ?? 0
@@ -170,17 +175,20 @@ struct ReportTimeline {
         var out = ""
         for mark in report.timeline.skippedEvents {
             let cx = x(mark.at)
-            out += "<circle class=\"mark skip-event\" cx=\"\(fmt(cx))\" cy=\"\(middle)\" r=\"4.5\"><title>\(ReportHTML.escape("skipped at \(instant(mark.at)): \(mark.text)"))</title></circle>\n"
+            out +=
+                "<circle class=\"mark skip-event\" cx=\"\(fmt(cx))\" cy=\"\(middle)\" r=\"4.5\"><title>\(ReportHTML.escape("skipped at \(instant(mark.at)): \(mark.text)"))</title></circle>\n"
         }
         for mark in report.timeline.drift {
             let cx = x(mark.at)
-            out += "<path class=\"mark drift\" d=\"M\(fmt(cx)) \(middle - 7) l6 7 l-6 7 l-6 -7 z\"><title>\(ReportHTML.escape("drift at \(instant(mark.at)): \(mark.text)"))</title></path>\n"
+            out +=
+                "<path class=\"mark drift\" d=\"M\(fmt(cx)) \(middle - 7) l6 7 l-6 7 l-6 -7 z\"><title>\(ReportHTML.escape("drift at \(instant(mark.at)): \(mark.text)"))</title></path>\n"
         }
         for failure in report.failureList {
             let cx = x(failure.at)
             let side = failure.side.map { " on \($0)" } ?? ""
             let job = failure.jobID.map { ", job \($0)" } ?? ""
-            out += "<path class=\"mark failure\" d=\"M\(fmt(cx - 5)) \(middle - 5) l10 10 m0 -10 l-10 10\"><title>\(ReportHTML.escape("\(failure.kind)\(side) at \(instant(failure.at))\(job): \(failure.detail)"))</title></path>\n"
+            out +=
+                "<path class=\"mark failure\" d=\"M\(fmt(cx - 5)) \(middle - 5) l10 10 m0 -10 l-10 10\"><title>\(ReportHTML.escape("\(failure.kind)\(side) at \(instant(failure.at))\(job): \(failure.detail)"))</title></path>\n"
         }
         return out
     }
@@ -188,11 +196,13 @@ struct ReportTimeline {
     // MARK: Axis
 
     private func axis(top: Double) -> String {
-        var out = "<line class=\"axis\" x1=\"\(Self.labelWidth)\" y1=\"\(top + 2)\" x2=\"\(Self.labelWidth + plotWidth)\" y2=\"\(top + 2)\"/>\n"
+        var out =
+            "<line class=\"axis\" x1=\"\(Self.labelWidth)\" y1=\"\(top + 2)\" x2=\"\(Self.labelWidth + plotWidth)\" y2=\"\(top + 2)\"/>\n"
         for (tick, label) in ticks() {
             let tx = fmt(x(tick))
             out += "<line class=\"grid\" x1=\"\(tx)\" y1=\"0\" x2=\"\(tx)\" y2=\"\(top + 6)\"/>"
-            out += "<text class=\"tick\" x=\"\(tx)\" y=\"\(top + 18)\" text-anchor=\"middle\"><title>\(instant(tick))</title>\(ReportHTML.escape(label))</text>\n"
+            out +=
+                "<text class=\"tick\" x=\"\(tx)\" y=\"\(top + 18)\" text-anchor=\"middle\"><title>\(instant(tick))</title>\(ReportHTML.escape(label))</text>\n"
         }
         return out
     }

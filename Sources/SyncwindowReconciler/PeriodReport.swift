@@ -126,8 +126,10 @@ public enum PeriodReport {
         report.timeline = PairTimeline(
             planned: verdicts, paused: clipped,
             drift: inPeriod.filter { $0.event.kind == .drift }.map {
-                TimelineMark(at: $0.event.at, text: [$0.event.detail, $0.event.reason].compactMap { $0 }
-                    .joined(separator: ": "))
+                TimelineMark(
+                    at: $0.event.at,
+                    text: [$0.event.detail, $0.event.reason].compactMap { $0 }
+                        .joined(separator: ": "))
             },
             skippedEvents: inPeriod.filter { $0.event.kind == .skipped }.map {
                 TimelineMark(at: $0.event.at, text: "\($0.event.window ?? "window"): \($0.event.reason ?? "skipped")")

@@ -24,7 +24,9 @@ public enum HeadlessChromium {
 
     /// A PNG screenshot of `page` at `width`×`height` CSS pixels.
     public static func screenshot(_ page: URL, to png: URL, width: Int = 1400, height: Int = 900) throws {
-        _ = try run(["--screenshot=\(png.path)", "--window-size=\(width),\(height)", "--hide-scrollbars", page.absoluteString])
+        _ = try run([
+            "--screenshot=\(png.path)", "--window-size=\(width),\(height)", "--hide-scrollbars", page.absoluteString,
+        ])
     }
 
     private static func run(_ arguments: [String], timeout: TimeInterval = 90) throws -> String {
@@ -33,10 +35,11 @@ public enum HeadlessChromium {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         // Root in a container has no sandbox to offer; no GPU, no first-run chores, no network.
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)", "--disable-extensions", "--mute-audio",
-        ] + arguments
+        process.arguments =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--user-data-dir=\(profile.path)", "--disable-extensions", "--mute-audio",
+            ] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = profile.path
         process.environment = environment

@@ -76,7 +76,8 @@ struct PlanICSEndToEndTests {
         let fixture = try ConfigFixture(windows: Self.windows)
         defer { fixture.directory.remove() }
         let period = ["--from", "2026-03-01T00:00:00Z", "--to", "2026-11-15T00:00:00Z", "--config", fixture.configPath]
-        let ics = try BinaryRunner.run("syncwindow", ["plan", "--format", "ics", "--at", "2026-02-20T08:00:00Z"] + period)
+        let ics = try BinaryRunner.run(
+            "syncwindow", ["plan", "--format", "ics", "--at", "2026-02-20T08:00:00Z"] + period)
         try #require(ics.status == 0, "\(ics.stderr)")
         let json = try BinaryRunner.run("syncwindow", ["plan", "--format", "json"] + period)
         try #require(json.status == 0, "\(json.stderr)")
@@ -122,11 +123,13 @@ struct PlanICSEndToEndTests {
             "fall back: 02:30 happens twice, the window opens once, at the first (02:30 CEST)")
         #expect(starts.contains("nyc-qu 2026-03-07T06:00:00Z 2026-03-07T07:30:00Z"))
         #expect(starts.contains("nyc-qu 2026-03-09T05:00:00Z 2026-03-09T06:30:00Z"))
-        #expect(starts.contains("nyc-qu 2026-11-01T05:00:00Z 2026-11-01T06:30:00Z"), "01:00 EDT, first of the two 01:00s")
+        #expect(
+            starts.contains("nyc-qu 2026-11-01T05:00:00Z 2026-11-01T06:30:00Z"), "01:00 EDT, first of the two 01:00s")
         #expect(starts.contains("nyc-qu 2026-11-02T06:00:00Z 2026-11-02T07:30:00Z"))
 
         // Stable UIDs: a calendar made on another day names the same events the same.
-        let later = try BinaryRunner.run("syncwindow", ["plan", "--format", "ics", "--at", "2026-02-27T08:00:00Z"] + period)
+        let later = try BinaryRunner.run(
+            "syncwindow", ["plan", "--format", "ics", "--at", "2026-02-27T08:00:00Z"] + period)
         let again = try Self.parse(later.stdout)
         #expect(again.map { $0["uid"] } == events.map { $0["uid"] })
         #expect(again.first?["dtstamp"] == "2026-02-27T08:00:00Z")

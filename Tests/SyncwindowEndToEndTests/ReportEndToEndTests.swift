@@ -155,7 +155,9 @@ struct ReportEndToEndTests {
         // Overrides: who, why, from, until.
         let overrides = try #require(orders["override_list"] as? [[String: Any]])
         #expect(
-            overrides.map { [text($0, "actor"), text($0, "state"), text($0, "reason"), text($0, "from"), text($0, "until")] }
+            overrides.map {
+                [text($0, "actor"), text($0, "state"), text($0, "reason"), text($0, "from"), text($0, "until")]
+            }
                 == [
                     ["dave", "paused", "INC-42 failover drill", "2026-12-03T12:00:00Z", "2026-12-03T13:00:00Z"],
                     ["carol", "syncing", "keep DR hot for load test", "2026-12-05T00:50:00Z", "2026-12-05T03:50:00Z"],
@@ -170,7 +172,10 @@ struct ReportEndToEndTests {
                 "2026-12-08T03:00:05Z job_failed primary", "2026-12-08T03:00:05Z job_failed standby",
                 "2026-12-08T03:00:05Z error ",
             ])
-        #expect(failures.prefix(2).allSatisfy { !text($0, "job_id").isEmpty && text($0, "detail").hasPrefix("pause job failed") })
+        #expect(
+            failures.prefix(2).allSatisfy {
+                !text($0, "job_id").isEmpty && text($0, "detail").hasPrefix("pause job failed")
+            })
         #expect(failures[3...4].allSatisfy { text($0, "detail").hasPrefix("resume job failed") })
 
         // sessions has no window: nothing planned, nothing paused, no latency.
@@ -229,7 +234,8 @@ struct ReportEndToEndTests {
         let directory = try TemporaryDirectory(prefix: "syncwindow-report-html")
         defer { directory.remove() }
         let page = try directory.write("report.html", html)
-        let probed = try directory.write("probed.html", html.replacingOccurrences(of: "</body>", with: probe + "</body>"))
+        let probed = try directory.write(
+            "probed.html", html.replacingOccurrences(of: "</body>", with: probe + "</body>"))
         let dom = try HeadlessChromium.dumpDOM(URL(fileURLWithPath: probed))
         let json = try #require(
             dom.range(of: "<pre id=\"probe\">").flatMap { start in
@@ -260,7 +266,8 @@ struct ReportEndToEndTests {
         let ticks = try #require(counts["ticks"] as? [String])
         #expect(ticks.first == "Wed 2 Dec" && ticks.last == "Wed 9 Dec" && ticks.count == 8, "\(ticks)")
         #expect(html.contains("(2026-12-02T00:00:00+01:00)</title>Wed 2 Dec"), "ticks at Berlin midnight")
-        #expect(html.contains("nightly: planned 2026-12-01T01:00:00Z (2026-12-01T02:00:00+01:00) to 2026-12-01T03:00:00Z"))
+        #expect(
+            html.contains("nightly: planned 2026-12-01T01:00:00Z (2026-12-01T02:00:00+01:00) to 2026-12-01T03:00:00Z"))
 
         // A screenshot that is not blank: many colours, a good share of the page drawn.
         let png = directory.url("report.png")
