@@ -111,6 +111,7 @@ struct OverrideCommand: AsyncParsableCommand {
                 "another syncwindow invocation holds \(pair)'s lock; the override was NOT recorded — try again",
                 exitCode: ExitStatus.locked)
         }
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        let status = ExitStatus.of(result.verdict)
+        if status != ExitStatus.success { throw ExitCode(status) }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncwindowReconciler
 import SyncwindowAudit
 
 /// `syncwindow`: pauses GeminiDB DR synchronization during maintenance windows.
@@ -60,6 +61,17 @@ public enum ExitStatus {
     public static let notConverged: Int32 = 1
     public static let usage: Int32 = 2
     public static let locked: Int32 = 75
+
+    /// A pass's exit status: 0 all pairs converged; 1 some pair did not; 2 the cloud refused
+    /// the credentials for every pair that failed (nothing was done); 75 only lock contention.
+    public static func of(_ verdict: PassVerdict) -> Int32 {
+        switch verdict {
+        case .converged: success
+        case .notConverged: notConverged
+        case .credentialsRejected: usage
+        case .lockContention: locked
+        }
+    }
 }
 
 /// An error that ends the command with a one-line message and a specific exit status.

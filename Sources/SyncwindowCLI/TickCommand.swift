@@ -37,7 +37,8 @@ struct TickCommand: AsyncParsableCommand {
         }
         PassPrinter.print(result, format: format.output, dryRun: dryRun)
         if !dryRun { try metrics.write(result) }
-        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        let status = ExitStatus.of(result.verdict)
+        if status != ExitStatus.success { throw ExitCode(status) }
     }
 }
 
@@ -48,7 +49,8 @@ struct MetricsOptions: ParsableArguments {
 
     func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
         guard let metricsFile else { return }
-        let text = PassMetrics.render(result, wallClock: SystemClock.now(), reload: reload)
+        let text = PassMetrics.render(
+            result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload)
         // Write a temporary file beside it and rename: the collector never reads half a file.
         let temporary = metricsFile + ".tmp.\(getpid())"
         do {
@@ -112,7 +114,7 @@ enum PassPrinter {
         .object([
             ("pass_id", .string(result.passID)), ("at", .string(RFC3339.format(result.at, in: .gmt))),
             ("pairs", .array(result.pairs.map(json))),
-            ("exit_code", .integer(Int64(result.exitCode))),
+            ("exit_code", .integer(Int64(ExitStatus.of(result.verdict)))),
         ])
     }
 
@@ -124,7 +126,7 @@ enum PassPrinter {
         return .object([
             ("pair", .string(pair.pair)), ("desired", .string(pair.desired.state.rawValue)),
             ("reason", .string(pair.desired.reason)), ("live", live), ("reached", .bool(pair.reached)),
-            ("actions", .array(pair.actions.map(JSONValue.string))), ("problem", .optional(pair.problem)),
+            ("actions", .array(pair.actions.map(JSONValue.string))), ("problem", .optional(pair.problem?.description)),
             ("removed", .bool(pair.removedFromConfig)),
         ])
     }

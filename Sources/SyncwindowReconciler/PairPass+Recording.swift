@@ -73,13 +73,14 @@ extension PairPass {
         return result(desired: desired, live: live, actions: actions, problem: nil, reached: true)
     }
 
-    func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: String) async throws
+    func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: PairProblem) async throws
         -> PairPassResult
     {
         if let live { try await observe(live) }
-        try await recordOutcome(problem: problem)
-        if !options.dryRun && !problem.hasPrefix("drift"), try await isNewProblem(problem) {
-            try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem)
+        try await recordOutcome(problem: problem.description)
+        // Drift has its own event; everything else is an `error`, recorded when it starts.
+        if !options.dryRun && !problem.isDrift, try await isNewProblem(problem.description) {
+            try await recorder.record(.error, pair: pair.name, reason: desired.reason, detail: problem.description)
         }
         logger.error("Pair did not reach its desired state", metadata: ["problem": "\(problem)"])
         return result(desired: desired, live: live, actions: actions, problem: problem)
@@ -107,10 +108,9 @@ extension PairPass {
     }
 
     func result(
-        desired: DesiredState, live: LiveStatus?, actions: [String], problem: String?, reached: Bool = false
+        desired: DesiredState, live: LiveStatus?, actions: [String], problem: PairProblem?, reached: Bool = false
     ) -> PairPassResult {
         PairPassResult(
-            pair: pair.name, desired: desired, live: live, reached: reached, actions: actions, problem: problem,
-            lockUnavailable: false, credentialsRejected: false)
+            pair: pair.name, desired: desired, live: live, reached: reached, actions: actions, problem: problem)
     }
 }

@@ -33,8 +33,7 @@ struct PairPass {
             let desired = try await evaluate(ledger: try await ledger())
             return PairPassResult(
                 pair: pair.name, desired: desired, live: nil, reached: false, actions: [],
-                problem: "another syncwindow invocation holds the lock on this pair", lockUnavailable: true,
-                credentialsRejected: false)
+                problem: .lockHeldElsewhere)
         }
         do {
             let result = try await run()
@@ -56,110 +55,152 @@ struct PairPass {
             pair: pair.name, at: options.at, schedule: removedFromConfig ? Schedule(windows: []) : reconciler.schedule)
     }
 
+    /// The pass for this pair: write down what the operator and the clock decided, read the
+    /// cloud, settle what a killed pass left open, then converge step by step.
     func run() async throws -> PairPassResult {
-        var ledger = try await ledger()
-        // An expiry is recorded before whatever the operator does now, so the trail reads in order.
-        if let expired = ledger.expiredOverride(at: options.at), !options.dryRun {
-            try await recorder.record(
-                .overrideExpired, pair: pair.name, outcome: expired.event.outcome,
-                reason: "override by \(expired.event.actor) ended", until: expired.event.until)
-        }
-        if let request = options.override, request.pair == pair.name, !options.dryRun {
-            try await recorder.record(
-                request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
-                reason: request.reason, until: request.until)
-            ledger = try await self.ledger()
-        }
+        var ledger = try await recordOperatorAndExpiry(try await ledger())
         var desired = try await evaluate(ledger: ledger)
         if removedFromConfig && desired.override == nil {
             desired.reason = "no longer in the config: syncwindow hands back the pause it holds"
         }
         if !options.dryRun { try await recordWindowEdges(desired) }
 
-        var live: LiveStatus
+        let live: LiveStatus
         do {
             live = try await readLive()
         } catch {
-            var outcome = try await failed(
-                desired: desired, live: nil, actions: [], problem: "cannot read live status: \(error)")
-            if case .unauthorized = error as? GeminiDBError { outcome.credentialsRejected = true }
-            return outcome
+            let rejected: Bool
+            if case .unauthorized = error as? GeminiDBError { rejected = true } else { rejected = false }
+            return try await failed(
+                desired: desired, live: nil, actions: [],
+                problem: .cannotReadLive("\(error)", credentialsRejected: rejected))
         }
         if !options.dryRun && !ledger.unsettledIntents.isEmpty {
             try await settle(ledger.unsettledIntents, live: live)
             ledger = try await self.ledger()
         }
+        return try await converge(desired: desired, live: live, ledger: ledger)
+    }
 
+    /// An expiry is recorded before whatever the operator does now, so the trail reads in order.
+    private func recordOperatorAndExpiry(_ ledger: PairLedger) async throws -> PairLedger {
+        guard !options.dryRun else { return ledger }
+        if let expired = ledger.expiredOverride(at: options.at) {
+            try await recorder.record(
+                .overrideExpired, pair: pair.name, outcome: expired.event.outcome,
+                reason: "override by \(expired.event.actor) ended", until: expired.event.until)
+        }
+        guard let request = options.override, request.pair == pair.name else { return ledger }
+        try await recorder.record(
+            request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
+            reason: request.reason, until: request.until)
+        return try await self.ledger()
+    }
+
+    /// Where a pass stands between steps.
+    struct Progress {
+        var live: LiveStatus
+        var ledger: PairLedger
         var actions: [String] = []
-        // A pair may need more than one step (finish a half-done pause, then resume both);
-        // each step re-reads the live state, so the loop only ever acts on what it sees.
+    }
+
+    /// What acting on one step led to: another step, or the pair's result.
+    enum StepOutcome {
+        case next(Progress)
+        case finished(PairPassResult)
+    }
+
+    /// Decides (``Step/decide(desired:live:ownedSides:override:handsOff:)``, pure) and acts,
+    /// until the pair is done or a step cannot go on. A pair may need more than one step
+    /// (finish a half-done pause, then resume both); each acts only on what was just read.
+    private func converge(desired: DesiredState, live: LiveStatus, ledger: PairLedger) async throws -> PairPassResult {
+        var progress = Progress(live: live, ledger: ledger)
         for _ in 0..<4 {
             let step = Step.decide(
-                desired: desired.state, live: live, ownedSides: ledger.ownedSides, override: desired.override,
-                handsOff: desired.releasedToOperator)
-            switch step {
-            case .done:
-                return try await finished(desired: desired, live: live, actions: actions)
-            case .drift(let detail, let reason):
-                try await recordDrift(detail, reason: reason)
-                return try await failed(desired: desired, live: live, actions: actions, problem: "drift: \(detail)")
-            case .resumedBySomeoneElse(let undone, let detail):
-                // A pause job that failed after its pass stopped following it looks the same
-                // from outside; ask the cloud before blaming a person.
-                if try await recordLateJobFailures(ownedSides: Set(undone)) {
-                    ledger = try await self.ledger()
-                    continue
-                }
-                if !options.dryRun {
-                    for side in undone {
-                        try await recorder.record(
-                            .drift, pair: pair.name, side: side, outcome: CallOutcome.released,
-                            reason:
-                                "syncwindow's pause was undone by someone else; left syncing until the window closes",
-                            detail: detail)
-                    }
-                }
-                return try await failed(
-                    desired: desired, live: live, actions: actions,
-                    problem: "drift: resumed by someone else (\(detail))")
-            case .blocked(let problem):
-                return try await failed(desired: desired, live: live, actions: actions, problem: problem)
-            case .wait(let what):
-                if options.dryRun {
-                    try await recorder.record(
-                        .dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
-                    return result(desired: desired, live: live, actions: ["would wait: \(what)"], problem: nil)
-                }
-                guard let settled = try await waitWhileTransitional(from: live) else {
-                    return try await failed(
-                        desired: desired, live: live, actions: actions, problem: "still \(what) after the job timeout")
-                }
-                live = settled
-            case .call(let action, let sides, let why):
-                if options.dryRun {
-                    let detail =
-                        "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
-                    try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: detail)
-                    return result(desired: desired, live: live, actions: [detail], problem: nil, reached: false)
-                }
-                try await recordInstancesIfChanged()
-                let outcome = try await call(action, on: sides, reason: desired.reason)
-                actions += outcome.actions
-                if let problem = outcome.problem {
-                    live = (try? await readLive()) ?? live
-                    return try await failed(desired: desired, live: live, actions: actions, problem: problem)
-                }
-                ledger = try await self.ledger()
-                do {
-                    live = try await readLive()
-                } catch {
-                    return try await failed(
-                        desired: desired, live: nil, actions: actions, problem: "cannot confirm live status: \(error)")
-                }
+                desired: desired.state, live: progress.live, ownedSides: progress.ledger.ownedSides,
+                override: desired.override, handsOff: desired.releasedToOperator)
+            switch try await act(step, desired: desired, progress: progress) {
+            case .next(let next): progress = next
+            case .finished(let result): return result
             }
         }
         return try await failed(
-            desired: desired, live: live, actions: actions, problem: "did not converge within one pass")
+            desired: desired, live: progress.live, actions: progress.actions, problem: .didNotConverge)
+    }
+
+    /// Carries out one step: records, calls, waits. Dry runs record what they would do instead.
+    private func act(_ step: Step, desired: DesiredState, progress: Progress) async throws -> StepOutcome {
+        var progress = progress
+        switch step {
+        case .done:
+            return .finished(try await finished(desired: desired, live: progress.live, actions: progress.actions))
+        case .drift(let detail, let reason):
+            try await recordDrift(detail, reason: reason)
+            return .finished(
+                try await failed(
+                    desired: desired, live: progress.live, actions: progress.actions, problem: .drift(detail)))
+        case .resumedBySomeoneElse(let undone, let detail):
+            // A pause job that failed after its pass stopped following it looks the same
+            // from outside; ask the cloud before blaming a person.
+            if try await recordLateJobFailures(ownedSides: Set(undone)) {
+                progress.ledger = try await ledger()
+                return .next(progress)
+            }
+            if !options.dryRun {
+                for side in undone {
+                    try await recorder.record(
+                        .drift, pair: pair.name, side: side, outcome: CallOutcome.released,
+                        reason: "syncwindow's pause was undone by someone else; left syncing until the window closes",
+                        detail: detail)
+                }
+            }
+            return .finished(
+                try await failed(
+                    desired: desired, live: progress.live, actions: progress.actions, problem: .released(detail)))
+        case .blocked(let reason):
+            return .finished(
+                try await failed(
+                    desired: desired, live: progress.live, actions: progress.actions, problem: .blocked(reason)))
+        case .wait(let what):
+            if options.dryRun {
+                try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
+                return .finished(
+                    result(desired: desired, live: progress.live, actions: ["would wait: \(what)"], problem: nil))
+            }
+            guard let settled = try await waitWhileTransitional(from: progress.live) else {
+                return .finished(
+                    try await failed(
+                        desired: desired, live: progress.live, actions: progress.actions,
+                        problem: .stillTransitional(what)))
+            }
+            progress.live = settled
+            return .next(progress)
+        case .call(let action, let sides, let why):
+            if options.dryRun {
+                let detail = "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
+                try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: detail)
+                return .finished(
+                    result(desired: desired, live: progress.live, actions: [detail], problem: nil, reached: false))
+            }
+            try await recordInstancesIfChanged()
+            let outcome = try await call(action, on: sides, reason: desired.reason)
+            progress.actions += outcome.actions
+            if let problem = outcome.problem {
+                let live = (try? await readLive()) ?? progress.live
+                return .finished(
+                    try await failed(
+                        desired: desired, live: live, actions: progress.actions, problem: .callFailed(problem)))
+            }
+            progress.ledger = try await ledger()
+            do {
+                progress.live = try await readLive()
+            } catch {
+                return .finished(
+                    try await failed(
+                        desired: desired, live: nil, actions: progress.actions, problem: .cannotConfirm("\(error)")))
+            }
+            return .next(progress)
+        }
     }
 
     /// Records which instances the pair names before the first call on them (and when they

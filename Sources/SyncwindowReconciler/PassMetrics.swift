@@ -4,9 +4,10 @@ import Foundation
 /// alert on `syncwindow_pair_converged == 0` or a stale `syncwindow_last_pass_timestamp_seconds`.
 public enum PassMetrics {
     /// - Parameter reload: for `run`, whether the configuration last (re)loaded cleanly.
-    public static func render(_ result: PassResult, wallClock now: Date, reload: ReconcileLoop.ReloadState? = nil)
-        -> String
-    {
+    /// - Parameter exitCode: the exit status the CLI gives this pass (exit codes are the CLI's).
+    public static func render(
+        _ result: PassResult, exitCode: Int32, wallClock now: Date, reload: ReconcileLoop.ReloadState? = nil
+    ) -> String {
         var lines: [String] = []
         func family(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
             lines.append("# HELP \(name) \(help)")
@@ -19,16 +20,16 @@ public enum PassMetrics {
             [("", now.timeIntervalSince1970.rounded())])
         family(
             "syncwindow_last_pass_exit_code", "Exit code of the last pass: 0 ok, 1 not converged, 75 locked.",
-            [("", Double(result.exitCode))])
+            [("", Double(exitCode))])
         family(
             "syncwindow_pair_desired_paused", "1 while the pair should be paused (window or override).",
             pairs.map { (label($0.pair), $0.desired.state == .paused ? 1 : 0) })
         family(
             "syncwindow_pair_converged", "1 when live state matched desired state at the end of the pass.",
-            pairs.map { (label($0.pair), $0.problem == nil && !$0.lockUnavailable ? 1 : 0) })
+            pairs.map { (label($0.pair), $0.problem == nil ? 1 : 0) })
         family(
             "syncwindow_pair_drift", "1 when the pair is in a state syncwindow did not put it in.",
-            pairs.map { (label($0.pair), $0.problem?.hasPrefix("drift") == true ? 1 : 0) })
+            pairs.map { (label($0.pair), $0.problem?.isDrift == true ? 1 : 0) })
         family(
             "syncwindow_pair_live_paused", "1 when the instance's sync status is SUSPENDED.",
             pairs.flatMap { pair -> [(String, Double)] in

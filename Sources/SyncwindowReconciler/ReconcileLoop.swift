@@ -84,7 +84,7 @@ public struct ReconcileLoop: Service, CustomStringConvertible {
             do {
                 let result = try await reconciler.runPass(passOptions(started))
                 afterPass(result, reloadState)
-                if result.exitCode != 0 {
+                if result.verdict != .converged {
                     logger.warning(
                         "Pass left pairs short of their desired state", metadata: ["pass.id": "\(result.passID)"])
                 }

@@ -68,13 +68,18 @@ public struct PairPassResult: Sendable {
     /// Calls made, in words (`pause primary (job …)`).
     public var actions: [String]
     /// Why the pair did not reach its desired state (nil when it did, and for a dry run's plans).
-    public var problem: String?
-    /// Another invocation held the pair's lock; nothing was done.
-    public var lockUnavailable: Bool
-    /// The cloud refused the credentials (401) before anything was done for the pair.
-    public var credentialsRejected: Bool
+    public var problem: PairProblem?
     /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
     public var removedFromConfig = false
+
+    /// Another invocation held the pair's lock; nothing was done.
+    public var lockUnavailable: Bool { problem == .lockHeldElsewhere }
+
+    /// The cloud refused the credentials (401) before anything was done for the pair.
+    public var credentialsRejected: Bool {
+        if case .cannotReadLive(_, credentialsRejected: true) = problem { return true }
+        return false
+    }
 }
 
 /// The live sync status of both instances of a pair.
@@ -101,14 +106,12 @@ public struct PassResult: Sendable {
     public var at: Date
     public var pairs: [PairPassResult]
 
-    /// 0 all pairs converged; 1 some pair did not; 2 the cloud refused the credentials for
-    /// every pair that failed (a credential error: nothing was done); 75 only lock
-    /// contention stopped us.
-    public var exitCode: Int32 {
+    /// How the pass ended, for the exit status and the metrics.
+    public var verdict: PassVerdict {
         let failed = pairs.filter { $0.problem != nil && !$0.lockUnavailable }
-        if !failed.isEmpty && failed.allSatisfy(\.credentialsRejected) { return 2 }
-        if !failed.isEmpty { return 1 }
-        if pairs.contains(where: \.lockUnavailable) { return 75 }
-        return 0
+        if !failed.isEmpty && failed.allSatisfy(\.credentialsRejected) { return .credentialsRejected }
+        if !failed.isEmpty { return .notConverged }
+        if pairs.contains(where: \.lockUnavailable) { return .lockContention }
+        return .converged
     }
 }

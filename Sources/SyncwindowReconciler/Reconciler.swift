@@ -88,12 +88,10 @@ public struct Reconciler: Sendable {
         let ledger = try await PairLedger.load(pair: pair.name, at: options.at, from: audit)
         var desired = ledger.desiredState(pair: pair.name, at: options.at, schedule: Schedule(windows: []))
         desired.reason = "no longer in the config"
-        let problem =
-            "\(pair.name) is no longer in the config but syncwindow holds its pause, and the trail does not "
-            + "record its instances: put the pair back in the config until syncwindow has resumed it"
         logger.error("Pair removed from the config while paused", metadata: ["pair.name": "\(pair.name)"])
         return PairPassResult(
-            pair: pair.name, desired: desired, live: nil, reached: false, actions: [], problem: problem,
-            lockUnavailable: false, credentialsRejected: false, removedFromConfig: true)
+            pair: pair.name, desired: desired, live: nil, reached: false, actions: [],
+            problem: .removedWithoutInstances(pair: pair.name),
+            removedFromConfig: true)
     }
 }

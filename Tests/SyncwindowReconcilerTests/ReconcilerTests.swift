@@ -18,7 +18,7 @@ struct ReconcilerTests {
     func windowOpensThenIdempotent() async throws {
         try await ReconcilerSystem.with { system in
             let first = try await system.pass(at: Self.inWindow)
-            #expect(first.exitCode == 0)
+            #expect(first.verdict == .converged)
             #expect(first.pairs.allSatisfy { $0.reached && $0.desired.state == .paused })
             #expect(await system.posts().count == 4)
             for instance in [
@@ -30,7 +30,7 @@ struct ReconcilerTests {
             let eventsAfterFirst = try await system.audit.events().count
 
             let second = try await system.pass(at: Self.inWindow)
-            #expect(second.exitCode == 0)
+            #expect(second.verdict == .converged)
             #expect(second.pairs.allSatisfy { $0.reached && $0.actions.isEmpty })
             #expect(await system.posts().count == 4)
             #expect(try await system.audit.events().count == eventsAfterFirst, "an idle pass writes nothing")
@@ -76,7 +76,7 @@ struct ReconcilerTests {
         try await ReconcilerSystem.with { system in
             try await system.pass(at: Self.inWindow)
             let closed = try await system.pass(at: Self.afterWindow)
-            #expect(closed.exitCode == 0)
+            #expect(closed.verdict == .converged)
             #expect(closed.pairs.allSatisfy { $0.reached && $0.desired.state == .syncing })
             #expect(await system.status(of: "orders-primary-in12") == "SYNCING")
             #expect(await system.posts().count == 8)
@@ -129,9 +129,9 @@ struct ReconcilerTests {
             _ = await system.emulator.engine.forceStatus("SUSPENDED", instanceID: "orders-primary-in12")
             _ = await system.emulator.engine.forceStatus("SUSPENDED", instanceID: "orders-standby-in12")
             let result = try await system.pass(at: Self.afterWindow)
-            #expect(result.exitCode == 1)
+            #expect(result.verdict == .notConverged)
             let orders = try #require(result.pairs.first { $0.pair == "orders" })
-            #expect(orders.problem?.hasPrefix("drift") == true)
+            #expect(orders.problem == .drift("primary SUSPENDED, standby SUSPENDED"))
             #expect(await system.posts().isEmpty)
             try await system.pass(at: Self.afterWindow)
             #expect(try await system.kinds(pair: "orders").filter { $0 == "drift" }.count == 1)
@@ -151,22 +151,22 @@ struct ReconcilerTests {
             _ = await system.emulator.engine.forceStatus("SYNCING", instanceID: "orders-standby-in12")
 
             let noticed = try await system.pass(at: "2026-12-01T01:40:00Z", pairs: ["orders"])
-            #expect(noticed.exitCode == 1)
-            #expect(noticed.pairs[0].problem?.contains("resumed by someone else") == true)
+            #expect(noticed.verdict == .notConverged)
+            #expect(noticed.pairs[0].problem == .released("primary SYNCING, standby SYNCING"))
             let released = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.drift]))
             #expect(released.map(\.event.outcome) == ["released", "released"])
 
             let later = try await system.pass(at: "2026-12-01T02:00:00Z", pairs: ["orders"])
-            #expect(later.exitCode == 0)
+            #expect(later.verdict == .converged)
             #expect(later.pairs[0].desired.state == .syncing)
             #expect(await system.posts().count == 2, "no re-pause inside the same window")
 
             let closed = try await system.pass(at: Self.afterWindow, pairs: ["orders"])
-            #expect(closed.exitCode == 0)
+            #expect(closed.verdict == .converged)
             #expect(await system.posts().count == 2, "nothing to resume: it is syncing and no longer ours")
 
             let nextNight = try await system.pass(at: "2026-12-02T01:31:00Z", pairs: ["orders"])
-            #expect(nextNight.exitCode == 0)
+            #expect(nextNight.verdict == .converged)
             #expect(await system.posts().count == 4, "the next window pauses again")
 
             let report = try await PeriodReport.build(
@@ -282,10 +282,10 @@ struct ReconcilerTests {
         faults.failNextJobs = 1
         try await ReconcilerSystem.with(faults: faults) { system in
             let first = try await system.pass(at: Self.inWindow, pairs: ["orders"])
-            #expect(first.exitCode == 1)
+            #expect(first.verdict == .notConverged)
             #expect(try await system.kinds(pair: "orders").contains("job_failed"))
             let second = try await system.pass(at: Self.inWindow, pairs: ["orders"])
-            #expect(second.exitCode == 0)
+            #expect(second.verdict == .converged)
             #expect(await system.status(of: "orders-primary-in12") == "SUSPENDED")
             #expect(await system.status(of: "orders-standby-in12") == "SUSPENDED")
         }
@@ -301,7 +301,7 @@ struct ReconcilerTests {
             retry: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))
         ) { system in
             let result = try await system.pass(at: Self.inWindow)
-            #expect(result.exitCode == 0)
+            #expect(result.verdict == .converged)
             #expect(await system.emulator.engine.requests().contains { $0.status == 429 })
         }
     }
@@ -315,11 +315,11 @@ struct ReconcilerTests {
         ) { system in
             var passes = 0
             var result = try await system.pass(at: Self.inWindow)
-            while result.exitCode != 0 && passes < 8 {
+            while result.verdict != .converged && passes < 8 {
                 passes += 1
                 result = try await system.pass(at: Self.inWindow)
             }
-            #expect(result.exitCode == 0, "not converged after \(passes + 1) passes")
+            #expect(result.verdict == .converged, "not converged after \(passes + 1) passes")
             #expect(await system.emulator.engine.requests().contains { $0.status == 500 })
             let accepted = await system.posts().filter { $0.status == 202 }
             #expect(accepted.count == 4, "one accepted POST per instance")
@@ -330,11 +330,11 @@ struct ReconcilerTests {
     @Test("IAM tokens revoked between passes: the next pass fetches a new token once and carries on")
     func tokenRevocationMidRun() async throws {
         try await ReconcilerSystem.with(passwordAuth: true) { system in
-            #expect(try await system.pass(at: Self.inWindow).exitCode == 0)
+            #expect(try await system.pass(at: Self.inWindow).verdict == .converged)
             let tokensBefore = await system.emulator.engine.requests().filter { $0.path == "/v3/auth/tokens" }.count
             await system.emulator.engine.revokeTokens()
             let after = try await system.pass(at: Self.afterWindow)
-            #expect(after.exitCode == 0)
+            #expect(after.verdict == .converged)
             let requests = await system.emulator.engine.requests()
             #expect(requests.contains { $0.status == 401 })
             let tokensAfter = requests.filter { $0.path == "/v3/auth/tokens" }.count
@@ -348,7 +348,7 @@ struct ReconcilerTests {
     func dryRun() async throws {
         try await ReconcilerSystem.with { system in
             let result = try await system.pass(at: Self.inWindow, dryRun: true)
-            #expect(result.exitCode == 0)
+            #expect(result.verdict == .converged)
             #expect(await system.posts().isEmpty)
             let notes = try await system.audit.events(AuditQuery(kinds: [.dryRun]))
             #expect(notes.count == 2)
