@@ -284,4 +284,79 @@ struct ReportEndToEndTests {
             }
         }
     }
+
+    /// Counts per timeline, taken by a probe script appended to a copy of the page, in Chromium.
+    static func probe(_ html: String, in directory: TemporaryDirectory) throws -> [String: Any] {
+        let script = """
+            <script>
+            const out = {};
+            for (const svg of document.querySelectorAll('svg.timeline')) {
+              out[svg.dataset.pair] = {
+                windows: svg.querySelectorAll('.mark.window').length,
+                binned: svg.querySelectorAll('.mark.window.binned').length,
+                ticks: [...svg.querySelectorAll('.tick')].map(t => t.lastChild.textContent)
+              };
+            }
+            const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+            document.body.appendChild(pre);
+            </script>
+            """
+        let page = try directory.write(
+            "probe-\(UUID().uuidString.prefix(6)).html",
+            html.replacingOccurrences(of: "</body>", with: script + "</body>"))
+        let dom = try HeadlessChromium.dumpDOM(URL(fileURLWithPath: page))
+        let json = try #require(
+            dom.range(of: "<pre id=\"probe\">").flatMap { start in
+                dom[start.upperBound...].range(of: "</pre>").map { String(dom[start.upperBound..<$0.lowerBound]) }
+            }, "no probe output")
+        return try jsonObject(json.replacingOccurrences(of: "&quot;", with: "\""))
+    }
+
+    @Test("a day is drawn mark by mark with two-hourly ticks; a year of an hourly window is binned per day")
+    func dayAndYear() throws {
+        // Every hour at :15 for 10 minutes, on orders; no pass has run.
+        let fixture = try ConfigFixture(windows: [
+            "hourly.yaml": """
+            windows:
+              - name: hourly
+                cron: "15 * * * *"
+                duration: 10m
+                pairs: [orders]
+            """
+        ])
+        defer { fixture.directory.remove() }
+        let directory = try TemporaryDirectory(prefix: "syncwindow-report-periods")
+        defer { directory.remove() }
+
+        // A day: 24 occurrences, each its own mark; ticks every 2 h from local midnight (12).
+        let day = try BinaryRunner.run(
+            "syncwindow",
+            [
+                "report", "--format", "html", "--since", "2026-12-01T00:00:00Z", "--until", "2026-12-02T00:00:00Z",
+                "--config", fixture.configPath,
+            ])
+        try #require(day.status == 0, "\(day.stderr)")
+        let dayOrders = try #require(try Self.probe(day.stdout, in: directory)["orders"] as? [String: Any])
+        #expect(dayOrders["windows"] as? Int == 24)
+        #expect(dayOrders["binned"] as? Int == 0)
+        let ticks = try #require(dayOrders["ticks"] as? [String])
+        #expect(ticks.count == 12 && ticks.first == "Tue 1 Dec" && ticks.last == "22:00", "\(ticks)")
+
+        // A year: 8760 occurrences; hourly (8760) and 6-hourly (1460) bins are too many for the
+        // 400-mark limit, so one bin per day: 365 marks. Ticks by month (12).
+        let year = try BinaryRunner.run(
+            "syncwindow",
+            [
+                "report", "--format", "html", "--since", "2026-01-01T00:00:00Z", "--until", "2027-01-01T00:00:00Z",
+                "--config", fixture.configPath,
+            ])
+        try #require(year.status == 0, "\(year.stderr)")
+        #expect(year.stdout.utf8.count < 1_000_000, "the page stays small: \(year.stdout.utf8.count) bytes")
+        let yearOrders = try #require(try Self.probe(year.stdout, in: directory)["orders"] as? [String: Any])
+        #expect(yearOrders["windows"] as? Int == 365)
+        #expect(yearOrders["binned"] as? Int == 365)
+        let months = try #require(yearOrders["ticks"] as? [String])
+        #expect(months.count == 12 && months.first == "Jan 2026" && months.last == "Dec 2026", "\(months)")
+        #expect(year.stdout.contains("24 marks from 2026-01-01T00:15:00Z to 2026-01-01T23:25:00Z; worst: hourly"))
+    }
 }
