@@ -17,7 +17,7 @@ public actor EmulatorEngine {
     /// Issued IAM tokens: value → (region scope, expiry).
     var tokens: [String: (region: String, expiresAt: Date)] = [:]
     var requestLog: [EmulatorRequestLogEntry] = []
-    var random: SeededRandom
+    var random: FaultDice
 
     static let maxLogEntries = 10_000
 
@@ -25,7 +25,7 @@ public actor EmulatorEngine {
         self.configuration = configuration
         self.logger = logger
         self.faults = configuration.faults
-        self.random = SeededRandom(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
+        self.random = FaultDice(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
         for pair in configuration.pairs {
             for (ref, peer, role) in [(pair.primary, pair.standby, "master"), (pair.standby, pair.primary, "slave")] {
                 let state = EmulatorInstanceState(

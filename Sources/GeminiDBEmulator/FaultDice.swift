@@ -1,5 +1,7 @@
-/// SplitMix64: small, fast, and the same sequence for the same seed on every platform.
-struct SeededRandom: RandomNumberGenerator, Sendable {
+/// The dice behind probabilistic faults (5xx rate, failing jobs): SplitMix64 seeded by
+/// `--seed`, so a run with faults replays exactly. Small, fast, and the same sequence for the
+/// same seed on every platform.
+struct FaultDice: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -1,5 +1,6 @@
-/// Parses durations as the command line writes them: `0`, `250ms`, `1s`, `1.5s`, `2m`, `1h`, `1h30m`.
-public enum DurationText {
+/// The emulator's fault and timing durations (`--latency 150ms`, `--job-delay 1.5s`), finer
+/// than syncwindow's window durations (whole minutes and up). Parses durations as the command line writes them: `0`, `250ms`, `1s`, `1.5s`, `2m`, `1h`, `1h30m`.
+public enum FaultDuration {
     public static func parse(_ text: String) -> Duration? {
         let trimmed = text.filter { !$0.isWhitespace }
         if trimmed == "0" { return .zero }

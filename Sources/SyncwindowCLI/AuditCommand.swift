@@ -39,7 +39,7 @@ struct AuditListCommand: AsyncParsableCommand {
             since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
             until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
             pair: pair)
-        let events = try await Session.openAuditForReading(config).events(query)
+        let events = try await Wiring.openAuditForReading(config).events(query)
         if let pair, config.pair(named: pair) == nil, events.isEmpty {
             // A pair no longer configured may still have history; one that has neither is a typo.
             throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")
@@ -84,7 +84,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
         let audit: AuditStore
         do {
-            audit = try Session.openExistingAuditForReading(config, requireMigrations: false)
+            audit = try Wiring.openExistingAuditForReading(config, requireMigrations: false)
         } catch let error as AuditStoreError {
             throw CLIFailure(error)
         }

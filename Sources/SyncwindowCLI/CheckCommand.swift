@@ -72,7 +72,7 @@ struct CheckCommand: AsyncParsableCommand {
         // Only the event table is read, which every trail version has: no migration needed.
         let audit: AuditStore
         do {
-            audit = try Session.openExistingAuditForReading(config, requireMigrations: false)
+            audit = try Wiring.openExistingAuditForReading(config, requireMigrations: false)
         } catch AuditStoreError.missing {
             return []
         }

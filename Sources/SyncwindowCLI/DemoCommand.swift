@@ -95,7 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let instants = Dictionary(grouping: moments, by: \.0).sorted { $0.key < $1.key }
-        try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
+        try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
             for (instant, labels) in instants {
                 let what = Set(labels.map(\.1)).sorted().joined(separator: "; ")
                 print("── tick --at \(RFC3339.format(instant, in: .gmt))  (\(what))")
@@ -108,7 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
             let last = instants.last?.key ?? start
             print("── status --at \(RFC3339.format(last, in: .gmt))")
             StatusCommand.render(
-                try await StatusReader.read(configuration: config, audit: reconciler.audit, at: last), at: last,
+                try await PairStatusReader.read(configuration: config, audit: reconciler.audit, at: last), at: last,
                 format: .table)
             print("\n── audit")
             AuditListCommand.render(try await reconciler.audit.events(), format: .table)

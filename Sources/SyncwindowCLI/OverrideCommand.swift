@@ -100,7 +100,7 @@ struct OverrideCommand: AsyncParsableCommand {
         try Arguments.checkPrintable(actor, option: "--actor")
         // Clearing an expired or absent override is not an error: the operator wants the pair
         // back on its schedule now, so the clear is recorded and the pass runs either way.
-        let result = try await Session.withReconciler(config, logger: Log.logger()) { reconciler in
+        let result = try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
             var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: "override")
             options.override = request
             return try await reconciler.runPass(options)

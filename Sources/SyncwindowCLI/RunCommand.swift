@@ -29,12 +29,12 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = Log.logger()
-        let audit = try Session.openAudit(config)
+        let audit = try Wiring.openAudit(config)
         let initialCredentials = try CredentialLoader.load(config.cloud.auth)
         let timing = self.timing
         let metrics = self.metrics
         try await HTTPClient.withHTTPClient { http in
-            let reconciler = Session.makeReconciler(
+            let reconciler = Wiring.makeReconciler(
                 config, credentials: initialCredentials, audit: audit, http: http, logger: logger)
             let requests = ReloadRequests()
             // Trap SIGHUP before the first pass: its default action would end the process.
@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
                         throw CLIFailure("state_dir cannot change while running; restart the service to move it")
                     }
                     let credentials = try CredentialLoader.load(fresh.cloud.auth)
-                    return Session.makeReconciler(fresh, credentials: credentials, audit: audit, http: http, logger: logger)
+                    return Wiring.makeReconciler(fresh, credentials: credentials, audit: audit, http: http, logger: logger)
                 },
                 afterPass: { result, reload in
                     do {

@@ -32,7 +32,7 @@ struct TickCommand: AsyncParsableCommand {
         for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
         let passOptions = timing.options(
             at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
-        let result = try await Session.withReconciler(config, logger: Log.logger()) {
+        let result = try await Wiring.withReconciler(config, logger: Log.logger()) {
             try await $0.runPass(passOptions)
         }
         PassPrinter.print(result, format: format.output, dryRun: dryRun)

@@ -10,7 +10,7 @@ import SyncwindowReconciler
 /// Wires the production parts for commands that reach the cloud: credentials, the HTTP
 /// client, the audit store and the reconciler. Everything is validated before any API
 /// call, so a bad config or credential exits 2 having called nothing.
-enum Session {
+enum Wiring {
     static func withReconciler<T>(
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
@@ -96,7 +96,7 @@ enum Session {
     }
 }
 
-extension Session {
+extension Wiring {
     /// Reading needs no write access to state_dir, but one that no pass could ever use, or
     /// that this user cannot look into, is a configuration error (exit 2), not "no trail yet".
     static func checkStateDirectoryForReading(_ config: SyncwindowConfiguration) throws {

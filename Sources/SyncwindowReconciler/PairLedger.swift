@@ -3,7 +3,7 @@ import SyncwindowAudit
 import SyncwindowSchedule
 
 /// Outcome words on pause/resume outcome events. Stored in the audit: never rename.
-public enum CallOutcome {
+public enum AuditOutcome {
     /// The API answered 202 with a job id.
     public static let accepted = "accepted"
     /// A later pass found, from live status, that an unanswered call took effect.
@@ -56,7 +56,7 @@ struct PairLedger: Sendable {
         for side in PairSide.allCases {
             let last = try reader.latest(
                 pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
-                outcomes: [CallOutcome.accepted, CallOutcome.landed, CallOutcome.jobFailed, CallOutcome.released])
+                outcomes: [AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released])
             guard let last = last?.event else { continue }
             switch last.kind {
             case .pauseOutcome: owned.insert(side)
@@ -65,7 +65,7 @@ struct PairLedger: Sendable {
             default: break
             }
         }
-        let released = try reader.latest(pair: pair, kinds: [.drift], outcomes: [CallOutcome.released])
+        let released = try reader.latest(pair: pair, kinds: [.drift], outcomes: [AuditOutcome.released])
         return PairLedger(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
             unsettledIntents: try reader.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at)

@@ -9,16 +9,16 @@ import SyncwindowSchedule
 
 /// The calls of a pair's pass: intent before, outcome after, then the jobs followed.
 extension PairPass {
-    struct CallOutcomeSummary {
+    struct CallsResult {
         var actions: [String] = []
         var problem: String?
     }
 
     /// POSTs `action` on each side — intent recorded first, outcome after — then follows the jobs.
-    func call(_ action: SyncAction, on sides: [PairSide], reason: String) async throws -> CallOutcomeSummary {
+    func call(_ action: SyncAction, on sides: [PairSide], reason: String) async throws -> CallsResult {
         let intentKind: AuditKind = action == .pause ? .pauseIntent : .resumeIntent
         let outcomeKind: AuditKind = action == .pause ? .pauseOutcome : .resumeOutcome
-        var summary = CallOutcomeSummary()
+        var summary = CallsResult()
         var jobs: [(PairSide, String)] = []
         for side in sides {
             let instance = self.instance(side)
@@ -39,14 +39,14 @@ extension PairPass {
                 break
             } catch {
                 try await recorder.record(
-                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.error, reason: "\(error)",
+                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.error, reason: "\(error)",
                     detail: "instance \(instance.instanceID)", intentID: intent.id)
                 summary.problem = "\(action.rawValue) on \(side.rawValue) failed: \(error)"
                 break
             }
             do {
                 try await recorder.record(
-                    outcomeKind, pair: pair.name, side: side, outcome: CallOutcome.accepted, jobID: jobID,
+                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.accepted, jobID: jobID,
                     detail: "instance \(instance.instanceID)", intentID: intent.id)
             } catch {
                 // journald keeps the job id the trail could not.
@@ -80,13 +80,13 @@ extension PairPass {
             switch job?.state {
             case .completed:
                 try await recorder.record(
-                    .jobCompleted, pair: pair.name, side: side, outcome: CallOutcome.jobCompleted, jobID: jobID,
+                    .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
                     detail: action.rawValue)
                 return nil
             case .failed:
                 let why = job?.failReason ?? "no reason given"
                 try await recorder.record(
-                    .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID, reason: why,
+                    .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID, reason: why,
                     detail: action.rawValue)
                 return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
             default:
@@ -105,12 +105,12 @@ extension PairPass {
         var found = false
         for side in ownedSides {
             let last = try await reconciler.audit.latest(
-                pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [CallOutcome.accepted])
+                pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [AuditOutcome.accepted])
             guard let jobID = last?.event.jobID, let job = try? await cloud.job(id: jobID, on: instance(side)),
                 job.state == .failed
             else { continue }
             try await recorder.record(
-                .jobFailed, pair: pair.name, side: side, outcome: CallOutcome.jobFailed, jobID: jobID,
+                .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID,
                 reason: job.failReason ?? "no reason given", detail: SyncAction.pause.rawValue)
             found = true
         }

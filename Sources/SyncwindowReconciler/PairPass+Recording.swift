@@ -9,7 +9,7 @@ import SyncwindowSchedule
 /// What a pair's pass writes down: settled calls, window edges, drift, results.
 extension PairPass {
     /// Settles calls a killed pass left without an outcome, from what the cloud shows now.
-    func settle(_ intents: [AuditEvent], live: LiveStatus) async throws {
+    func settle(_ intents: [AuditEvent], live: LiveState) async throws {
         for intent in intents {
             guard let side = intent.event.side else { continue }
             let status = live[side]
@@ -20,7 +20,7 @@ extension PairPass {
                 : [.recovering, .syncing].contains(status)
             try await recorder.record(
                 isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
-                outcome: tookEffect ? CallOutcome.landed : CallOutcome.notApplied,
+                outcome: tookEffect ? AuditOutcome.landed : AuditOutcome.notApplied,
                 reason: "settled after an interrupted pass: live status \(status)", detail: intent.event.detail,
                 intentID: intent.id)
         }
@@ -67,13 +67,13 @@ extension PairPass {
             .drift, pair: pair.name, reason: reason, detail: detail)
     }
 
-    func finished(desired: DesiredState, live: LiveStatus, actions: [String]) async throws -> PairPassResult {
+    func finished(desired: DesiredState, live: LiveState, actions: [String]) async throws -> PairPassResult {
         try await observe(live)
         try await recordOutcome(problem: nil)
         return result(desired: desired, live: live, actions: actions, problem: nil, reached: true)
     }
 
-    func failed(desired: DesiredState, live: LiveStatus?, actions: [String], problem: PairProblem) async throws
+    func failed(desired: DesiredState, live: LiveState?, actions: [String], problem: PairProblem) async throws
         -> PairPassResult
     {
         if let live { try await observe(live) }
@@ -100,7 +100,7 @@ extension PairPass {
         try await reconciler.audit.recordPassOutcome(pair: pair.name, PassOutcome(at: options.at, problem: problem))
     }
 
-    func observe(_ live: LiveStatus) async throws {
+    func observe(_ live: LiveState) async throws {
         guard !options.dryRun else { return }
         try await reconciler.audit.recordObservation(
             pair: pair.name, LiveObservation(
@@ -108,7 +108,7 @@ extension PairPass {
     }
 
     func result(
-        desired: DesiredState, live: LiveStatus?, actions: [String], problem: PairProblem?, reached: Bool = false
+        desired: DesiredState, live: LiveState?, actions: [String], problem: PairProblem?, reached: Bool = false
     ) -> PairPassResult {
         PairPassResult(
             pair: pair.name, desired: desired, live: live, reached: reached, actions: actions, problem: problem)

@@ -65,7 +65,7 @@ struct PairPass {
         }
         if !options.dryRun { try await recordWindowEdges(desired) }
 
-        let live: LiveStatus
+        let live: LiveState
         do {
             live = try await readLive()
         } catch {
@@ -99,7 +99,7 @@ struct PairPass {
 
     /// Where a pass stands between steps.
     struct Progress {
-        var live: LiveStatus
+        var live: LiveState
         var ledger: PairLedger
         var actions: [String] = []
     }
@@ -113,7 +113,7 @@ struct PairPass {
     /// Decides (``Step/decide(desired:live:ownedSides:override:handsOff:)``, pure) and acts,
     /// until the pair is done or a step cannot go on. A pair may need more than one step
     /// (finish a half-done pause, then resume both); each acts only on what was just read.
-    private func converge(desired: DesiredState, live: LiveStatus, ledger: PairLedger) async throws -> PairPassResult {
+    private func converge(desired: DesiredState, live: LiveState, ledger: PairLedger) async throws -> PairPassResult {
         var progress = Progress(live: live, ledger: ledger)
         for _ in 0..<4 {
             let step = Step.decide(
@@ -149,7 +149,7 @@ struct PairPass {
             if !options.dryRun {
                 for side in undone {
                     try await recorder.record(
-                        .drift, pair: pair.name, side: side, outcome: CallOutcome.released,
+                        .drift, pair: pair.name, side: side, outcome: AuditOutcome.released,
                         reason: "syncwindow's pause was undone by someone else; left syncing until the window closes",
                         detail: detail)
                 }
@@ -215,14 +215,14 @@ struct PairPass {
 
     // MARK: - Live state
 
-    func readLive() async throws -> LiveStatus {
+    func readLive() async throws -> LiveState {
         async let primary = cloud.syncStatus(of: pair.primary)
         async let standby = cloud.syncStatus(of: pair.standby)
-        return LiveStatus(primary: try await primary.state, standby: try await standby.state)
+        return LiveState(primary: try await primary.state, standby: try await standby.state)
     }
 
     /// Polls until no side is SUSPENDING or RECOVERYING, or the job timeout passes.
-    func waitWhileTransitional(from live: LiveStatus) async throws -> LiveStatus? {
+    func waitWhileTransitional(from live: LiveState) async throws -> LiveState? {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var current = live
         while current.isTransitional {

@@ -37,7 +37,7 @@ public struct PairStatus: Sendable {
     }
 }
 
-public enum StatusReader {
+public enum PairStatusReader {
     public static func read(
         configuration: SyncwindowConfiguration, audit: AuditStore, at instant: Date, pairs: [String]? = nil
     ) async throws -> [PairStatus] {

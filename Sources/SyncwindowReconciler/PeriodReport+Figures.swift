@@ -114,7 +114,7 @@ extension PeriodReport {
     static func isFailure(_ stored: AuditEvent) -> Bool {
         let event = stored.event
         return event.kind == .error || event.kind == .jobFailed
-            || ((event.kind == .pauseOutcome || event.kind == .resumeOutcome) && event.outcome == CallOutcome.error)
+            || ((event.kind == .pauseOutcome || event.kind == .resumeOutcome) && event.outcome == AuditOutcome.error)
     }
 
     /// Overrides in force at some time in [since, until): each lasts until its `until`, or

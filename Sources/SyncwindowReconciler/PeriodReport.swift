@@ -146,14 +146,14 @@ public enum PeriodReport {
         for stored in events {
             let event = stored.event
             guard let side = event.side else { continue }
-            let took = [CallOutcome.accepted, CallOutcome.landed].contains(event.outcome ?? "")
+            let took = [AuditOutcome.accepted, AuditOutcome.landed].contains(event.outcome ?? "")
             switch event.kind {
             case .pauseOutcome where took: owned.insert(side)
             case .resumeOutcome where took: owned.remove(side)
             case .jobFailed where event.detail == "resume": owned.insert(side)
             case .jobFailed where event.detail == "pause": owned.remove(side)
             // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
-            case .drift where event.outcome == CallOutcome.released: owned.remove(side)
+            case .drift where event.outcome == AuditOutcome.released: owned.remove(side)
             default: continue
             }
             if !owned.isEmpty && start == nil {

@@ -62,7 +62,7 @@ public struct OverrideRequest: Sendable, Equatable {
 public struct PairPassResult: Sendable {
     public var pair: String
     public var desired: DesiredState
-    public var live: LiveStatus?
+    public var live: LiveState?
     /// Live state equals desired state at the end of the pass.
     public var reached: Bool
     /// Calls made, in words (`pause primary (job …)`).
@@ -83,7 +83,7 @@ public struct PairPassResult: Sendable {
 }
 
 /// The live sync status of both instances of a pair.
-public struct LiveStatus: Sendable, Equatable {
+public struct LiveState: Sendable, Equatable {
     public var primary: DataSyncState
     public var standby: DataSyncState
 

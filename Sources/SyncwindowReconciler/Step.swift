@@ -23,7 +23,7 @@ enum Step: Equatable {
     ///   - handsOff: someone resumed syncwindow's pause inside the open window; until it
     ///     closes the pair stays as they left it.
     static func decide(
-        desired: SyncState, live: LiveStatus, ownedSides: Set<PairSide>, override: ActiveOverride?,
+        desired: SyncState, live: LiveState, ownedSides: Set<PairSide>, override: ActiveOverride?,
         handsOff: Bool = false
     ) -> Step {
         let sides = live.sides

@@ -86,7 +86,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = try parseListen()
         let faults = try makeFaults()
-        guard let lifetime = DurationText.parse(tokenLifetime) else {
+        guard let lifetime = FaultDuration.parse(tokenLifetime) else {
             throw ValidationError("--token-lifetime: not a duration: \(tokenLifetime)")
         }
         let syncwindowConfig: SyncwindowConfiguration
@@ -126,13 +126,13 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
     }
 
     func makeFaults() throws -> EmulatorFaults {
-        guard let latency = DurationText.parse(latency) else {
+        guard let latency = FaultDuration.parse(latency) else {
             throw ValidationError("--latency: not a duration: \(self.latency)")
         }
-        guard let jobDelay = DurationText.parse(jobDelay) else {
+        guard let jobDelay = FaultDuration.parse(jobDelay) else {
             throw ValidationError("--job-delay: not a duration: \(self.jobDelay)")
         }
-        guard let visibility = DurationText.parse(jobVisibilityDelay) else {
+        guard let visibility = FaultDuration.parse(jobVisibilityDelay) else {
             throw ValidationError("--job-visibility-delay: not a duration: \(jobVisibilityDelay)")
         }
         guard let dropMode = EmulatorFaults.DropMode(rawValue: dropMode) else {
@@ -142,10 +142,10 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             throw ValidationError("--error-rate and --fail-jobs are shares between 0 and 1")
         }
         return EmulatorFaults(
-            latencyMilliseconds: DurationText.milliseconds(latency), errorRate: errorRate,
+            latencyMilliseconds: FaultDuration.milliseconds(latency), errorRate: errorRate,
             throttleBurst: throttleBurst, retryAfterSeconds: retryAfter, jobFailureRate: failJobs,
             failNextJobs: failNextJobs, dropConnections: dropConnections, dropMode: dropMode,
-            jobDelayMilliseconds: DurationText.milliseconds(jobDelay),
-            jobVisibilityDelayMilliseconds: DurationText.milliseconds(visibility))
+            jobDelayMilliseconds: FaultDuration.milliseconds(jobDelay),
+            jobVisibilityDelayMilliseconds: FaultDuration.milliseconds(visibility))
     }
 }

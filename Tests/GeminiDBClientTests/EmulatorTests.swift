@@ -137,8 +137,8 @@ struct EmulatorTests {
         "durations on the command line",
         arguments: [("0", 0), ("250ms", 250), ("1s", 1000), ("1.5s", 1500), ("2m", 120_000), ("1h30m", 5_400_000)])
     func durations(text: String, milliseconds: Int) throws {
-        let duration = try #require(DurationText.parse(text))
-        #expect(DurationText.milliseconds(duration) == milliseconds)
+        let duration = try #require(FaultDuration.parse(text))
+        #expect(FaultDuration.milliseconds(duration) == milliseconds)
     }
 
     @Test("wire models decode the documented examples")

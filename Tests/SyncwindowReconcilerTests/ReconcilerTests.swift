@@ -135,7 +135,7 @@ struct ReconcilerTests {
             #expect(await system.posts().isEmpty)
             try await system.pass(at: Self.afterWindow)
             #expect(try await system.kinds(pair: "orders").filter { $0 == "drift" }.count == 1)
-            let status = try await StatusReader.read(
+            let status = try await PairStatusReader.read(
                 configuration: system.config, audit: system.audit, at: RFC3339.parse(Self.afterWindow)!)
             #expect(status.first { $0.pair == "orders" }?.drift != nil)
             #expect(status.first { $0.pair == "sessions" }?.drift == nil)

@@ -97,7 +97,7 @@ struct StepTests {
             testCase.holdSyncing
             ? ActiveOverride(state: .syncing, until: .distantFuture, actor: "ops", reason: "incident") : nil
         let step = Step.decide(
-            desired: testCase.desired, live: LiveStatus(
+            desired: testCase.desired, live: LiveState(
                 primary: DataSyncState(rawValue: testCase.primary), standby: DataSyncState(rawValue: testCase.standby)),
             ownedSides: testCase.owned, override: override, handsOff: testCase.handsOff)
         #expect(step == testCase.expected)
