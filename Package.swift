@@ -134,7 +134,7 @@ let package = Package(
             name: "SyncwindowReconcilerTests",
             dependencies: [
                 "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "GeminiDBAPI", "SyncwindowAudit",
-                "SyncwindowConfig",
+                "SyncwindowConfig", "SyncwindowLocks",
                 "SyncwindowSchedule", "SyncwindowTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
