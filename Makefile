@@ -15,7 +15,8 @@ all: build
 build:
 	swift build
 
-$(VENV)/.ready:
+# Rebuilt when the Makefile (and so PY_PACKAGES) changes, so an existing .venv never lacks a package.
+$(VENV)/.ready: Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_PACKAGES)
 	touch $@
