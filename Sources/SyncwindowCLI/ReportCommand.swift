@@ -48,6 +48,8 @@ enum ReportRenderer {
         "pair", "windows_planned", "windows_honoured", "windows_missed", "windows_skipped", "pauses", "resumes",
         "failures",
         "paused_seconds", "max_pause_latency_seconds", "overrides",
+        // Added after the original columns, so scripts reading by position keep working.
+        "paused_outside_windows_seconds", "pause_latency_p50_seconds", "pause_latency_p95_seconds",
     ]
 
     static func cells(_ report: PairReport) -> [String] {
@@ -57,6 +59,9 @@ enum ReportRenderer {
             String(Int(report.pausedSeconds.rounded())),
             report.maxPauseLatencySeconds.map { String(Int($0.rounded())) } ?? "",
             String(report.overrides),
+            String(Int(report.pausedOutsideWindowsSeconds.rounded())),
+            report.pauseLatency.map { String(Int($0.p50.rounded())) } ?? "",
+            report.pauseLatency.map { String(Int($0.p95.rounded())) } ?? "",
         ]
     }
 
@@ -94,7 +99,8 @@ enum ReportRenderer {
                 "MAX LATENCY", "OVERRIDES",
             ])
             for report in reports {
-                var row = cells(report)
+                // The table shows the original columns; the newer figures are noted beneath it.
+                var row = Array(cells(report).prefix(11))
                 row[8] = DurationText.format(report.pausedSeconds.rounded())
                 row[9] = report.maxPauseLatencySeconds.map { "\(Int($0.rounded()))s" } ?? "-"
                 table.add(row)

@@ -191,6 +191,17 @@ struct ReportEndToEndTests {
         #expect(table.stdout.contains("2026-12-08T03:00:00Z to 2026-12-08T03:20:05Z (20m5s)"), "\(table.stdout)")
         #expect(table.stdout.contains("pause latency: p50 20s, p95 310s, max 310s"))
         #expect(table.stdout.contains("dave  hold paused: INC-42 failover drill"))
+
+        // And the CSV carries the new figures after the original columns.
+        let csv = try scenario.syncwindow(["report", "--format", "csv"] + Self.period)
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.first).split(separator: ",").map(String.init)
+        let row = try #require(lines.first { $0.hasPrefix("orders,") }).split(separator: ",").map(String.init)
+        let cell = { (name: String) in header.firstIndex(of: name).map { row[$0] } }
+        #expect(header.prefix(3) == ["pair", "windows_planned", "windows_honoured"])
+        #expect(cell("paused_outside_windows_seconds") == "4885")
+        #expect(cell("pause_latency_p50_seconds") == "20")
+        #expect(cell("pause_latency_p95_seconds") == "310")
     }
 
     @Test("the HTML report in headless Chromium: one timeline per pair, every window and pause drawn, not blank")
