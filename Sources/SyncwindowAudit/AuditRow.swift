@@ -13,13 +13,35 @@ struct AuditRow {
         self.event = event
     }
 
+    /// One column the hash covers: its name in the table, whether the table stores it as an
+    /// integer (hashed as its decimal text), and its text for an event.
+    struct HashedColumn: Sendable {
+        let name: String
+        var isInteger = false
+        let text: @Sendable (NewAuditEvent) -> String?
+    }
+
+    /// The columns the hash covers, beside `id` and `recorded_at`: the one list that appending
+    /// and `verify` (every driver's) read, so the two can never disagree. Never change it
+    /// once shipped: every stored hash depends on it.
+    static let hashedColumns: [HashedColumn] = [
+        HashedColumn(name: "at") { AuditTimestamp.string($0.at) },
+        HashedColumn(name: "pass_id") { $0.passID },
+        HashedColumn(name: "pair") { $0.pair },
+        HashedColumn(name: "side") { $0.side?.rawValue },
+        HashedColumn(name: "window") { $0.window },
+        HashedColumn(name: "kind") { $0.kind.rawValue },
+        HashedColumn(name: "outcome") { $0.outcome },
+        HashedColumn(name: "job_id") { $0.jobID },
+        HashedColumn(name: "actor") { $0.actor },
+        HashedColumn(name: "reason") { $0.reason },
+        HashedColumn(name: "detail") { $0.detail },
+        HashedColumn(name: "until") { $0.until.map(AuditTimestamp.string) },
+        HashedColumn(name: "intent_id", isInteger: true) { $0.intentID.map(String.init) },
+    ]
+
     var hashedFields: [String: String?] {
-        [
-            "at": AuditTimestamp.string(event.at), "pass_id": event.passID, "pair": event.pair,
-            "side": event.side?.rawValue, "window": event.window, "kind": event.kind.rawValue, "outcome": event.outcome,
-            "job_id": event.jobID, "actor": event.actor, "reason": event.reason, "detail": event.detail,
-            "until": event.until.map(AuditTimestamp.string), "intent_id": event.intentID.map(String.init),
-        ]
+        Dictionary(uniqueKeysWithValues: Self.hashedColumns.map { ($0.name, $0.text(event)) })
     }
 
     var arguments: StatementArguments {
