@@ -123,13 +123,8 @@ public final class AuditStore: Sendable {
         }
     }
 
-    @discardableResult
-    public func append(_ event: NewAuditEvent) async throws -> AuditEvent {
-        try await append([event])[0]
-    }
-
     /// Events matching `query`, oldest first.
-    public func events(_ query: AuditQuery = AuditQuery()) async throws -> [AuditEvent] {
+    public func events(_ query: AuditQuery) async throws -> [AuditEvent] {
         let (sql, arguments) = query.sql()
         return try await mappingBusy {
             try await database.read { db in
@@ -144,24 +139,17 @@ public final class AuditStore: Sendable {
         try await mappingBusy { try await database.read { db in try body(AuditReader(db: db)) } }
     }
 
-    /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
-    public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
-        try await read { try $0.unsettledIntents(pair: pair) }
+    /// `read` through the driver-neutral reader, for `AuditStoring`.
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (any AuditLedgerReading) throws -> T
+    ) async throws -> T {
+        try await read { (reader: AuditReader) in try body(reader) }
     }
+}
 
-    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
-    /// window and outcome match).
-    public func latest(
-        pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
-    ) async throws -> AuditEvent? {
-        try await read { try $0.latest(pair: pair, kinds: kinds, side: side, window: window, outcomes: outcomes) }
-    }
-
-    /// Whether an event of `kind` already records this window occurrence for `pair`
-    /// (so "window opened" is written once per occurrence, however many passes see it).
-    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
-        try await read { try $0.hasEvent(pair: pair, window: window, kind: kind, detail: detail) }
-    }
+extension AuditStore: AuditStoring {
+    /// The file's path.
+    public var location: String { path }
 }
 
 /// Filters for reading the trail. Times compare against the event's `at`.
