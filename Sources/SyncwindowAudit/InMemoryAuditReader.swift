@@ -1,0 +1,81 @@
+import Foundation
+
+/// `InMemoryAuditStore`'s snapshot reader: the SQL of `AuditReader`, as scans over a copy
+/// of the raw rows (oldest first), comparing stored text as SQLite does.
+struct InMemoryAuditReader: AuditLedgerReading {
+    let rows: [AuditRawRow]
+
+    func unsettledIntents(pair: String) throws -> [AuditEvent] {
+        let settled = Set(rows.compactMap { $0.text("intent_id") })
+        let intentKinds = [AuditKind.pauseIntent.rawValue, AuditKind.resumeIntent.rawValue]
+        return rows.filter {
+            $0.text("pair") == pair && intentKinds.contains($0.text("kind") ?? "") && !settled.contains(String($0.id))
+        }.map(\.event)
+    }
+
+    func latest(
+        pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
+    ) throws -> AuditEvent? {
+        let kindTexts = kinds.map(\.rawValue)
+        return rows.last { row in
+            // A NULL column never equals a filter value, as in SQL.
+            row.text("pair") == pair && kindTexts.contains(row.text("kind") ?? "")
+                && (side == nil || row.text("side") == side?.rawValue)
+                && (window == nil || row.text("window") == window)
+                && (outcomes.map { row.text("outcome").map($0.contains) ?? false } ?? true)
+        }?.event
+    }
+
+    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
+        rows.contains {
+            $0.text("pair") == pair && $0.text("window") == window && $0.text("kind") == kind.rawValue
+                && $0.text("detail") == detail
+        }
+    }
+
+    func openWindowEdges(pair: String) throws -> [AuditEvent] {
+        let edgeKinds = [AuditKind.windowOpened.rawValue, AuditKind.windowClosed.rawValue]
+        let recent = rows.reversed().lazy
+            .filter { $0.text("pair") == pair && edgeKinds.contains($0.text("kind") ?? "") }
+            .prefix(AuditWindowEdges.recentLimit)
+        return AuditWindowEdges.open(newestFirst: recent.map(\.event))
+    }
+
+    func pairNames() throws -> [String] {
+        // SQLite's BINARY collation compares UTF-8 bytes; the skip scan starts above ''.
+        Set(rows.compactMap { $0.text("pair") }.filter { !$0.isEmpty })
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+extension AuditQuery {
+    /// The WHERE clause of `sql()`, for rows held in memory.
+    func matches(_ row: AuditRawRow) -> Bool {
+        let at = row.text("at") ?? ""
+        if let since, at < AuditTimestamp.string(since) { return false }
+        if let until, at >= AuditTimestamp.string(until) { return false }
+        if let pair, row.text("pair") != pair { return false }
+        if let kinds, !kinds.map(\.rawValue).contains(row.text("kind") ?? "") { return false }
+        return true
+    }
+}
+
+extension AuditRawRow {
+    /// A hashed column's stored text; nil for NULL.
+    func text(_ column: String) -> String? {
+        fields[column] ?? nil
+    }
+
+    /// Decodes the row as `AuditRow.event(from:)` decodes an SQLite row.
+    var event: AuditEvent {
+        let event = NewAuditEvent(
+            at: AuditTimestamp.dateOrEpoch(text("at") ?? ""), passID: text("pass_id"), pair: text("pair"),
+            side: text("side").flatMap(PairSide.init(rawValue:)), window: text("window"),
+            kind: text("kind").flatMap(AuditKind.init(rawValue:)) ?? .error, outcome: text("outcome"),
+            jobID: text("job_id"), actor: text("actor") ?? "", reason: text("reason"), detail: text("detail"),
+            until: text("until").flatMap(AuditTimestamp.date), intentID: text("intent_id").flatMap { Int64($0) })
+        return AuditEvent(
+            id: id, recordedAt: AuditTimestamp.dateOrEpoch(recordedAt), event: event, previousHash: previousHash,
+            hash: hash)
+    }
+}
