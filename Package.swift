@@ -83,12 +83,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The emulator configured from a syncwindow config: the one adapter, for its executable, the demo and tests.
+        .target(
+            name: "GeminiDBEmulatorSetup",
+            dependencies: ["GeminiDBEmulator", "GeminiDBAPI", "SyncwindowConfig"]
+        ),
+        // Runs a command tree with the project's exit statuses (usage errors exit 2), for both executables.
+        .target(
+            name: "CommandLineExit",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // The CLI commands (a library so tests can drive them too).
         .target(
             name: "SyncwindowCLI",
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
-                "SyncwindowReconciler", "GeminiDBEmulator",
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "geminidb-emulator",
             dependencies: [
-                "GeminiDBEmulator", "SyncwindowConfig", "GeminiDBAPI",
+                "GeminiDBEmulator", "GeminiDBEmulatorSetup", "SyncwindowConfig", "GeminiDBAPI", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,9 +120,7 @@ let package = Package(
         // Fixed clocks, temporary state dirs, an in-process emulator on port 0, running the built binaries.
         .target(
             name: "SyncwindowTestSupport",
-            dependencies: [
-                "SyncwindowConfig", "GeminiDBAPI", "GeminiDBEmulator",
-            ]
+            dependencies: ["GeminiDBAPI", "GeminiDBEmulator"]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
         .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),
@@ -133,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "SyncwindowReconcilerTests",
             dependencies: [
-                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBClient", "GeminiDBAPI", "SyncwindowAudit",
+                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "GeminiDBClient", "GeminiDBAPI",
+                "SyncwindowAudit",
                 "SyncwindowConfig", "SyncwindowLocks",
                 "SyncwindowSchedule", "SyncwindowTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,7 @@ import Foundation
 import GeminiDBAPI
 import GeminiDBClient
 import GeminiDBEmulator
+import GeminiDBEmulatorSetup
 import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowReconciler
@@ -45,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let emulator = try await RunningEmulator.start(
             configuration: EmulatorConfiguration(
-                pairs: config.pairs.map { EmulatorPair(name: $0.name, primary: $0.primary, standby: $0.standby) },
+                pairs: config.pairs.map(EmulatorPair.init),
                 auth: .aksk(accessKey: accessKey, secretKey: secretKey),
                 faults: EmulatorFaults(jobDelayMilliseconds: 150)))
         let regions = Set(config.pairs.flatMap { [$0.primary.region, $0.standby.region] })

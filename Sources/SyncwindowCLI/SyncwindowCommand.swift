@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineExit
 import Foundation
 import SyncwindowReconciler
 import SyncwindowAudit
@@ -25,33 +26,16 @@ public struct SyncwindowCommand: AsyncParsableCommand {
     /// Runs the command line and exits with syncwindow's exit codes: argument-parser's usage
     /// errors (64) become 2, so scripts and systemd see one code for "you asked for something invalid".
     public static func runAndExit(arguments: [String]? = nil) async -> Never {
-        do {
-            var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-            Foundation.exit(0)
-        } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data("syncwindow: \(Printable.escaped(failure.message))\n".utf8))
-            Foundation.exit(failure.exitCode)
-        } catch let error as AuditStoreError {
-            // Raised deep inside a pass too (a write that waited out the busy timeout): one line here.
-            let failure = CLIFailure(error)
-            FileHandle.standardError.write(Data("syncwindow: \(Printable.escaped(failure.message))\n".utf8))
-            Foundation.exit(failure.exitCode)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .validationFailure {
-                // One line, like every other error: the usage text is a --help away.
-                let message = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid usage"
-                let line = "syncwindow: \(Printable.escaped(message)) (see --help)\n"
-                FileHandle.standardError.write(Data(line.utf8))
-                Foundation.exit(ExitStatus.usage)
-            }
-            exit(withError: error)
-        }
+        await CommandRunner.runAndExit(
+            Self.self, name: "syncwindow", arguments: arguments, escape: Printable.escaped,
+            failure: { error in
+                switch error {
+                case let failure as CLIFailure: (failure.message, failure.exitCode)
+                // Raised deep inside a pass too (a write that waited out the busy timeout): one line here.
+                case let error as AuditStoreError: (CLIFailure(error).message, CLIFailure(error).exitCode)
+                default: nil
+                }
+            })
     }
 }
 
@@ -59,7 +43,7 @@ public struct SyncwindowCommand: AsyncParsableCommand {
 public enum ExitStatus {
     public static let success: Int32 = 0
     public static let notConverged: Int32 = 1
-    public static let usage: Int32 = 2
+    public static let usage: Int32 = CommandRunner.usageStatus
     public static let locked: Int32 = 75
 
     /// A pass's exit status: 0 all pairs converged; 1 some pair did not; 2 the cloud refused

@@ -26,15 +26,17 @@ public enum BinaryRunner {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 
-    /// Runs `product` with `arguments`, waiting for it to finish.
+    /// Runs `product` with `arguments`, waiting for it to finish. The environment is the
+    /// parent's, less `SYNCWINDOW_CONFIG` and `removed` (absent, not merely empty), plus `environment`.
     public static func run(
-        _ product: String, _ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil
+        _ product: String, _ arguments: [String], environment: [String: String] = [:],
+        removingEnvironment removed: [String] = [], currentDirectory: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = productsDirectory().appendingPathComponent(product)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SYNCWINDOW_CONFIG")
+        for key in removed + ["SYNCWINDOW_CONFIG"] { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }

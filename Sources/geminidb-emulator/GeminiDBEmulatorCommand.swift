@@ -1,6 +1,8 @@
 import ArgumentParser
+import CommandLineExit
 import Foundation
 import GeminiDBEmulator
+import GeminiDBEmulatorSetup
 import Logging
 import ServiceLifecycle
 import SyncwindowConfig
@@ -67,20 +69,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
 
     /// Usage errors exit 2, as `syncwindow`'s do (argument-parser would exit 64).
     static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Self.exit(withError: ExitCode(2))
-            }
-            Self.exit(withError: error)
-        }
+        await CommandRunner.runAndExit(Self.self, name: "geminidb-emulator")
     }
 
     func run() async throws {
@@ -98,7 +87,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
                 readSecret: { path throws(ConfigError) in try SecretFile.read(path) })
         } catch {
             FileHandle.standardError.write(Data("geminidb-emulator: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw ExitCode(CommandRunner.usageStatus)
         }
         configuration.tokenLifetime = lifetime
 

@@ -2,6 +2,7 @@ import Foundation
 import GeminiDBAPI
 import GeminiDBClient
 import GeminiDBEmulator
+import GeminiDBEmulatorSetup
 import Logging
 import SyncwindowAudit
 import SyncwindowConfig

@@ -2,8 +2,9 @@ import GeminiDBAPI
 import GeminiDBEmulator
 import SyncwindowConfig
 
-// The adapter from a syncwindow config, for tests that wire an in-process emulator from a loaded config. The
-// emulator library knows only the wire models; the `geminidb-emulator` executable has the same adapter.
+// The one adapter from a syncwindow config to the emulator's own types, used by the `geminidb-emulator`
+// executable (`--pairs CONFIG`), `syncwindow demo` and the tests. It is a target of its own so that the emulator
+// library knows only the wire models and nothing of syncwindow's configuration.
 
 extension EmulatorConfiguration {
     /// From a syncwindow configuration: its pairs, and the credentials its `cloud.auth` names, read with
