@@ -32,7 +32,8 @@ public enum CommandRunner {
             if root.exitCode(for: error) == .validationFailure {
                 // One line, like every other error: the usage text is a --help away.
                 let message =
-                    root.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid usage"
+                    root.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init)
+                    ?? "invalid usage"
                 FileHandle.standardError.write(Data("\(name): \(escape(message)) (see --help)\n".utf8))
                 Foundation.exit(usageStatus)
             }

@@ -16,7 +16,8 @@ struct CheckCommand: AsyncParsableCommand {
         let config = try options.load()
         _ = try CredentialLoader.load(config.cloud.auth)
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
-            throw CLIFailure("\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
+            throw CLIFailure(
+                "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
         let method: String
         switch config.cloud.auth {
@@ -48,7 +49,8 @@ struct CheckCommand: AsyncParsableCommand {
             if let next, next.start < horizon { continue }
             let detail =
                 next.map { "next opens \(RFC3339.format($0.start, in: window.timeZone)), over 400 days away" }
-                ?? (window.enabled ? "never opens again: past active_until, or every date excepted" : "is disabled (enabled: false)")
+                ?? (window.enabled
+                    ? "never opens again: past active_until, or every date excepted" : "is disabled (enabled: false)")
             print("  warning:   window '\(window.name)' \(detail)")
         }
         if config.windows.isEmpty {
@@ -59,7 +61,9 @@ struct CheckCommand: AsyncParsableCommand {
                 removed.instances == nil
                 ? "put it back in the config until syncwindow has resumed it (the trail does not record its instances)"
                 : "the next pass resumes the sides syncwindow paused"
-            print("  warning:   pair '\(removed.name)' is no longer in the config while syncwindow holds its pause; \(how)")
+            print(
+                "  warning:   pair '\(removed.name)' is no longer in the config while syncwindow holds its pause; \(how)"
+            )
         }
         if !unused.isEmpty {
             print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")

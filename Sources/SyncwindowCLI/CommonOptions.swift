@@ -65,7 +65,8 @@ enum Arguments {
     static func checkPrintable(_ text: String, option: String) throws {
         if let bad = text.unicodeScalars.first(where: Printable.isUnsafe) {
             throw CLIFailure(
-                "\(option) contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); use plain text on one line")
+                "\(option) contains the control character U+\(String(bad.value, radix: 16, uppercase: true)); use plain text on one line"
+            )
         }
     }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -33,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
         let initialCredentials = try CredentialLoader.load(config.cloud.auth)
         let timing = self.timing
         let metrics = self.metrics
-        try await HTTPClient.withHTTPClient { http in
+        try await Wiring.withHTTP(config) { http in
             let reconciler = Wiring.makeReconciler(
                 config, credentials: initialCredentials, audit: audit, http: http, logger: logger)
             let requests = ReloadRequests()
@@ -47,8 +46,14 @@ struct RunCommand: AsyncParsableCommand {
                     guard fresh.stateDirectory == config.stateDirectory else {
                         throw CLIFailure("state_dir cannot change while running; restart the service to move it")
                     }
+                    guard fresh.cloud.network == config.cloud.network else {
+                        throw CLIFailure(
+                            "cloud.ca_file and cloud.proxy cannot change while running; restart the service to apply them"
+                        )
+                    }
                     let credentials = try CredentialLoader.load(fresh.cloud.auth)
-                    return Wiring.makeReconciler(fresh, credentials: credentials, audit: audit, http: http, logger: logger)
+                    return Wiring.makeReconciler(
+                        fresh, credentials: credentials, audit: audit, http: http, logger: logger)
                 },
                 afterPass: { result, reload in
                     do {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CommandLineExit
 import Foundation
-import SyncwindowReconciler
 import SyncwindowAudit
+import SyncwindowReconciler
 
 /// `syncwindow`: pauses GeminiDB DR synchronization during maintenance windows.
 public struct SyncwindowCommand: AsyncParsableCommand {

@@ -44,7 +44,10 @@ struct TickCommand: AsyncParsableCommand {
 
 /// `--metrics-file`: the pass's outcome for node_exporter's textfile collector.
 struct MetricsOptions: ParsableArguments {
-    @Option(help: "Write Prometheus metrics of each pass to this file (atomically), e.g. for node_exporter's textfile collector.")
+    @Option(
+        help:
+            "Write Prometheus metrics of each pass to this file (atomically), e.g. for node_exporter's textfile collector."
+    )
     var metricsFile: String?
 
     func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
@@ -65,10 +68,13 @@ struct MetricsOptions: ParsableArguments {
 
 /// Lock, job and poll timing, shared by the commands that run passes.
 struct PassTimingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
+    @Option(
+        parsing: .unconditional, help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
     var lockTimeout: Double = 10
 
-    @Option(parsing: .unconditional, help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
     var jobTimeout: Double = 300
 
     @Option(parsing: .unconditional, help: "Seconds between polls of a job.")

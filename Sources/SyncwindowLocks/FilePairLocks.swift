@@ -18,7 +18,8 @@ public struct FilePairLocks: PairLocks {
     public func acquire(pair: String, timeout: Duration) async throws -> any PairLockHold {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
-            return FileLockHold(lock: try await FileLock.acquire(path: path(forPair: pair), timeout: timeout, clock: clock))
+            return FileLockHold(
+                lock: try await FileLock.acquire(path: path(forPair: pair), timeout: timeout, clock: clock))
         } catch FileLock.Failure.heldElsewhere(let path) {
             throw PairLockUnavailable(pair: pair, holder: path)
         }

@@ -103,7 +103,8 @@ extension PairPass {
     func observe(_ live: LiveState) async throws {
         guard !options.dryRun else { return }
         try await reconciler.audit.recordObservation(
-            pair: pair.name, LiveObservation(
+            pair: pair.name,
+            LiveObservation(
                 primary: live.primary.rawValue, standby: live.standby.rawValue, observedAt: options.at))
     }
 

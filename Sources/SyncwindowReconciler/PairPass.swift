@@ -163,7 +163,8 @@ struct PairPass {
                     desired: desired, live: progress.live, actions: progress.actions, problem: .blocked(reason)))
         case .wait(let what):
             if options.dryRun {
-                try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
+                try await recorder.record(
+                    .dryRun, pair: pair.name, reason: desired.reason, detail: "would wait: \(what)")
                 return .finished(
                     result(desired: desired, live: progress.live, actions: ["would wait: \(what)"], problem: nil))
             }
@@ -177,7 +178,8 @@ struct PairPass {
             return .next(progress)
         case .call(let action, let sides, let why):
             if options.dryRun {
-                let detail = "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
+                let detail =
+                    "would \(action.rawValue) " + sides.map(\.rawValue).joined(separator: " and ") + " (\(why))"
                 try await recorder.record(.dryRun, pair: pair.name, reason: desired.reason, detail: detail)
                 return .finished(
                     result(desired: desired, live: progress.live, actions: [detail], problem: nil, reached: false))

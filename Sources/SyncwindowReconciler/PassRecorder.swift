@@ -47,7 +47,8 @@ actor PassRecorder {
         }
         events.append(
             NewAuditEvent(
-                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome, jobID: jobID,
+                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome,
+                jobID: jobID,
                 actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
         let stored = try await store.append(events)
         return stored.last!

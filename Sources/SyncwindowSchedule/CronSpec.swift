@@ -54,9 +54,11 @@ struct CronSpec: Sendable {
     }
 
     private static func asciiUppercased(_ text: Substring) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            (scalar.value >= 97 && scalar.value <= 122) ? Unicode.Scalar(scalar.value - 32)! : scalar
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    (scalar.value >= 97 && scalar.value <= 122) ? Unicode.Scalar(scalar.value - 32)! : scalar
+                }))
     }
 
     // MARK: - Matching
@@ -113,7 +115,8 @@ struct CronSpec: Sendable {
         }
         throw CronError(
             field: .dayOfWeek, token: raw[4],
-            reason: "never falls on day-of-month \"\(raw[2])\" in month \"\(raw[3])\", so the expression can never fire")
+            reason: "never falls on day-of-month \"\(raw[2])\" in month \"\(raw[3])\", so the expression can never fire"
+        )
     }
 
     // MARK: - Parsing (a transcription of cronsim's Field.parse)
@@ -137,7 +140,9 @@ struct CronSpec: Sendable {
         var isOnlyLastWeekday: Bool { lastWeekday && !last && values == 0 }
     }
 
-    private static let monthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+    private static let monthNames = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ]
     private static let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
     private static func isDigits(_ s: Substring) -> Bool {
@@ -172,7 +177,8 @@ struct CronSpec: Sendable {
             case .dayOfMonth: hint = "is not a day number (1-31) or L"
             default: hint = "is not a number"
             }
-            throw CronError(field: field, token: String(s).isEmpty ? "" : String(s), reason: s.isEmpty ? "is empty" : hint)
+            throw CronError(
+                field: field, token: String(s).isEmpty ? "" : String(s), reason: s.isEmpty ? "is empty" : hint)
         }
         let v = number(s)
         guard field.range.contains(v) else {

@@ -16,6 +16,9 @@ public struct DurationError: Error, Sendable, Equatable, CustomStringConvertible
 /// Durations as written in the configuration and on the command line: `90m`, `2h`,
 /// `1h30m`, `45s`, `1d`, `7d` — whole numbers with units d, h, m, s, largest first.
 public enum DurationText {
+    /// The longest duration accepted: 100 years.
+    public static let maxSeconds: TimeInterval = 36_500 * 86_400
+
     /// Parses a positive duration to seconds.
     public static func parse(_ text: String) throws(DurationError) -> TimeInterval {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -38,7 +41,9 @@ public enum DurationText {
                 throw fail("has unknown unit \"\(ch)\"; use d, h, m or s (e.g. 90m, 2h, 1h30m)")
             }
             guard !number.isEmpty else { throw fail("has no number before \"\(ch)\"; write e.g. 2h") }
-            guard unit.rank > lastRank else { throw fail("repeats or misorders units; write them largest first, e.g. 1h30m") }
+            guard unit.rank > lastRank else {
+                throw fail("repeats or misorders units; write them largest first, e.g. 1h30m")
+            }
             guard let value = Double(number), number.count <= 12 else { throw fail("is too large") }
             total += value * unit.seconds
             lastRank = unit.rank
@@ -46,6 +51,8 @@ public enum DurationText {
         }
         if !number.isEmpty { throw fail("has no unit after \"\(number)\"; write e.g. \(number)m or \(number)h") }
         if total <= 0 { throw fail("is zero; durations must be positive") }
+        // Longer would put ends past year 9999 and out of what `format` writes back (found by fuzzing).
+        if total > maxSeconds { throw fail("is too large; at most 36500d (100 years)") }
         return total
     }
 

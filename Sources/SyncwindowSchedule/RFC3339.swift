@@ -42,7 +42,8 @@ public enum RFC3339 {
         // RFC 3339 offsets have minute precision.
         let offset = CivilTime.floorDiv(ZoneTable.forZone(zone).offset(atUTC: base), 60) * 60
         let wall = WallFields(base + offset)
-        var text = pad(wall.year, 4) + "-" + pad(wall.month, 2) + "-" + pad(wall.day, 2) + "T"
+        var text =
+            pad(wall.year, 4) + "-" + pad(wall.month, 2) + "-" + pad(wall.day, 2) + "T"
             + pad(wall.hour, 2) + ":" + pad(wall.minute, 2) + ":" + pad(wall.second, 2)
         if millis != 0 { text += "." + pad(millis, 3) }
         if offset == 0 && isUTC(zone) {
@@ -55,9 +56,11 @@ public enum RFC3339 {
     }
 
     static func isUTC(_ zone: TimeZone) -> Bool {
-        ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Universal", "Zulu", "Etc/Universal", "Etc/Zulu", "GMT+0000", "GMT0",
-            "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "UCT", "Etc/UCT", "Greenwich", "Etc/Greenwich"]
-            .contains(zone.identifier)
+        [
+            "UTC", "GMT", "Etc/UTC", "Etc/GMT", "Universal", "Zulu", "Etc/Universal", "Etc/Zulu", "GMT+0000", "GMT0",
+            "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "UCT", "Etc/UCT", "Greenwich", "Etc/Greenwich",
+        ]
+        .contains(zone.identifier)
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {

@@ -51,7 +51,9 @@ func lpad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
 }
 
-print(pad("expression", 24) + pad("zone", 22) + lpad("per year", 10) + lpad("occurrences/s", 16) + lpad("ns/occ", 9) + lpad("openAt ns", 11))
+print(
+    pad("expression", 24) + pad("zone", 22) + lpad("per year", 10) + lpad("occurrences/s", 16) + lpad("ns/occ", 9)
+        + lpad("openAt ns", 11))
 var totalOccurrences = 0
 var totalSeconds = 0.0
 for (text, zoneName) in cases {
@@ -64,7 +66,9 @@ for (text, zoneName) in cases {
 
     let window = Window(name: "w", cron: cron, timeZone: zone, duration: 7200, pairs: .all)
     var generator = SystemRandomNumberGenerator()
-    let instants = (0..<1000).map { _ in start + Double.random(in: 0..<(end.timeIntervalSince(start)), using: &generator) }
+    let instants = (0..<1000).map { _ in
+        start + Double.random(in: 0..<(end.timeIntervalSince(start)), using: &generator)
+    }
     let queries = measure { instants.reduce(0) { $0 + window.occurrences(openAt: $1).count } * 0 + instants.count }
 
     let rate = Double(run.count) / run.seconds

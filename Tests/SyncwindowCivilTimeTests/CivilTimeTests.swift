@@ -35,7 +35,9 @@ struct CivilTimeTests {
 
     @Test(
         "dates that do not exist are refused",
-        arguments: [(2026, 2, 29), (2026, 2, 31), (2026, 4, 31), (1900, 2, 29), (2026, 13, 1), (2026, 0, 10), (2026, 1, 0)]
+        arguments: [
+            (2026, 2, 29), (2026, 2, 31), (2026, 4, 31), (1900, 2, 29), (2026, 13, 1), (2026, 0, 10), (2026, 1, 0),
+        ]
     )
     func invalidDates(_ date: (Int, Int, Int)) {
         #expect(!CivilTime.isValid(year: date.0, month: date.1, day: date.2))

@@ -52,7 +52,8 @@ extension TickEndToEndTests.Setup {
 }
 
 func jsonObject(_ text: String) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
+    try #require(
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
 }
 
 /// The event's id as an Int (JSON numbers arrive as NSNumber).

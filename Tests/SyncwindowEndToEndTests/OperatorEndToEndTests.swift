@@ -51,9 +51,10 @@ struct OperatorEndToEndTests {
 
         let audit = try syncwindow(setup, ["audit", "--pair", "orders", "--format", "json"])
         let events = try #require(try json(audit.stdout)["events"] as? [[String: Any]])
-        #expect(events.filter { $0["kind"] as? String == "override_cleared" }.map { $0["reason"] as? String } == [
-            "drill done", "twice",
-        ])
+        #expect(
+            events.filter { $0["kind"] as? String == "override_cleared" }.map { $0["reason"] as? String } == [
+                "drill done", "twice",
+            ])
         let set = try #require(events.first { $0["kind"] as? String == "override_set" })
         #expect(set["actor"] as? String == "alice")
         #expect(set["reason"] as? String == "INC-42 drill")
@@ -80,7 +81,9 @@ struct OperatorEndToEndTests {
     func controlCharactersRefused() throws {
         let setup = try Setup()
         defer { setup.finish() }
-        for (option, value) in [("--reason", "ok\n42  2026-12-01  orders  override_cleared"), ("--actor", "eve\u{1B}[31m")] {
+        for (option, value) in [
+            ("--reason", "ok\n42  2026-12-01  orders  override_cleared"), ("--actor", "eve\u{1B}[31m"),
+        ] {
             var arguments = ["override", "pause", "orders", "--for", "1h", "--reason", "fine"]
             if option == "--reason" { arguments[arguments.count - 1] = value } else { arguments += [option, value] }
             let result = try syncwindow(setup, arguments)

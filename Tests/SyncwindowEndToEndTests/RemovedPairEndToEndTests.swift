@@ -15,7 +15,8 @@ struct RemovedPairEndToEndTests {
         let setup = try Setup()
         let paused = try setup.tick(at: Self.open)
         #expect(paused.status == 0, "\(paused.stderr)")
-        #expect(try setup.liveStatuses(Setup.ordersInstances + Setup.sessionsInstances).allSatisfy { $0 == "SUSPENDED" })
+        #expect(
+            try setup.liveStatuses(Setup.ordersInstances + Setup.sessionsInstances).allSatisfy { $0 == "SUSPENDED" })
         try setup.fixture.removePair("orders", from: setup.config)
         return setup
     }
@@ -68,7 +69,8 @@ struct RemovedPairEndToEndTests {
         // And sessions, still configured and inside its window, stays paused
         #expect(try setup.liveStatuses(Setup.sessionsInstances) == ["SUSPENDED", "SUSPENDED"])
         #expect(try setup.statusEntry("sessions", at: Self.later)?["desired"] as? String == "paused")
-        #expect(try setup.emulator.posts(to: "sessions", after: 0).count == 2, "sessions paused once, not touched since")
+        #expect(
+            try setup.emulator.posts(to: "sessions", after: 0).count == 2, "sessions paused once, not touched since")
     }
 
     @Test("a removed pair whose resume fails stays listed, not converged, and the pass exits 1")

@@ -23,7 +23,8 @@ struct PairLocksTests {
         }
     }
 
-    @Test("a held pair makes a second taker give up; other pairs are free; release frees it", arguments: Driver.allCases)
+    @Test(
+        "a held pair makes a second taker give up; other pairs are free; release frees it", arguments: Driver.allCases)
     func contention(_ driver: Driver) async throws {
         try await Self.withLocks(driver) { locks in
             let first = try await locks.acquire(pair: "orders", timeout: .seconds(1))

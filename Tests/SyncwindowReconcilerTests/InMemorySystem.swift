@@ -36,7 +36,8 @@ struct InMemorySystem {
         let clock = SimulatedClock(start: start)
         let cloud = try InMemoryGeminiDB(
             configuration: EmulatorConfiguration(
-                pairs: config.pairs.map(EmulatorPair.init), auth: .aksk(accessKey: Secret("ak"), secretKey: Secret("sk")),
+                pairs: config.pairs.map(EmulatorPair.init),
+                auth: .aksk(accessKey: Secret("ak"), secretKey: Secret("sk")),
                 faults: faults, seed: 7, now: clock.wallNow, clock: clock))
         let locks = InMemoryPairLocks(clock: clock, pollInterval: .milliseconds(50))
         let audit = try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: clock.wallNow)

@@ -45,7 +45,8 @@ struct StepTests {
             owned: both, expected: .call(.resume, [.primary, .standby], why: "resume after the window")),
         .init(
             name: "window closed, someone else's pause: drift", desired: .syncing, primary: "SUSPENDED",
-            standby: "SUSPENDED", expected: .drift(
+            standby: "SUSPENDED",
+            expected: .drift(
                 detail: "primary SUSPENDED, standby SUSPENDED", reason: "left alone: syncwindow did not pause it")),
         .init(
             name: "operator holds syncing over a foreign pause: resume", desired: .syncing, primary: "SUSPENDED",
@@ -97,7 +98,8 @@ struct StepTests {
             testCase.holdSyncing
             ? ActiveOverride(state: .syncing, until: .distantFuture, actor: "ops", reason: "incident") : nil
         let step = Step.decide(
-            desired: testCase.desired, live: LiveState(
+            desired: testCase.desired,
+            live: LiveState(
                 primary: DataSyncState(rawValue: testCase.primary), standby: DataSyncState(rawValue: testCase.standby)),
             ownedSides: testCase.owned, override: override, handsOff: testCase.handsOff)
         #expect(step == testCase.expected)

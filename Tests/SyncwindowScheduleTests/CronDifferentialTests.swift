@@ -56,12 +56,21 @@ import Testing
                 // Every-minute-ish expressions: the days around each offset change only.
                 let table = ZoneTable.forZone(TimeZone(identifier: zone)!)
                 slices = table.instants
-                    .filter { Double($0) > yearStart.timeIntervalSince1970 && Double($0) < yearEnd.timeIntervalSince1970 }
-                    .map { (Date(timeIntervalSince1970: Double($0) - 86_400 * 1.5), Date(timeIntervalSince1970: Double($0) + 86_400 * 1.5)) }
+                    .filter {
+                        Double($0) > yearStart.timeIntervalSince1970 && Double($0) < yearEnd.timeIntervalSince1970
+                    }
+                    .map {
+                        (
+                            Date(timeIntervalSince1970: Double($0) - 86_400 * 1.5),
+                            Date(timeIntervalSince1970: Double($0) + 86_400 * 1.5)
+                        )
+                    }
                 if slices.isEmpty { slices = [(yearStart, yearStart + 3 * 86_400)] }
             }
             for (from, to) in slices {
-                requests.append(Request(cron: cron, tz: zone, from: RFC3339.format(from, in: .gmt), to: RFC3339.format(to, in: .gmt)))
+                requests.append(
+                    Request(
+                        cron: cron, tz: zone, from: RFC3339.format(from, in: .gmt), to: RFC3339.format(to, in: .gmt)))
                 ranges.append((from, to))
             }
         }
@@ -78,7 +87,9 @@ import Testing
         var loops = 0
         for (index, request) in requests.enumerated() {
             let zone = TimeZone(identifier: request.tz)!
-            if ProcessInfo.processInfo.environment["SYNCWINDOW_DIFF_TRACE"] != nil { Self.trace("evaluating \(request)") }
+            if ProcessInfo.processInfo.environment["SYNCWINDOW_DIFF_TRACE"] != nil {
+                Self.trace("evaluating \(request)")
+            }
             let ours: Result<[String], CronError>
             do {
                 let cron = try CronExpression.parse(request.cron)
@@ -108,15 +119,20 @@ import Testing
             if !agree {
                 failures += 1
                 if failures <= 5 {
-                        let message = "seed \(seed): \"\(request.cron)\" in \(request.tz) from \(request.from) to \(request.to): "
+                    let message =
+                        "seed \(seed): \"\(request.cron)\" in \(request.tz) from \(request.from) to \(request.to): "
                         + "ours \(Self.describe(ours)) vs cronsim \(Self.describe(answers[index]))"
                     Issue.record(Comment(rawValue: message))
                 }
             }
         }
-        print("cronsim differential: seed \(seed), \(requests.count) ranges, \(compared) starts compared, \(refused) refused by both, \(loops) where cronsim loops")
+        print(
+            "cronsim differential: seed \(seed), \(requests.count) ranges, \(compared) starts compared, \(refused) refused by both, \(loops) where cronsim loops"
+        )
         #expect(compared > 10_000, "the generator should exercise many starts")
-        #expect(failures == 0, "seed \(seed): \(failures) of \(requests.count) ranges differ; replay with SYNCWINDOW_SEED=\(seed)")
+        #expect(
+            failures == 0,
+            "seed \(seed): \(failures) of \(requests.count) ranges differ; replay with SYNCWINDOW_SEED=\(seed)")
     }
 
     static func trace(_ line: String) {
@@ -158,10 +174,12 @@ enum CronGenerator {
         if Int.random(in: 0..<10, using: &random) == 0 { return malformed(using: &random) }
         let minute = field(0...59, names: nil, dense: Int.random(in: 0..<6, using: &random) == 0, using: &random)
         // Hours around midnight and the small hours, where offsets change, half of the time.
-        let hour = Bool.random(using: &random)
+        let hour =
+            Bool.random(using: &random)
             ? field(0...3, names: nil, dense: Int.random(in: 0..<3, using: &random) == 0, using: &random)
             : field(0...23, names: nil, dense: Int.random(in: 0..<3, using: &random) == 0, using: &random)
-        var dom = Int.random(in: 0..<3, using: &random) == 0
+        var dom =
+            Int.random(in: 0..<3, using: &random) == 0
             ? "*" : field(1...31, names: nil, dense: Int.random(in: 0..<2, using: &random) == 0, using: &random)
         switch Int.random(in: 0..<10, using: &random) {
         case 0: dom = "L"
@@ -170,12 +188,15 @@ enum CronGenerator {
         default: break
         }
         let month = field(1...12, names: months, dense: Int.random(in: 0..<2, using: &random) == 0, using: &random)
-        var dow = Int.random(in: 0..<3, using: &random) == 0
+        var dow =
+            Int.random(in: 0..<3, using: &random) == 0
             ? "*" : field(0...7, names: days, dense: Int.random(in: 0..<2, using: &random) == 0, using: &random)
         switch Int.random(in: 0..<8, using: &random) {
         case 0: dow = "\(Int.random(in: 0...7, using: &random))L"
         case 1: dow = "\(days.randomElement(using: &random)!)#\(Int.random(in: 1...5, using: &random))"
-        case 2: dow = "\(Int.random(in: 1...5, using: &random))#\(Int.random(in: 1...5, using: &random)),\(Int.random(in: 0...7, using: &random))L"
+        case 2:
+            dow =
+                "\(Int.random(in: 1...5, using: &random))#\(Int.random(in: 1...5, using: &random)),\(Int.random(in: 0...7, using: &random))L"
         default: break
         }
         var text = [minute, hour, dom, month, dow].joined(separator: " ")
@@ -190,7 +211,10 @@ enum CronGenerator {
             ["24", "23-1", "L", "*/0", "x", "1#1", "2L", "0-24", "/2", "1//2"],
             ["0", "32", "L/2", "LW", "1L", "W", "15W", "31-1", "L-2", "*/32", "0/5", "32/1", "?"],
             ["0", "13", "JANUARY", "DEC-JAN", "jan-mar", "L", "1#1", "*/13", "0-12"],
-            ["8", "7-0", "SUNDAY", "L", "8L", "5L/2", "MONL", "1#0", "1#6", "MON#2", "7#5", "#2", "1#", "1-2#2", "sat-sun", "7/2", "*/8"],
+            [
+                "8", "7-0", "SUNDAY", "L", "8L", "5L/2", "MONL", "1#0", "1#6", "MON#2", "7#5", "#2", "1#", "1-2#2",
+                "sat-sun", "7/2", "*/8",
+            ],
         ]
         var fields = ["0", "2", "*", "*", "*"]
         let index = Int.random(in: 0..<5, using: &random)
@@ -244,7 +268,8 @@ enum CronsimReference {
         "cronsim is not available: run `make venv` (or set SYNCWINDOW_PYTHON to a python with cronsim 2.8)"
 
     static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// A Python that can import cronsim, or nil.

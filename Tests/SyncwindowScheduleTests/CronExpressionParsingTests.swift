@@ -22,7 +22,8 @@ import Testing
         // The expanded fields (macros spelt out) mean the same schedule as the text.
         let expanded = try CronExpression.parse(cron.fields.joined(separator: " "))
         let year = from.addingTimeInterval(366 * 86_400)
-        #expect(cron.starts(after: from, before: year, in: .gmt) == expanded.starts(after: from, before: year, in: .gmt))
+        #expect(
+            cron.starts(after: from, before: year, in: .gmt) == expanded.starts(after: from, before: year, in: .gmt))
     }
 
     struct Bad: CustomStringConvertible, Sendable {
@@ -113,10 +114,14 @@ import Testing
 
     @Test func stepOnASingleValueRunsToTheEndOfTheRange() throws {
         // cronsim: "10/5" is 10, 15, ... 55; "5-5/2" behaves like "5/2".
-        #expect(try CronExpression.parse("10/5 * * * *").spec.minutes == (10...59).filter { $0 % 5 == 0 }
-            .reduce(UInt64(0)) { $0 | 1 << UInt64($1) })
-        #expect(try CronExpression.parse("0 5-5/2 * * *").spec.hours == [5, 7, 9, 11, 13, 15, 17, 19, 21, 23]
-            .reduce(UInt64(0)) { $0 | 1 << UInt64($1) })
+        #expect(
+            try CronExpression.parse("10/5 * * * *").spec.minutes
+                == (10...59).filter { $0 % 5 == 0 }
+                .reduce(UInt64(0)) { $0 | 1 << UInt64($1) })
+        #expect(
+            try CronExpression.parse("0 5-5/2 * * *").spec.hours
+                == [5, 7, 9, 11, 13, 15, 17, 19, 21, 23]
+                .reduce(UInt64(0)) { $0 | 1 << UInt64($1) })
     }
 
     @Test func weekdaySevenIsSunday() throws {

@@ -4,12 +4,18 @@ import Testing
 @testable import SyncwindowSchedule
 
 @Suite struct DurationTextTests {
-    @Test(arguments: [("90m", 5400.0), ("2h", 7200), ("1h30m", 5400), ("45s", 45), ("1d", 86_400), ("7d", 604_800), ("2h0m", 7200), ("24h", 86_400)])
+    @Test(arguments: [
+        ("90m", 5400.0), ("2h", 7200), ("1h30m", 5400), ("45s", 45), ("1d", 86_400), ("7d", 604_800), ("2h0m", 7200),
+        ("24h", 86_400),
+    ])
     func parsesDuration(_ text: String, _ seconds: Double) throws {
         #expect(try DurationText.parse(text) == seconds)
     }
 
-    @Test(arguments: [("0m", "zero"), ("-5m", "negative"), ("2x", "unknown unit"), ("h", "no number"), ("", "empty"), ("90", "no unit"), ("1.5h", "fraction"), ("30m1h", "largest first")])
+    @Test(arguments: [
+        ("0m", "zero"), ("-5m", "negative"), ("2x", "unknown unit"), ("h", "no number"), ("", "empty"),
+        ("90", "no unit"), ("1.5h", "fraction"), ("30m1h", "largest first"),
+    ])
     func refusesDurationWithAClearReason(_ text: String, _ reason: String) {
         #expect {
             try DurationText.parse(text)
@@ -31,7 +37,10 @@ import Testing
         #expect(RFC3339.parse("2026-11-30T17:30:00.250Z") == Date(timeIntervalSince1970: 1_796_059_800.25))
     }
 
-    @Test(arguments: ["2026-12-01T01:30:00", "2026-12-01", "2026-02-30T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T01:30:00+0800", "garbage"])
+    @Test(arguments: [
+        "2026-12-01T01:30:00", "2026-12-01", "2026-02-30T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T01:30:00+0800",
+        "garbage",
+    ])
     func refusesTimestampWithoutOffsetOrInvalid(_ text: String) {
         #expect(RFC3339.parse(text) == nil)
     }
@@ -63,6 +72,8 @@ import Testing
 
     @Test func startOfADayWithoutMidnightIsTheEndOfTheGap() {
         let havana = TimeZone(identifier: "America/Havana")!
-        #expect(LocalDate(year: 2026, month: 3, day: 8).startInstant(in: havana) == RFC3339.parse("2026-03-08T01:00:00-04:00"))
+        #expect(
+            LocalDate(year: 2026, month: 3, day: 8).startInstant(in: havana)
+                == RFC3339.parse("2026-03-08T01:00:00-04:00"))
     }
 }

@@ -8,7 +8,8 @@ import Testing
     static let berlin = TimeZone(identifier: "Europe/Berlin")!
 
     static func window(
-        _ name: String = "nightly", cron: String = "30 1 * * *", zone: TimeZone = shanghai, duration: TimeInterval = 7200,
+        _ name: String = "nightly", cron: String = "30 1 * * *", zone: TimeZone = shanghai,
+        duration: TimeInterval = 7200,
         pairs: PairSelector = .named(["orders-cache"]), activeFrom: String? = nil, activeUntil: String? = nil,
         except: [String] = [], enabled: Bool = true
     ) throws -> Window {
@@ -22,10 +23,14 @@ import Testing
 
     @Test func occurrenceEndsDurationAfterItsStartAcrossMidnight() throws {
         let w = try Self.window(cron: "0 23 * * *", duration: 3 * 3600)
-        let occurrences = w.occurrences(startingFrom: Self.t("2026-12-01T00:00:00+08:00"), before: Self.t("2026-12-03T00:00:00+08:00"))
+        let occurrences = w.occurrences(
+            startingFrom: Self.t("2026-12-01T00:00:00+08:00"), before: Self.t("2026-12-03T00:00:00+08:00"))
         #expect(occurrences.map(\.start) == [Self.t("2026-12-01T23:00:00+08:00"), Self.t("2026-12-02T23:00:00+08:00")])
         #expect(occurrences.map(\.end) == [Self.t("2026-12-02T02:00:00+08:00"), Self.t("2026-12-03T02:00:00+08:00")])
-        #expect(w.occurrences(openAt: Self.t("2026-12-02T01:59:59+08:00")).map(\.start) == [Self.t("2026-12-01T23:00:00+08:00")])
+        #expect(
+            w.occurrences(openAt: Self.t("2026-12-02T01:59:59+08:00")).map(\.start) == [
+                Self.t("2026-12-01T23:00:00+08:00")
+            ])
         #expect(w.occurrences(openAt: Self.t("2026-12-02T02:00:00+08:00")).isEmpty)
     }
 
@@ -46,7 +51,8 @@ import Testing
 
     @Test func disabledWindowNeverOpens() throws {
         let w = try Self.window(enabled: false)
-        #expect(w.occurrences(startingFrom: Self.t("2026-12-01T00:00:00Z"), before: Self.t("2027-12-01T00:00:00Z")).isEmpty)
+        #expect(
+            w.occurrences(startingFrom: Self.t("2026-12-01T00:00:00Z"), before: Self.t("2027-12-01T00:00:00Z")).isEmpty)
         #expect(w.occurrences(openAt: Self.t("2026-12-01T02:00:00+08:00")).isEmpty)
     }
 
