@@ -130,7 +130,7 @@ public struct GeminiDBClient: GeminiDBService {
             + "/disaster-recovery/data-synchronization"
     }
 
-    private func send(
+    func send(
         _ method: HTTPTransport.Method, _ instance: InstanceRef, path: String, query: [QueryItem] = [],
         body: [UInt8]? = nil, operation: String
     ) async throws(GeminiDBError) -> HTTPTransport.Exchange {

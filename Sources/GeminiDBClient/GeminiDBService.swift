@@ -8,6 +8,8 @@ public protocol GeminiDBService: Sendable {
     func setDataSynchronization(_ action: SyncAction, on instance: InstanceRef) async throws(GeminiDBError) -> String
     /// nil while the job is not yet visible (an empty list right after the POST is normal).
     func job(id: String, on instance: InstanceRef) async throws(GeminiDBError) -> Job?
+    /// The jobs of `instance`'s project that match `query`, every page of them.
+    func jobs(_ query: JobQuery, on instance: InstanceRef) async throws(GeminiDBError) -> [Job]
     /// The instance as `GET /v3/{project_id}/instances?id=` lists it; nil if it does not exist.
     func instance(_ instance: InstanceRef) async throws(GeminiDBError) -> InstanceInfo?
 }

@@ -79,7 +79,7 @@ extension EmulatorEngine {
         }
         let job = EmulatorJobRecord(
             id: newID(), projectID: projectID, instanceID: instanceID, instanceName: state.name,
-            name: action == .pause ? "PauseDataSynchronization" : "ResumeDataSynchronization",
+            name: JobQuery.jobName(for: action),
             action: action.rawValue, status: "Running", createdAt: created,
             completesAt: created.addingTimeInterval(Double(max(0, faults.jobDelayMilliseconds)) / 1000),
             visibleAt: created.addingTimeInterval(Double(max(0, faults.jobVisibilityDelayMilliseconds)) / 1000),
@@ -100,6 +100,23 @@ extension EmulatorEngine {
             .filter { $0.projectID == projectID && $0.visibleAt <= now }
         if let id = request.queryValue("id") { visible = visible.filter { $0.id == id } }
         if let status = request.queryValue("status") { visible = visible.filter { $0.status == status } }
+        if let name = request.queryValue("name") { visible = visible.filter { $0.name == name } }
+        // The cloud's span filter, on when a job started; malformed times are refused as it refuses them.
+        var span: (start: Date?, end: Date?) = (nil, nil)
+        for (key, bound) in [("start_time", 0), ("end_time", 1)] {
+            guard let text = request.queryValue(key) else { continue }
+            guard let date = WireTime.parseJobTime(text) else {
+                return .error(400, APIErrorCode.badParameter, "Invalid parameter: \(key) \(text).")
+            }
+            if bound == 0 { span.start = date } else { span.end = date }
+        }
+        if let start = span.start, let end = span.end,
+            end <= start || end.timeIntervalSince(start) > JobQuery.maximumSpan
+        {
+            return .error(400, APIErrorCode.badParameter, "Invalid parameter: the time span must be 30 days at most.")
+        }
+        if let start = span.start { visible = visible.filter { $0.createdAt >= start } }
+        if let end = span.end { visible = visible.filter { $0.createdAt <= end } }
         let total = visible.count
         let offset = request.queryValue("offset").flatMap(Int.init) ?? 0
         let limit = request.queryValue("limit").flatMap(Int.init) ?? 100

@@ -7,6 +7,7 @@ extension EmulatorEngine {
         case syncStatus(InstanceRef)
         case setDataSync(SyncAction, InstanceRef)
         case job(id: String, InstanceRef)
+        case jobs(JobQuery, offset: Int, limit: Int, InstanceRef)
         case instance(InstanceRef)
     }
 
@@ -24,7 +25,7 @@ extension EmulatorEngine {
             response = dataSyncStatus(projectID: ref.projectID, instanceID: ref.instanceID)
         case .setDataSync(_, let ref):
             response = setDataSync(request, projectID: ref.projectID, instanceID: ref.instanceID)
-        case .job(_, let ref):
+        case .job(_, let ref), .jobs(_, _, _, let ref):
             response = listJobs(request, projectID: ref.projectID)
         case .instance(let ref):
             response = listInstances(request, projectID: ref.projectID)
@@ -50,6 +51,10 @@ extension EmulatorEngine.InProcessCall {
             EmulatorRequest(
                 method: "GET", target: Self.projectPath(ref, "jobs", query: [QueryItem("id", id)]), headers: [:],
                 body: [])
+        case .jobs(let query, let offset, let limit, let ref):
+            EmulatorRequest(
+                method: "GET", target: Self.projectPath(ref, "jobs", query: query.items(offset: offset, limit: limit)),
+                headers: [:], body: [])
         case .instance(let ref):
             EmulatorRequest(
                 method: "GET", target: Self.projectPath(ref, "instances", query: [QueryItem("id", ref.instanceID)]),

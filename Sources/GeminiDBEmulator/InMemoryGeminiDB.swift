@@ -60,7 +60,7 @@ public struct InMemoryGeminiDB: GeminiDBService {
     }
 
     /// A cancelled caller gets `.cancelled` before the call takes effect, as from the client's queue.
-    private func answer(_ call: EmulatorEngine.InProcessCall) async throws(GeminiDBError) -> EmulatorResponse {
+    func answer(_ call: EmulatorEngine.InProcessCall) async throws(GeminiDBError) -> EmulatorResponse {
         guard !Task.isCancelled else { throw .cancelled }
         return await engine.answer(call)
     }

@@ -40,11 +40,11 @@ struct PairLedger: Sendable {
             resumedBySomeoneElseAt: lastReleasedAt)
     }
 
-    static func load(pair: String, at instant: Date, from store: AuditStore) async throws -> PairLedger {
+    static func load(pair: String, at instant: Date, from store: any AuditStoring) async throws -> PairLedger {
         try await store.read { reader in try load(pair: pair, at: instant, from: reader) }
     }
 
-    static func load(pair: String, at instant: Date, from reader: AuditReader) throws -> PairLedger {
+    static func load(pair: String, at instant: Date, from reader: any AuditLedgerReading) throws -> PairLedger {
         let overrideEvent = try reader.latest(pair: pair, kinds: [.overrideSet, .overrideCleared, .overrideExpired])
         var override: ActiveOverride?
         if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,

@@ -39,7 +39,7 @@ public struct PairStatus: Sendable {
 
 public enum PairStatusReader {
     public static func read(
-        configuration: SyncwindowConfiguration, audit: AuditStore, at instant: Date, pairs: [String]? = nil
+        configuration: SyncwindowConfiguration, audit: any AuditStoring, at instant: Date, pairs: [String]? = nil
     ) async throws -> [PairStatus] {
         let schedule = Schedule(windows: configuration.windows)
         let observations = try await audit.observations()
@@ -74,7 +74,7 @@ public enum PairStatusReader {
 
     static func status(
         of pair: String, at instant: Date, schedule: Schedule, observation: LiveObservation?, outcome: PassOutcome?,
-        reader: AuditReader
+        reader: any AuditLedgerReading
     ) throws -> PairStatus {
         let ledger = try PairLedger.load(pair: pair, at: instant, from: reader)
         let lastAction = try reader.latest(
@@ -92,7 +92,8 @@ public enum PairStatusReader {
 
     /// What stopped the pair's last pass, with the time it was first recorded; nil when that
     /// pass reached its desired state (or no pass ran yet).
-    static func outstandingError(pair: String, outcome: PassOutcome?, reader: AuditReader) throws -> PairError? {
+    static func outstandingError(pair: String, outcome: PassOutcome?, reader: any AuditLedgerReading) throws
+        -> PairError? {
         guard let outcome, let problem = outcome.problem else { return nil }
         // A persisting problem is recorded once, when it starts: report that time.
         let recorded = try reader.latest(pair: pair, kinds: [.error])

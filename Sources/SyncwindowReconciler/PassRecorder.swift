@@ -5,7 +5,7 @@ import SyncwindowAudit
 /// written lazily, just before the pass's first event, so that a pass with nothing to do
 /// leaves no noise in the trail — while any pass that acts is bracketed by it.
 actor PassRecorder {
-    let store: AuditStore
+    let store: any AuditStoring
     let passID: String
     let at: Date
     let actor: String
@@ -17,7 +17,7 @@ actor PassRecorder {
     private var started = false
 
     init(
-        store: AuditStore, passID: String, at: Date, actor: String, configurationHash: String, mode: String,
+        store: any AuditStoring, passID: String, at: Date, actor: String, configurationHash: String, mode: String,
         bracketed: Bool = true
     ) {
         self.store = store

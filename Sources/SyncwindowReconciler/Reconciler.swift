@@ -14,7 +14,7 @@ public struct Reconciler: Sendable {
     public let configuration: SyncwindowConfiguration
     public let schedule: Schedule
     public let cloud: any GeminiDBService
-    public let audit: AuditStore
+    public let audit: any AuditStoring
     public let logger: Logger
     /// Sleeps between polls and lock attempts. Never the source of `at`.
     public let clock: any Clock<Duration>
@@ -23,7 +23,7 @@ public struct Reconciler: Sendable {
     let makePassID: @Sendable () -> String
 
     public init(
-        configuration: SyncwindowConfiguration, cloud: any GeminiDBService, audit: AuditStore, logger: Logger,
+        configuration: SyncwindowConfiguration, cloud: any GeminiDBService, audit: any AuditStoring, logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(), locks: (any PairLocks)? = nil,
         makePassID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {

@@ -40,7 +40,8 @@ public struct RemovedPair: Sendable, Equatable {
 public enum RemovedPairs {
     /// Pairs the trail knows that `configured` does not name, and on which syncwindow still
     /// holds something: a side it paused, a call to settle, or an operator's hold.
-    public static func find(configured: Set<String>, at instant: Date, in reader: AuditReader) throws -> [RemovedPair] {
+    public static func find(configured: Set<String>, at instant: Date, in reader: any AuditLedgerReading) throws
+        -> [RemovedPair] {
         var removed: [RemovedPair] = []
         for name in try reader.pairNames() where !configured.contains(name) {
             let ledger = try PairLedger.load(pair: name, at: instant, from: reader)
@@ -53,7 +54,7 @@ public enum RemovedPairs {
         return removed
     }
 
-    public static func find(configured: Set<String>, at instant: Date, in store: AuditStore) async throws
+    public static func find(configured: Set<String>, at instant: Date, in store: any AuditStoring) async throws
         -> [RemovedPair]
     {
         try await store.read { try find(configured: configured, at: instant, in: $0) }

@@ -11,17 +11,17 @@ import SyncwindowReconciler
 import SyncwindowSchedule
 import SyncwindowTestSupport
 
-/// The reconciler over in-memory drivers — the emulator engine without HTTP, in-memory pair
-/// locks — on one simulated clock: a pass that follows minutes of jobs runs in milliseconds.
-/// The trail is a real SQLite file (it costs a millisecond); the end-to-end suites keep the
-/// real HTTP path and the built binaries.
+/// The reconciler over in-memory drivers — the emulator engine without HTTP, the in-memory
+/// audit store, in-memory pair locks — on one simulated clock: a pass that follows minutes
+/// of jobs runs in milliseconds. The end-to-end suites keep the real HTTP path, the SQLite
+/// trail and the built binaries.
 struct InMemorySystem {
     let fixture: ConfigFixture
     let config: SyncwindowConfiguration
     let clock: SimulatedClock
     let cloud: InMemoryGeminiDB
     let locks: InMemoryPairLocks
-    let audit: AuditStore
+    let audit: InMemoryAuditStore
     let reconciler: Reconciler
 
     static let start = RFC3339.parse("2026-12-01T01:30:00Z")!
@@ -40,7 +40,7 @@ struct InMemorySystem {
                 auth: .aksk(accessKey: Secret("ak"), secretKey: Secret("sk")),
                 faults: faults, seed: 7, now: clock.wallNow, clock: clock))
         let locks = InMemoryPairLocks(clock: clock, pollInterval: .milliseconds(50))
-        let audit = try AuditStore.open(stateDirectory: config.stateDirectory, wallClock: clock.wallNow)
+        let audit = InMemoryAuditStore(wallClock: clock.wallNow)
         let reconciler = Reconciler(
             configuration: config, cloud: cloud, audit: audit, logger: Logger(label: "test"), clock: clock,
             locks: locks)
