@@ -18,11 +18,14 @@ public struct EmulatorConfiguration: Sendable {
     public var now: @Sendable () -> Date
     /// Sleeps of the injected latency.
     public var clock: any Clock<Duration>
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    public var tls: EmulatorTLS?
 
     public init(
         pairs: [EmulatorPair], auth: EmulatorAuth, faults: EmulatorFaults = EmulatorFaults(), seed: UInt64? = nil,
         stateFile: String? = nil, tokenLifetime: Duration = .seconds(24 * 3600),
-        now: @escaping @Sendable () -> Date = { Date() }, clock: any Clock<Duration> = ContinuousClock()
+        now: @escaping @Sendable () -> Date = { Date() }, clock: any Clock<Duration> = ContinuousClock(),
+        tls: EmulatorTLS? = nil
     ) {
         self.pairs = pairs
         self.auth = auth
@@ -32,5 +35,18 @@ public struct EmulatorConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.now = now
         self.clock = clock
+        self.tls = tls
+    }
+}
+
+/// The emulator's server identity for HTTPS: PEM files, as `--tls-cert` and `--tls-key` name them.
+public struct EmulatorTLS: Sendable, Equatable {
+    /// The server certificate, optionally followed by its intermediates.
+    public var certificateFile: String
+    public var privateKeyFile: String
+
+    public init(certificateFile: String, privateKeyFile: String) {
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
     }
 }

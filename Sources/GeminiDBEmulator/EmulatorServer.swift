@@ -1,8 +1,11 @@
 import Foundation
 import GeminiDBAPI
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 
 /// The request context: Hummingbird's basics plus the connection, so a fault can drop it.
 public struct EmulatorRequestContext: RequestContext {
@@ -15,15 +18,18 @@ public struct EmulatorRequestContext: RequestContext {
     }
 }
 
-/// Builds the emulator's HTTP application (plain HTTP/1.1) around an ``EmulatorEngine``.
+/// Builds the emulator's HTTP/1.1 application around an ``EmulatorEngine``: plain HTTP, or HTTPS when the
+/// configuration carries ``EmulatorTLS``.
 public enum EmulatorServer {
     static let maxBodyBytes = 1 << 20
 
     /// The Hummingbird application; run it in a `ServiceGroup`. `onListening` gets the bound port.
+    /// Throws ``EmulatorTLSError`` when the TLS certificate or key cannot be loaded.
     public static func makeApplication(
         engine: EmulatorEngine, host: String, port: Int, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
+        let server = try serverBuilder(engine.configuration.tls)
         let clock = engine.configuration.clock
         let responder = CallbackResponder<EmulatorRequestContext> { request, context in
             let buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -61,10 +67,33 @@ public enum EmulatorServer {
             return makeResponse(response)
         }
         return Application(
-            responder: responder,
+            responder: responder, server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// Plain HTTP/1.1, or HTTP/1.1 inside TLS with the certificate chain and key of `tls`.
+    static func serverBuilder(_ tls: EmulatorTLS?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile)
+        } catch {
+            throw EmulatorTLSError(file: tls.certificateFile, reason: "not a readable PEM certificate (\(error))")
+        }
+        guard !chain.isEmpty else {
+            throw EmulatorTLSError(file: tls.certificateFile, reason: "holds no PEM certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+        } catch {
+            throw EmulatorTLSError(file: tls.privateKeyFile, reason: "not a readable PEM private key (\(error))")
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: configuration)
     }
 
     static func drop(_ context: EmulatorRequestContext) async throws -> Response {
@@ -84,4 +113,11 @@ public enum EmulatorServer {
             status: HTTPResponse.Status(code: response.status), headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
     }
+}
+
+/// `--tls-cert` or `--tls-key` names a file that cannot serve as the server's identity.
+public struct EmulatorTLSError: Error, CustomStringConvertible {
+    public var file: String
+    public var reason: String
+    public var description: String { "\(file): \(reason)" }
 }

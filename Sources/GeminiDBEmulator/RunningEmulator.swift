@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// // point every region's endpoint (and the IAM endpoint) at emulator.baseURL
 /// ```
 public final class RunningEmulator: Sendable {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://…` when the configuration carries ``EmulatorTLS``.
     public let baseURL: URL
     public let port: Int
     /// The control handle: faults, forced statuses, request log, token revocation, state.
@@ -34,7 +34,7 @@ public final class RunningEmulator: Sendable {
     ) async throws -> RunningEmulator {
         let engine = try EmulatorEngine(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = EmulatorServer.makeApplication(engine: engine, host: host, port: port, logger: logger) { bound in
+        let app = try EmulatorServer.makeApplication(engine: engine, host: host, port: port, logger: logger) { bound in
             continuation.yield(bound)
             continuation.finish()
         }
@@ -50,8 +50,10 @@ public final class RunningEmulator: Sendable {
             try await task.value
             throw EmulatorStartError(host: host, port: port)
         }
+        let scheme = configuration.tls == nil ? "http" : "https"
         return RunningEmulator(
-            baseURL: URL(string: "http://\(host):\(bound)")!, port: bound, engine: engine, group: group, task: task)
+            baseURL: URL(string: "\(scheme)://\(host):\(bound)")!, port: bound, engine: engine, group: group, task: task
+        )
     }
 
     /// Stops accepting, finishes in-flight requests and returns when the server is down.

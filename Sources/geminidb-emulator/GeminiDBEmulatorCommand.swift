@@ -12,10 +12,11 @@ import SyncwindowConfig
 struct GeminiDBEmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "geminidb-emulator",
-        abstract: "Emulate the GeminiDB DR data-synchronization, jobs and IAM APIs over plain HTTP.",
+        abstract: "Emulate the GeminiDB DR data-synchronization, jobs and IAM APIs over HTTP or HTTPS.",
         discussion: """
             Serves the instances of CONFIG's pairs (each starting SYNCING) and accepts exactly the credentials \
-            its cloud.auth names. The first line on stdout is `listening on http://HOST:PORT`. \
+            its cloud.auth names. The first line on stdout is `listening on http://HOST:PORT` \
+            (`https://` with --tls-cert and --tls-key). \
             Faults can also be changed at run time: GET/PUT /_emulator/faults.
             """)
 
@@ -24,6 +25,12 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("pairs"), help: "A syncwindow config file: its pairs and cloud.auth.")
     var config: String
+
+    @Option(help: "Serve HTTPS with this PEM certificate (then its chain, if any); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     @Option(help: "Keep instances and jobs in this file across restarts.")
     var state: String?
@@ -90,6 +97,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             throw ExitCode(CommandRunner.usageStatus)
         }
         configuration.tokenLifetime = lifetime
+        configuration.tls = try tls()
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -98,13 +106,29 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "geminidb-emulator")
         let engine = try EmulatorEngine(configuration: configuration, logger: logger)
-        let app = EmulatorServer.makeApplication(engine: engine, host: host, port: port, logger: logger) { bound in
-            // Scripts read this line to find the port: print it first and flush it.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+        let scheme = configuration.tls == nil ? "http" : "https"
+        do {
+            let app = try EmulatorServer.makeApplication(engine: engine, host: host, port: port, logger: logger) {
+                bound in
+                // Scripts read this line to find the port: print it first and flush it.
+                FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
+            }
+            let group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch let error as EmulatorTLSError {
+            FileHandle.standardError.write(Data("geminidb-emulator: \(error)\n".utf8))
+            throw ExitCode(CommandRunner.usageStatus)
         }
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+    }
+
+    /// Both TLS options or neither.
+    func tls() throws -> EmulatorTLS? {
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): return nil
+        case (let cert?, let key?): return EmulatorTLS(certificateFile: cert, privateKeyFile: key)
+        default: throw ValidationError("--tls-cert and --tls-key go together")
+        }
     }
 
     func parseListen() throws -> (String, Int) {
