@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The append-only, hash-chained audit trail (SQLite).
@@ -104,7 +105,6 @@ let package = Package(
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
         .testTarget(
-            name: "SyncwindowConfigTests", dependencies: ["SyncwindowConfig", "SyncwindowSchedule", "SyncwindowTestSupport"]
+            name: "SyncwindowConfigTests",
+            dependencies: ["SyncwindowConfig", "SyncwindowSchedule", "SyncwindowTestSupport", "GeminiDBAPI"]
         ),
         .testTarget(
             name: "GeminiDBClientTests",

@@ -75,9 +75,17 @@ public struct GeminiDBClient: GeminiDBService {
     let credentials: Credentials
     let tokens: TokenCache?
 
+    /// Every call directly through `httpClient`.
     public init(configuration: Configuration, credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
+        self.init(
+            configuration: configuration, credentials: credentials, http: GeminiDBHTTP(httpClient), logger: logger)
+    }
+
+    /// Calls through `http`: its CA trust and proxy (``GeminiDBHTTP/with(_:isolation:_:)``). IAM token
+    /// requests take the same path as API calls.
+    public init(configuration: Configuration, credentials: Credentials, http: GeminiDBHTTP, logger: Logger) {
         let transport = HTTPTransport(
-            httpClient: httpClient, configuration: configuration,
+            http: http, configuration: configuration,
             semaphore: AsyncSemaphore(limit: configuration.concurrency), logger: logger)
         self.transport = transport
         self.credentials = credentials

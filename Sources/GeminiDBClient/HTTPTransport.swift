@@ -55,11 +55,13 @@ struct HTTPTransport: Sendable {
         case notSent(String)
         /// Sent, then the connection failed before a full answer.
         case sentNoAnswer(String)
+        /// Never sent, and trying again cannot help: the server's TLS certificate or the proxy refused us.
+        case refused(String)
         case timedOut
         case cancelled
     }
 
-    let httpClient: HTTPClient
+    let http: GeminiDBHTTP
     let configuration: GeminiDBClient.Configuration
     let semaphore: AsyncSemaphore
     let logger: Logger
@@ -164,6 +166,8 @@ struct HTTPTransport: Sendable {
             return .fail(.cancelled, log: .debug)
         case .failure(.notSent(let detail)):
             return .retry(.transport(detail), after: backoff(attempt))
+        case .failure(.refused(let detail)):
+            return .fail(.transport(detail), log: .error)
         case .failure(.timedOut):
             guard call.idempotent else {
                 return .fail(.outcomeUnknown("no answer within \(configuration.timeout)"), log: .error)
@@ -261,7 +265,10 @@ struct HTTPTransport: Sendable {
             pathAndQuery = query.isEmpty ? resourcePath : "\(resourcePath)?\(query)"
         }
 
-        var request = HTTPClientRequest(url: "\(scheme)://\(authority)\(pathAndQuery)")
+        let endpoint = "\(scheme)://\(authority)"
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let route = http.route(host: host, port: port)
+        var request = HTTPClientRequest(url: "\(endpoint)\(pathAndQuery)")
         request.method = call.method == .get ? .GET : .POST
         for field in headers { request.headers.add(name: field.name, value: field.value) }
         if let body = call.body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -271,25 +278,40 @@ struct HTTPTransport: Sendable {
                 + configuration.timeout.components.attoseconds / 1_000_000_000)
         do {
             let deadline = NIODeadline.now() + timeout
-            let response = try await httpClient.execute(request, deadline: deadline, logger: nil)
+            let response = try await route.client.execute(request, deadline: deadline, logger: nil)
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
             return .success(
                 Exchange(status: Int(response.status.code), headers: response.headers, body: Array(buffer: body)))
         } catch {
+            if TLSFailureText.isTLSFailure(error) {
+                let text = await TLSFailureText.describe(
+                    error, endpoint: endpoint, host: host, port: port, route: route,
+                    tls: http.tls, timeout: configuration.timeout, now: configuration.now())
+                return .failure(.refused(text))
+            }
+            if let proxy = route.proxy, let text = ConnectionFailureText.proxyRefusal(error, endpoint: endpoint, proxy)
+            {
+                return .failure(.refused(text))
+            }
             return .failure(Self.classify(error))
         }
     }
 
     /// Sorts AsyncHTTPClient / NIO errors into "never sent", "sent but no answer", timeout and cancellation.
+    /// Told by the error's type, never its text.
     static func classify(_ error: any Error) -> Failure {
         if error is CancellationError { return .cancelled }
+        // Certificate refused, handshake failed: the request was never written.
+        if TLSFailureText.isTLSFailure(error) { return .refused(ConnectionFailureText.describe(error)) }
         if let error = error as? HTTPClientError {
             switch error {
             case .cancelled: return .cancelled
             case .deadlineExceeded, .readTimeout, .writeTimeout: return .timedOut
             case .connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .invalidURL, .emptyHost,
-                .emptyScheme, .alreadyShutdown:
+                .emptyScheme, .alreadyShutdown, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
                 return .notSent(ConnectionFailureText.describe(error))
+            case .proxyAuthenticationRequired, .invalidProxyResponse:
+                return .refused(ConnectionFailureText.describe(error))
             default: return .sentNoAnswer(ConnectionFailureText.describe(error))
             }
         }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import GeminiDBAPI
 import GeminiDBClient
@@ -16,18 +15,47 @@ enum Wiring {
     ) async throws -> T {
         let credentials = try CredentialLoader.load(config.cloud.auth)
         let audit = try openAudit(config)
-        return try await HTTPClient.withHTTPClient { http in
+        return try await withHTTP(config) { http in
             try await body(makeReconciler(config, credentials: credentials, audit: audit, http: http, logger: logger))
         }
     }
 
+    /// The HTTP clients for `cloud:`'s CA bundle and proxy (else `HTTPS_PROXY`/`NO_PROXY` from the
+    /// environment). A CA bundle or proxy setting that cannot be used is exit 2, before any call.
+    static func withHTTP<T>(
+        _ config: SyncwindowConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
+        isolation: isolated (any Actor)? = #isolation, _ body: (GeminiDBHTTP) async throws -> T
+    ) async throws -> T {
+        let options = try networkOptions(config.cloud.network, environment: environment)
+        do {
+            return try await GeminiDBHTTP.with(options, body)
+        } catch let error as NetworkSetupError {
+            throw CLIFailure(error.description)
+        }
+    }
+
+    static func networkOptions(_ network: NetworkSettings, environment: [String: String]) throws -> NetworkOptions {
+        let resolved: ResolvedProxy?
+        do {
+            resolved = try ProxyResolver.resolve(network, environment: environment)
+        } catch {
+            throw CLIFailure(error.description)
+        }
+        let proxy = resolved.map { resolved in
+            NetworkOptions.Proxy(
+                host: resolved.host, port: resolved.port, user: resolved.user, password: resolved.password,
+                source: resolved.source, applies: { resolved.applies(toHost: $0, port: $1) })
+        }
+        return NetworkOptions(additionalCAFile: network.caFile, proxy: proxy)
+    }
+
     static func makeReconciler(
-        _ config: SyncwindowConfiguration, credentials: Credentials, audit: AuditStore, http: HTTPClient,
+        _ config: SyncwindowConfiguration, credentials: Credentials, audit: AuditStore, http: GeminiDBHTTP,
         logger: Logger
     ) -> Reconciler {
         let client = GeminiDBClient(
             configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
-            httpClient: http, logger: logger)
+            http: http, logger: logger)
         return Reconciler(configuration: config, cloud: client, audit: audit, logger: logger)
     }
 

@@ -1,10 +1,12 @@
 import Foundation
 import SyncwindowSchedule
 
-/// Reads `cloud:`: the auth method, endpoints, timeout and concurrency.
+/// Reads `cloud:`: the auth method, endpoints, timeout, concurrency, and the network settings (CA bundle, proxy).
 enum CloudSettingsReader {
     static func read(_ value: YAMLValue, relativeTo directory: URL) throws(ConfigError) -> CloudSettings {
-        let cloud = try value.mapping(allowed: ["auth", "endpoints", "timeout", "concurrency"])
+        let cloud = try value.mapping(allowed: [
+            "auth", "endpoints", "timeout", "concurrency", "ca_file", "proxy", "proxy_credentials_file",
+        ])
         let auth = try readAuth(try cloud.required("auth"), relativeTo: directory)
         var endpoints: [String: URL] = [:]
         if let endpointsValue = cloud["endpoints"] {
@@ -19,7 +21,9 @@ enum CloudSettingsReader {
             timeout = .milliseconds(Int64(seconds * 1000))
         }
         let concurrency = try cloud["concurrency"]?.integer(in: 1...256) ?? 32
-        return CloudSettings(auth: auth, endpoints: endpoints, timeout: timeout, concurrency: concurrency)
+        let network = try readNetwork(cloud, relativeTo: directory)
+        return CloudSettings(
+            auth: auth, endpoints: endpoints, timeout: timeout, concurrency: concurrency, network: network)
     }
 
     private static func readAuth(_ value: YAMLValue, relativeTo directory: URL) throws(ConfigError) -> AuthSettings {

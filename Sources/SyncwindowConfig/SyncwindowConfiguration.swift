@@ -56,14 +56,18 @@ public struct CloudSettings: Sendable, Equatable {
     public var timeout: Duration
     /// In-flight API calls at most, shared by all pairs.
     public var concurrency: Int
+    /// Extra CA trust and the proxy (SPEC.md "Network").
+    public var network: NetworkSettings
 
     public init(
-        auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32
+        auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32,
+        network: NetworkSettings = NetworkSettings()
     ) {
         self.auth = auth
         self.endpoints = endpoints
         self.timeout = timeout
         self.concurrency = concurrency
+        self.network = network
     }
 
     /// The service endpoint for a region.
