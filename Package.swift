@@ -124,7 +124,13 @@ let package = Package(
         // Fixed clocks, temporary state dirs, an in-process emulator on port 0, running the built binaries.
         .target(
             name: "SyncwindowTestSupport",
-            dependencies: ["GeminiDBAPI", "GeminiDBEmulator"]
+            dependencies: [
+                "GeminiDBAPI", "GeminiDBEmulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
         .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),

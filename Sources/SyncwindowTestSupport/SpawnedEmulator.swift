@@ -1,4 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -14,7 +18,8 @@ public final class SpawnedEmulator: @unchecked Sendable {
     /// How long the emulator may take to print its `listening on …` line.
     public static let startTimeout: TimeInterval = 30
 
-    /// Starts the emulator serving `configPath` and waits for its `listening on …` line.
+    /// Starts the emulator serving `configPath` and waits for its `listening on …` line (`http://` or, with
+    /// `--tls-cert`/`--tls-key` among `flags`, `https://`).
     public init(configPath: String, flags: [String] = []) throws {
         let process = Process()
         process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("geminidb-emulator")
@@ -33,7 +38,8 @@ public final class SpawnedEmulator: @unchecked Sendable {
             throw SpawnError(message: "emulator printed nothing within \(Int(Self.startTimeout)) s; killed it")
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count)))
+        guard text.hasPrefix("listening on "), let url = URL(string: String(text.dropFirst("listening on ".count))),
+            url.scheme == "http" || url.scheme == "https"
         else {
             process.terminate()
             throw SpawnError(
@@ -57,9 +63,13 @@ public final class SpawnedEmulator: @unchecked Sendable {
         public var dropped: Bool?
     }
 
+    /// The port it listens on.
+    public var port: Int { baseURL.port ?? 0 }
+
     /// Calls the control API synchronously.
     @discardableResult
     public func control(_ method: String, _ path: String, body: String? = nil) throws -> Data {
+        if baseURL.scheme == "https" { return try controlOverTLS(method, path, body: body) }
         var request = URLRequest(url: baseURL.appendingPathComponent("_emulator/\(path)"))
         request.httpMethod = method
         request.httpBody = body.map { Data($0.utf8) }
@@ -70,6 +80,24 @@ public final class SpawnedEmulator: @unchecked Sendable {
         }
         task.resume()
         return try box.wait().get()
+    }
+
+    /// The control API of an HTTPS emulator. The harness reads the log of the emulator it started itself,
+    /// whatever certificate that one was told to present (expired, wrong host, unknown CA), so this test-only
+    /// request does not check it; syncwindow itself has no way to skip verification.
+    private func controlOverTLS(_ method: String, _ path: String, body: String?) throws -> Data {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        defer { try? client.syncShutdown() }
+        var request = try HTTPClient.Request(
+            url: baseURL.appendingPathComponent("_emulator/\(path)").absoluteString,
+            method: HTTPMethod(rawValue: method))
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let body { request.body = .byteBuffer(ByteBuffer(string: body)) }
+        let response = try client.execute(request: request).wait()
+        guard var buffer = response.body else { return Data() }
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
     }
 
     /// SIGTERM, then the exit status.
