@@ -8,23 +8,72 @@ import SyncwindowSchedule
 
 /// What a pair's pass writes down: settled calls, window edges, drift, results.
 extension PairPass {
-    /// Settles calls a killed pass left without an outcome, from what the cloud shows now.
-    func settle(_ intents: [AuditEvent], live: LiveState) async throws {
+    /// Settles calls a killed pass left without an outcome. The cloud's own job record decides
+    /// when it can be found (the jobs list, by name and the minutes after the intent was
+    /// written, on the intent's instance): the settling event then carries its job id and the
+    /// job is followed, so every call the cloud accepted is matched to its job in the trail.
+    /// Otherwise the live status decides: `landed` if it shows the call's effect, else
+    /// `not_applied`. Returns whether a job was followed (the live state may have moved).
+    @discardableResult
+    func settle(_ intents: [AuditEvent], live: LiveState) async throws -> Bool {
+        var known = Set(
+            try await reconciler.audit.events(AuditQuery(pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome]))
+                .compactMap(\.event.jobID))
+        var followed = false
         for intent in intents {
             guard let side = intent.event.side else { continue }
+            let action: SyncAction = intent.event.kind == .pauseIntent ? .pause : .resume
+            let outcomeKind: AuditKind = action == .pause ? .pauseOutcome : .resumeOutcome
+            if let job = await jobOfInterruptedCall(intent, action: action, side: side, known: known) {
+                known.insert(job.id)
+                try await recorder.record(
+                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.landed, jobID: job.id,
+                    reason: "settled after an interrupted pass: the cloud's job \(job.id) is \(job.status)",
+                    detail: intent.event.detail, intentID: intent.id)
+                _ = try await follow(job: job.id, action: action, side: side)
+                followed = true
+                continue
+            }
             let status = live[side]
-            let isPause = intent.event.kind == .pauseIntent
             let tookEffect =
-                isPause
+                action == .pause
                 ? [.suspending, .suspended, .recovering].contains(status)
                 : [.recovering, .syncing].contains(status)
             try await recorder.record(
-                isPause ? .pauseOutcome : .resumeOutcome, pair: pair.name, side: side,
+                outcomeKind, pair: pair.name, side: side,
                 outcome: tookEffect ? AuditOutcome.landed : AuditOutcome.notApplied,
                 reason: "settled after an interrupted pass: live status \(status)", detail: intent.event.detail,
                 intentID: intent.id)
         }
+        return followed
     }
+
+    /// The job the cloud created for an intent's call, if the jobs list shows one: the first
+    /// job of that name on that instance started from two minutes before the intent was
+    /// written (clocks differ) to an hour after, that the trail does not already name. A
+    /// failing search is not an error: live status still settles the call.
+    func jobOfInterruptedCall(_ intent: AuditEvent, action: SyncAction, side: PairSide, known: Set<String>) async
+        -> Job?
+    {
+        let written = intent.recordedAt
+        let query = JobQuery(
+            name: JobQuery.jobName(for: action), startTime: written.addingTimeInterval(-120),
+            endTime: written.addingTimeInterval(3600))
+        let instanceID = instance(side).instanceID
+        let jobs: [Job]
+        do {
+            jobs = try await cloud.jobs(query, on: instance(side))
+        } catch {
+            logger.warning("Cannot search the jobs list", metadata: ["error": "\(error)"])
+            return nil
+        }
+        return
+            jobs
+            .filter { $0.instance?.id == instanceID && !known.contains($0.id) }
+            .min { (startOf($0) ?? .distantFuture) < (startOf($1) ?? .distantFuture) }
+    }
+
+    private func startOf(_ job: Job) -> Date? { job.startTime.flatMap(WireTime.parseJobTime) }
 
     func recordWindowEdges(_ desired: DesiredState) async throws {
         let audit = reconciler.audit

@@ -65,7 +65,7 @@ struct PairPass {
         }
         if !options.dryRun { try await recordWindowEdges(desired) }
 
-        let live: LiveState
+        var live: LiveState
         do {
             live = try await readLive()
         } catch {
@@ -76,7 +76,14 @@ struct PairPass {
                 problem: .cannotReadLive("\(error)", credentialsRejected: rejected))
         }
         if !options.dryRun && !ledger.unsettledIntents.isEmpty {
-            try await settle(ledger.unsettledIntents, live: live)
+            if try await settle(ledger.unsettledIntents, live: live) {
+                do {
+                    live = try await readLive()
+                } catch {
+                    return try await failed(
+                        desired: desired, live: nil, actions: [], problem: .cannotConfirm("\(error)"))
+                }
+            }
             ledger = try await self.ledger()
         }
         return try await converge(desired: desired, live: live, ledger: ledger)

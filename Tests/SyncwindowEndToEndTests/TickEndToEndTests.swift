@@ -113,6 +113,40 @@ struct TickEndToEndTests {
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }
 
+    @Test("kill -9 between send and answer, 20 times: every job the cloud created is named in the trail")
+    func everyJobIsInTheTrail() throws {
+        // Wide latency, so a kill often lands after the emulator took the POST and before its answer.
+        let setup = try Setup(emulatorFlags: ["--latency", "400ms", "--job-delay", "200ms"])
+        defer { setup.finish() }
+        var random = SplitMix64(seed: SplitMix64.testSeed(default: 20))
+        for round in 0..<20 {
+            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let process = try setup.start(at: at)
+            Thread.sleep(forTimeInterval: 0.45 + Double(random.next() % 500) / 1000)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            Thread.sleep(forTimeInterval: 0.5)
+            let recovery = try setup.tick(at: at)
+            #expect(recovery.status == 0, "round \(round): \(recovery.stdout) \(recovery.stderr)")
+        }
+        struct State: Decodable {
+            struct Job: Decodable { var id: String }
+            var jobs: [Job]
+        }
+        let state = try JSONDecoder().decode(State.self, from: try setup.emulator.control("GET", "state"))
+        let named = Set(
+            try setup.sqlite("SELECT DISTINCT job_id FROM event WHERE job_id IS NOT NULL;").split(separator: "\n")
+                .map(String.init))
+        let missing = state.jobs.map(\.id).filter { !named.contains($0) }
+        #expect(!state.jobs.isEmpty)
+        #expect(missing.isEmpty, "\(missing.count) of \(state.jobs.count) jobs not in the trail: \(missing)")
+        let settledWithJob = try setup.sqlite(
+            "SELECT count(*) FROM event WHERE outcome = 'landed' AND job_id IS NOT NULL;")
+        print("every job in the trail: \(state.jobs.count) jobs, \(settledWithJob) found through the jobs list")
+        let verify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", setup.config])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
+
     @Test("racing invocations act once: one accepted POST per instance")
     func racingInvocationsActOnce() throws {
         let setup = try Setup(emulatorFlags: ["--latency", "100ms"])
