@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "geminidb-emulator",
             dependencies: [
-                "GeminiDBEmulator", "GeminiDBEmulatorSetup", "SyncwindowConfig", "GeminiDBAPI", "CommandLineExit",
+                "GeminiDBEmulator", "GeminiDBEmulatorSetup", "SyncwindowConfig", "CommandLineExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -137,7 +137,8 @@ public enum ConfigLoader {
                 let key = "\(instance.projectID)/\(instance.instanceID)"
                 if let owner = owners[key] {
                     throw pairValue.error(
-                        "pair '\(name)' \(side) is instance \(instance.instanceID), already used by \(owner); an instance belongs to one pair only")
+                        "pair '\(name)' \(side) is instance \(instance.instanceID), already used by \(owner); an instance belongs to one pair only"
+                    )
                 }
                 owners[key] = "pair '\(name)' (\(side))"
             }

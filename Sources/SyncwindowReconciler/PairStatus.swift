@@ -93,7 +93,8 @@ public enum PairStatusReader {
     /// What stopped the pair's last pass, with the time it was first recorded; nil when that
     /// pass reached its desired state (or no pass ran yet).
     static func outstandingError(pair: String, outcome: PassOutcome?, reader: any AuditLedgerReading) throws
-        -> PairError? {
+        -> PairError?
+    {
         guard let outcome, let problem = outcome.problem else { return nil }
         // A persisting problem is recorded once, when it starts: report that time.
         let recorded = try reader.latest(pair: pair, kinds: [.error])

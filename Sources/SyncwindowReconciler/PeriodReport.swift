@@ -41,7 +41,8 @@ public struct PairReport: Sendable, Equatable {
 /// Builds period reports from the configuration's schedule and the audit trail.
 public enum PeriodReport {
     public static func build(
-        configuration: SyncwindowConfiguration, audit: any AuditStoring, since: Date, until: Date, pairs: [String]? = nil
+        configuration: SyncwindowConfiguration, audit: any AuditStoring, since: Date, until: Date,
+        pairs: [String]? = nil
     ) async throws -> [PairReport] {
         let schedule = Schedule(windows: configuration.windows)
         var reports: [PairReport] = []

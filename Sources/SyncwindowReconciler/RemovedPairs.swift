@@ -41,7 +41,8 @@ public enum RemovedPairs {
     /// Pairs the trail knows that `configured` does not name, and on which syncwindow still
     /// holds something: a side it paused, a call to settle, or an operator's hold.
     public static func find(configured: Set<String>, at instant: Date, in reader: any AuditLedgerReading) throws
-        -> [RemovedPair] {
+        -> [RemovedPair]
+    {
         var removed: [RemovedPair] = []
         for name in try reader.pairNames() where !configured.contains(name) {
             let ledger = try PairLedger.load(pair: name, at: instant, from: reader)
