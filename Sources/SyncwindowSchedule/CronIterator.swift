@@ -42,7 +42,18 @@ struct CronIterator {
     mutating func next() -> Int64? {
         while true {
             tick(1)
-            guard advance() else { return nil }
+            switch advance() {
+            case .beyondHorizon:
+                return nil
+            case .cycling:
+                if let found = scanRealInstants(after: floor) {
+                    floor = Double(found)
+                    return found
+                }
+                continue
+            case .matched:
+                break
+            }
             let result: Int64
             if naive {
                 while isImaginary(wall) { wall += 60 }
@@ -134,16 +145,34 @@ struct CronIterator {
 
     // MARK: - cronsim's advance()
 
-    private mutating func advance() -> Bool {
+    enum Advance {
+        case matched
+        /// Nothing within cronsim's 50 years.
+        case beyondHorizon
+        /// cronsim's steps go round in circles here and it never returns. Where a fall-back lands
+        /// on the previous day — America/St_Johns until 2011 went from Sunday 00:01 back to Saturday
+        /// 23:01 — `2 * * * 0` steps into Sunday, ticks two real minutes to Saturday 23:02, and
+        /// returns to Sunday 00:00 for ever (found by fuzzing). The caller scans real instants instead.
+        case cycling
+    }
+
+    private mutating func advance() -> Advance {
         let startYear = WallFields(wall).year
+        // Brent's cycle detection: the steps depend on (wall, fold) alone, so meeting a saved state
+        // again means a cycle. A state is saved at each power of two steps.
+        var saved: (wall: Int64, fold: Bool)?
+        var steps = 0
         while true {
+            if let saved, saved.wall == wall, saved.fold == fold { return .cycling }
+            steps += 1
+            if steps & (steps - 1) == 0 { saved = (wall, fold) }
             advanceMonth()
-            if WallFields(wall).year > startYear + 50 { return false }
+            if WallFields(wall).year > startYear + 50 { return .beyondHorizon }
             if advanceDay() { continue }
             if advanceHour() { continue }
             if advanceMinute() { continue }
             if advanceSecond() { continue }
-            return true
+            return .matched
         }
     }
 
