@@ -153,8 +153,7 @@ struct HTTPTransport: Sendable {
                     .unauthorized(code: body.errorCode, message: body.errorMessage, requestID: requestID))
             }
             if exchange.status == 429 {
-                let retryAfter = exchange.headers.first(name: "Retry-After").flatMap(Double.init)
-                    .map { Duration.milliseconds(Int64($0 * 1000)) }
+                let retryAfter = RetryAfter.duration(exchange.headers.first(name: "Retry-After"))
                 return .retry(
                     .throttled(retryAfter: retryAfter),
                     after: retryAfter.map { min($0, configuration.retry.maxRetryAfter) } ?? backoff(attempt))
