@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick demo clean
+.PHONY: all build test venv bench bench-tick demo fuzz clean
 
 all: build
 
@@ -45,6 +45,12 @@ bench-tick:
 
 demo:
 	swift run syncwindow demo
+
+# libFuzzer targets, each run FUZZ_SECONDS from the seeds in Fuzz/corpus (README "Fuzzing").
+FUZZ_SECONDS ?= 180
+export FUZZ_SECONDS
+fuzz:
+	scripts/fuzz.sh
 
 clean:
 	rm -rf .build $(VENV)

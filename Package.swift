@@ -121,6 +121,25 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "syncwindow-bench", dependencies: ["SyncwindowSchedule"]),
+        // libFuzzer targets (`make fuzz`; built with -DFUZZING -sanitize=fuzzer,address into .build-fuzz).
+        // In an ordinary build each is a replayer: it runs its fuzz body on the files it is given.
+        .target(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        .executableTarget(name: "FuzzCron", dependencies: ["FuzzSupport", "SyncwindowSchedule"]),
+        .executableTarget(name: "FuzzTimeText", dependencies: ["FuzzSupport", "SyncwindowSchedule"]),
+        .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", "SyncwindowConfig", "SyncwindowSchedule"]),
+        .executableTarget(
+            name: "FuzzCloudDecoding",
+            dependencies: [
+                "FuzzSupport", "GeminiDBClient", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "FuzzEmulatorRequests",
+            dependencies: [
+                "FuzzSupport", "GeminiDBEmulator", "GeminiDBAPI", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Fixed clocks, temporary state dirs, an in-process emulator on port 0, running the built binaries.
         .target(
             name: "SyncwindowTestSupport",
