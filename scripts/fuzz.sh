@@ -5,7 +5,7 @@
 # .build-fuzz/corpus/<target> (git-ignored, kept between runs); a crash, trap, hang (-timeout) or sanitizer report stops the target, leaves the input in
 # .build-fuzz/artifacts/<target>/ and fails the script.
 #
-#   FUZZ_SECONDS=30 make fuzz                         # as CI does
+#   FUZZ_SECONDS=30 FUZZ_SEED=1 make fuzz             # as CI does (a fixed seed: the same inputs each run)
 #   FUZZ_TARGETS="FuzzCron FuzzTimeText" make fuzz    # a subset
 #   .build-fuzz/debug/FuzzCron .build-fuzz/artifacts/FuzzCron/crash-…   # replay one input
 #   .build/debug/FuzzCron Fuzz/corpus/FuzzCron    # the ordinary build replays inputs, no libFuzzer
@@ -50,7 +50,7 @@ for target in $targets; do
     dict=()
     [ -f "Fuzz/dict/$target.dict" ] && dict=(-dict="Fuzz/dict/$target.dict")
     if "$build/debug/$target" "$build/corpus/$target" "Fuzz/corpus/$target" "${dict[@]}" \
-        -max_total_time="$seconds" -timeout=10 -max_len="$(max_len "$target")" -rss_limit_mb=4096 \
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$seconds" -timeout=10 -max_len="$(max_len "$target")" -rss_limit_mb=4096 \
         -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target/" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         echo "fuzz: $target ok, ${runs:-?} executions"
