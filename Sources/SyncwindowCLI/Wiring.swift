@@ -79,14 +79,8 @@ enum Wiring {
         do {
             return try AuditStore.open(
                 stateDirectory: config.stateDirectory, wallClock: SystemClock.now, busyTimeout: busyTimeout)
-        } catch let error as AuditStoreError {
-            throw error
         } catch {
-            let reason =
-                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
-            throw CLIFailure(
-                "cannot open the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
-            )
+            throw openingFailure(error, verb: "open", config)
         }
     }
 
@@ -112,15 +106,21 @@ enum Wiring {
         do {
             return try AuditStore.openForReading(
                 stateDirectory: config.stateDirectory, busyTimeout: busyTimeout, requireMigrations: requireMigrations)
-        } catch let error as AuditStoreError {
-            throw error
         } catch {
-            let reason =
-                String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
-            throw CLIFailure(
-                "cannot read the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
-            )
+            throw openingFailure(error, verb: "read", config)
         }
+    }
+
+    /// The store's own errors say what to do; anything else becomes one line naming state_dir.
+    private static func openingFailure(_ error: any Error, verb: String, _ config: SyncwindowConfiguration)
+        -> any Error
+    {
+        if error is AuditStoreError { return error }
+        let reason =
+            String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+        return CLIFailure(
+            "cannot \(verb) the audit trail in \(config.stateDirectory): \(reason) — check state_dir and its permissions"
+        )
     }
 }
 
