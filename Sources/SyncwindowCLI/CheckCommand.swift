@@ -80,6 +80,6 @@ struct CheckCommand: AsyncParsableCommand {
         } catch AuditStoreError.missing {
             return []
         }
-        return try await RemovedPairs.find(configured: Set(config.pairs.map(\.name)), at: now, in: audit)
+        return try await RemovedPairs.find(configuration: config, at: now, in: audit)
     }
 }

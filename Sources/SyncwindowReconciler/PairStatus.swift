@@ -49,7 +49,7 @@ public enum PairStatusReader {
         return try await audit.read { reader in
             let removed =
                 pairs == nil
-                ? try RemovedPairs.find(configured: Set(configuration.pairs.map(\.name)), at: instant, in: reader) : []
+                ? try RemovedPairs.find(configuration: configuration, at: instant, in: reader) : []
             let current = try selected.map { name in
                 try status(
                     of: name, at: instant, schedule: schedule, observation: observations[name],

@@ -51,8 +51,7 @@ public struct Reconciler: Sendable {
         // Pairs that left the config still holding a pause of ours: handed back by every full pass.
         let removed =
             options.pairs == nil
-            ? try await RemovedPairs.find(
-                configured: Set(configuration.pairs.map(\.name)), at: options.at, in: audit) : []
+            ? try await RemovedPairs.find(configuration: configuration, at: options.at, in: audit) : []
         let results = try await withThrowingTaskGroup(of: PairPassResult.self) { group in
             for pair in selected {
                 group.addTask {

@@ -38,30 +38,33 @@ public struct RemovedPair: Sendable, Equatable {
 }
 
 public enum RemovedPairs {
-    /// Pairs the trail knows that `configured` does not name, and on which syncwindow still
-    /// holds something: a side it paused, a call to settle, or an operator's hold.
-    public static func find(configured: Set<String>, at instant: Date, in reader: any AuditLedgerReading) throws
-        -> [RemovedPair]
-    {
+    /// Pairs the trail knows that `configuration` does not name, and on which syncwindow still
+    /// holds something: a side it paused, a call to settle, or an operator's hold. A pair
+    /// whose instances the configuration now names under another pair (a rename) is not
+    /// one: handing it back would resume what the renamed pair's window holds paused, and the
+    /// two would undo each other pass after pass. The configured pair governs those instances.
+    public static func find(
+        configuration: SyncwindowConfiguration, at instant: Date, in reader: any AuditLedgerReading
+    ) throws -> [RemovedPair] {
+        let configured = Set(configuration.pairs.map(\.name))
+        let configuredInstances = Set(configuration.pairs.flatMap { [$0.primary, $0.standby] })
         var removed: [RemovedPair] = []
         for name in try reader.pairNames() where !configured.contains(name) {
             let ledger = try PairLedger.load(pair: name, at: instant, from: reader)
             guard ledger.ownsPause || !ledger.unsettledIntents.isEmpty || ledger.override != nil else { continue }
             let recorded = try reader.latest(pair: name, kinds: [.pairInstances])
-            removed.append(
-                RemovedPair(
-                    name: name, instances: recorded?.event.detail.flatMap { instances(named: name, fromDetail: $0) }))
+            let instances = recorded?.event.detail.flatMap { RemovedPair.instances(named: name, fromDetail: $0) }
+            if let instances, !configuredInstances.isDisjoint(with: [instances.primary, instances.standby]) {
+                continue
+            }
+            removed.append(RemovedPair(name: name, instances: instances))
         }
         return removed
     }
 
-    public static func find(configured: Set<String>, at instant: Date, in store: any AuditStoring) async throws
-        -> [RemovedPair]
-    {
-        try await store.read { try find(configured: configured, at: instant, in: $0) }
-    }
-
-    private static func instances(named name: String, fromDetail detail: String) -> PairConfig? {
-        RemovedPair.instances(named: name, fromDetail: detail)
+    public static func find(
+        configuration: SyncwindowConfiguration, at instant: Date, in store: any AuditStoring
+    ) async throws -> [RemovedPair] {
+        try await store.read { try find(configuration: configuration, at: instant, in: $0) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GeminiDBEmulator
+import Logging
 import SyncwindowAudit
 import SyncwindowLocks
 import SyncwindowReconciler
@@ -86,6 +87,33 @@ struct InMemoryReconcilerTests {
             #expect(await system.status("orders-primary-in12") == "SUSPENDED")
             #expect(await system.status("orders-standby-in12") == "SUSPENDED")
             #expect(closed.pairs.first { $0.pair == "sessions" }?.reached == true)
+        }
+    }
+
+    @Test("a pair renamed while paused is not handed back: the renamed pair governs its instances, no fight")
+    func renamedPairIsNotHandedBack() async throws {
+        try await InMemorySystem.with { system in
+            // Given both pairs paused by the open window
+            #expect(try await system.pass(at: "2026-12-01T01:31:00Z").verdict == .converged)
+            // When orders is renamed in the config (same instances) and passes run inside the window
+            var renamed = system.config
+            renamed.pairs = renamed.pairs.map { pair in
+                var pair = pair
+                if pair.name == "orders" { pair.name = "orders-renamed" }
+                return pair
+            }
+            let reconciler = Reconciler(
+                configuration: renamed, cloud: system.cloud, audit: system.audit, logger: Logger(label: "test"),
+                clock: system.clock, locks: system.locks)
+            for minute in [40, 50] {
+                let result = try await reconciler.runPass(
+                    ReconcileOptions(at: RFC3339.parse("2026-12-01T01:\(minute):00Z")!, pollInterval: .seconds(2)))
+                // Then the old name is not handed back, and nothing is resumed under the renamed pair's window
+                #expect(!result.pairs.contains { $0.pair == "orders" })
+                #expect(result.pairs.first { $0.pair == "orders-renamed" }?.desired.state == .paused)
+            }
+            #expect(await system.posts().count == 4, "no resume, no re-pause")
+            #expect(await system.status("orders-primary-in12") == "SUSPENDED")
         }
     }
 
