@@ -12,8 +12,10 @@ enum AuditChain {
         var hasher = SHA256()
         hasher.update(data: Data("syncwindow-audit-v1\n\(id)\n\(recordedAt)\n".utf8))
         for key in fields.keys.sorted() {
+            let stored = fields[key]!
+            if stored == nil && AuditRow.columnsHashedOnlyWhenSet.contains(key) { continue }
             // Length-prefixed, so no choice of values can make two different rows hash alike.
-            let value = fields[key]! ?? "\u{0}null"
+            let value = stored ?? "\u{0}null"
             hasher.update(data: Data("\(key)=\(value.utf8.count):\(value)\n".utf8))
         }
         hasher.update(data: Data(previousHash.utf8))

@@ -54,11 +54,14 @@ public struct NewAuditEvent: Sendable, Equatable {
     public var until: Date?
     /// For outcomes: the id of the intent they settle.
     public var intentID: Int64?
+    /// The host that wrote the event (`--host-id`, `SYNCWINDOW_HOST_ID` or the hostname).
+    /// Nil only in rows written before hosts were recorded.
+    public var host: String?
 
     public init(
         at: Date, passID: String? = nil, pair: String? = nil, side: PairSide? = nil, window: String? = nil,
         kind: AuditKind, outcome: String? = nil, jobID: String? = nil, actor: String, reason: String? = nil,
-        detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
+        detail: String? = nil, until: Date? = nil, intentID: Int64? = nil, host: String? = nil
     ) {
         self.at = at
         self.passID = passID
@@ -73,6 +76,7 @@ public struct NewAuditEvent: Sendable, Equatable {
         self.detail = detail
         self.until = until
         self.intentID = intentID
+        self.host = host
     }
 }
 

@@ -18,6 +18,9 @@ struct AuditRow {
     struct HashedColumn: Sendable {
         let name: String
         var isInteger = false
+        /// Left out of the hash while NULL: a column added after the first release, so that
+        /// every row written before it existed keeps the hash it was written with.
+        var hashedOnlyWhenSet = false
         let text: @Sendable (NewAuditEvent) -> String?
     }
 
@@ -38,7 +41,11 @@ struct AuditRow {
         HashedColumn(name: "detail") { $0.detail },
         HashedColumn(name: "until") { $0.until.map(AuditTimestamp.string) },
         HashedColumn(name: "intent_id", isInteger: true) { $0.intentID.map(String.init) },
+        HashedColumn(name: "host", hashedOnlyWhenSet: true) { $0.host },
     ]
+
+    /// Names of the columns `AuditChain.hash` leaves out while NULL.
+    static let columnsHashedOnlyWhenSet = Set(hashedColumns.filter(\.hashedOnlyWhenSet).map(\.name))
 
     var hashedFields: [String: String?] {
         Dictionary(uniqueKeysWithValues: Self.hashedColumns.map { ($0.name, $0.text(event)) })
@@ -48,7 +55,7 @@ struct AuditRow {
         [
             id, AuditTimestamp.string(event.at), recordedAtText, event.passID, event.pair, event.side?.rawValue,
             event.window, event.kind.rawValue, event.outcome, event.jobID, event.actor, event.reason, event.detail,
-            event.until.map(AuditTimestamp.string), event.intentID,
+            event.until.map(AuditTimestamp.string), event.intentID, event.host,
         ]
     }
 
@@ -64,7 +71,8 @@ struct AuditRow {
             side: (row["side"] as String?).flatMap(PairSide.init(rawValue:)), window: row["window"],
             kind: AuditKind(rawValue: kindText) ?? .error, outcome: row["outcome"], jobID: row["job_id"],
             actor: row["actor"], reason: row["reason"], detail: row["detail"],
-            until: (row["until"] as String?).flatMap(AuditTimestamp.date), intentID: row["intent_id"])
+            until: (row["until"] as String?).flatMap(AuditTimestamp.date), intentID: row["intent_id"],
+            host: row["host"])
         return AuditEvent(
             id: row["id"], recordedAt: AuditTimestamp.date(recordedText) ?? Date(timeIntervalSince1970: 0),
             event: event,

@@ -62,6 +62,11 @@ enum AuditSchema {
                     );
                     """)
         }
+        // Which host wrote each event, once several hosts share a trail. Hashed when set
+        // (`AuditRow.hashedColumns`); NULL in older rows, whose hashes stay as they were.
+        migrator.registerMigration("v3-host") { db in
+            try db.execute(sql: "ALTER TABLE event ADD COLUMN host TEXT")
+        }
         return migrator
     }
 }

@@ -107,8 +107,8 @@ public final class AuditStore: Sendable {
                     try db.execute(
                         sql: """
                             INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
-                                               actor, reason, detail, until, intent_id, prev_hash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                               actor, reason, detail, until, intent_id, host, prev_hash, hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: row.arguments + [previousHash, hash])
                     stored.append(

@@ -73,7 +73,8 @@ extension AuditRawRow {
             side: text("side").flatMap(PairSide.init(rawValue:)), window: text("window"),
             kind: text("kind").flatMap(AuditKind.init(rawValue:)) ?? .error, outcome: text("outcome"),
             jobID: text("job_id"), actor: text("actor") ?? "", reason: text("reason"), detail: text("detail"),
-            until: text("until").flatMap(AuditTimestamp.date), intentID: text("intent_id").flatMap { Int64($0) })
+            until: text("until").flatMap(AuditTimestamp.date), intentID: text("intent_id").flatMap { Int64($0) },
+            host: text("host"))
         return AuditEvent(
             id: id, recordedAt: AuditTimestamp.dateOrEpoch(recordedAt), event: event, previousHash: previousHash,
             hash: hash)
