@@ -27,6 +27,11 @@ public enum AuditKind: String, Sendable, Codable, CaseIterable {
     /// before the first call on them and again when they change: the trail alone can then
     /// hand back a pause of a pair that has since left the config.
     case pairInstances = "pair_instances"
+    /// The configuration a pass ran with, recorded right after its `pass_started` whenever it
+    /// differs from the one last recorded (`detail`: a canonical JSON snapshot of the pairs and
+    /// windows, with the config's SHA-256), so `report` can judge each instant against the plan
+    /// in force then — and the snapshot is in the hash chain like any record.
+    case configuration
     /// `--dry-run`: what a pass would have done.
     case dryRun = "dry_run"
     case error
