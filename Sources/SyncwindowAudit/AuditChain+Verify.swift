@@ -1,13 +1,21 @@
 /// A stored row as its raw column text, the form in which every driver hands rows to
 /// `AuditChain.Verifier`: not an `AuditEvent`, so that a value the decoder would
 /// normalise still counts as tampering.
-struct AuditRawRow: Sendable, Equatable {
-    var id: Int64
-    var recordedAt: String
+package struct AuditRawRow: Sendable, Equatable {
+    package var id: Int64
+    package var recordedAt: String
     /// Every column of `AuditRow.hashedColumns` by name; nil for NULL.
-    var fields: [String: String?]
-    var previousHash: String
-    var hash: String
+    package var fields: [String: String?]
+    package var previousHash: String
+    package var hash: String
+
+    package init(id: Int64, recordedAt: String, fields: [String: String?], previousHash: String, hash: String) {
+        self.id = id
+        self.recordedAt = recordedAt
+        self.fields = fields
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 }
 
 /// The result of `audit verify`.
@@ -22,13 +30,15 @@ extension AuditChain {
     /// Recomputes the chain one row at a time, in id order, so a driver can stream its rows
     /// from a cursor instead of loading the whole trail. One verifier for every driver: the
     /// same rows give the same answer, whatever holds them.
-    struct Verifier {
+    package struct Verifier {
         private var expectedID: Int64 = 1
         private var previousHash = AuditChain.genesis
         private var count = 0
 
         /// Nil while the chain holds; the first break otherwise (stop there).
-        mutating func check(_ row: AuditRawRow) -> AuditVerification? {
+        package init() {}
+
+        package mutating func check(_ row: AuditRawRow) -> AuditVerification? {
             let id = row.id
             guard id == expectedID else {
                 return .broken(
@@ -49,6 +59,6 @@ extension AuditChain {
         }
 
         /// The answer once every row has passed `check`.
-        var result: AuditVerification { .intact(count: count, headHash: previousHash) }
+        package var result: AuditVerification { .intact(count: count, headHash: previousHash) }
     }
 }

@@ -4,11 +4,11 @@ import SyncwindowCivilTime
 
 /// The hash chain over audit rows: each row's hash covers its own content and the previous
 /// row's hash, so editing, removing or reordering any row breaks every hash after it.
-enum AuditChain {
+package enum AuditChain {
     /// The `prev_hash` of the first row.
-    static let genesis = String(repeating: "0", count: 64)
+    package static let genesis = String(repeating: "0", count: 64)
 
-    static func hash(id: Int64, recordedAt: String, fields: [String: String?], previousHash: String) -> String {
+    package static func hash(id: Int64, recordedAt: String, fields: [String: String?], previousHash: String) -> String {
         var hasher = SHA256()
         hasher.update(data: Data("syncwindow-audit-v1\n\(id)\n\(recordedAt)\n".utf8))
         for key in fields.keys.sorted() {
@@ -26,8 +26,8 @@ enum AuditChain {
 /// Timestamps as stored: RFC 3339 in UTC with milliseconds (`2026-12-01T01:30:00.000Z`),
 /// which sorts as text. Converted by arithmetic, not by a Calendar or a formatter: every
 /// row read by `audit`, `status` and `report` goes through here.
-enum AuditTimestamp {
-    static func string(_ date: Date) -> String {
+package enum AuditTimestamp {
+    package static func string(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = CivilTime.floorDiv(milliseconds, 86_400_000)
         let millisOfDay = milliseconds - days * 86_400_000
@@ -40,7 +40,7 @@ enum AuditTimestamp {
 
     /// Reads a stored timestamp back; anything but the exact stored shape (or a date that
     /// does not exist) is nil.
-    static func date(_ text: String) -> Date? {
+    package static func date(_ text: String) -> Date? {
         var scanner = DigitScanner(text)
         guard let (days, secondOfDay) = scanner.dateTime(separators: "T"), scanner.expect("."),
             let millis = scanner.digits(3), scanner.expect("Z"), scanner.isAtEnd

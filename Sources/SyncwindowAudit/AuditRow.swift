@@ -2,12 +2,12 @@ import Foundation
 import GRDB
 
 /// Mapping between `AuditEvent` and its table row, and the exact fields the hash covers.
-struct AuditRow {
+package struct AuditRow {
     let id: Int64
-    let recordedAtText: String
+    package let recordedAtText: String
     let event: NewAuditEvent
 
-    init(id: Int64, recordedAt: Date, event: NewAuditEvent) {
+    package init(id: Int64, recordedAt: Date, event: NewAuditEvent) {
         self.id = id
         self.recordedAtText = AuditTimestamp.string(recordedAt)
         self.event = event
@@ -15,19 +15,19 @@ struct AuditRow {
 
     /// One column the hash covers: its name in the table, whether the table stores it as an
     /// integer (hashed as its decimal text), and its text for an event.
-    struct HashedColumn: Sendable {
-        let name: String
-        var isInteger = false
+    package struct HashedColumn: Sendable {
+        package let name: String
+        package var isInteger = false
         /// Left out of the hash while NULL: a column added after the first release, so that
         /// every row written before it existed keeps the hash it was written with.
-        var hashedOnlyWhenSet = false
-        let text: @Sendable (NewAuditEvent) -> String?
+        package var hashedOnlyWhenSet = false
+        package let text: @Sendable (NewAuditEvent) -> String?
     }
 
     /// The columns the hash covers, beside `id` and `recorded_at`: the one list that appending
     /// and `verify` (every driver's) read, so the two can never disagree. Never change it
     /// once shipped: every stored hash depends on it.
-    static let hashedColumns: [HashedColumn] = [
+    package static let hashedColumns: [HashedColumn] = [
         HashedColumn(name: "at") { AuditTimestamp.string($0.at) },
         HashedColumn(name: "pass_id") { $0.passID },
         HashedColumn(name: "pair") { $0.pair },
@@ -47,7 +47,7 @@ struct AuditRow {
     /// Names of the columns `AuditChain.hash` leaves out while NULL.
     static let columnsHashedOnlyWhenSet = Set(hashedColumns.filter(\.hashedOnlyWhenSet).map(\.name))
 
-    var hashedFields: [String: String?] {
+    package var hashedFields: [String: String?] {
         Dictionary(uniqueKeysWithValues: Self.hashedColumns.map { ($0.name, $0.text(event)) })
     }
 

@@ -84,9 +84,10 @@ public final class AuditStore: Sendable {
         }
     }
 
-    /// Appends events in one transaction, in order, extending the hash chain.
+    /// Appends events in one transaction, in order, extending the hash chain. The fence is
+    /// not checked: a `flock` pair lock is held until its process dies, so it cannot be lost.
     @discardableResult
-    public func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent] {
+    public func append(_ events: [NewAuditEvent], fence: LeaseFence? = nil) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
         return try await mappingBusy { try await appendUnmapped(events, recordedAt: recordedAt) }

@@ -13,6 +13,11 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
     case unprotected(path: String, problem: String)
     /// The trail cannot be read at all where it lies (e.g. an unreadable write-ahead log).
     case unreadable(path: String, reason: String)
+    /// The store did not answer (a database server down or unreachable, or too slow).
+    case unavailable(path: String, reason: String)
+    /// An append carried a lease fence that is no longer the pair's current one: another
+    /// host took the pair over. Nothing was appended.
+    case fenced(pair: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +34,11 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
                 + "and check it with `syncwindow audit verify` — nothing was appended"
         case .unreadable(let path, let reason):
             "cannot read the audit trail \(path): \(reason)"
+        case .unavailable(let path, let reason):
+            "the audit store \(path) is unavailable: \(reason); no call was sent without its intent recorded — "
+                + "the next pass carries on"
+        case .fenced(let pair, let reason):
+            "lost the lease on \(pair) (\(reason)); another host acts on it now, and this one sent no further call"
         }
     }
 

@@ -1,3 +1,5 @@
+import SyncwindowLocks
+
 /// The audit trail as the reconciler and the CLI use it, whatever holds it: `AuditStore`
 /// (SQLite), `InMemoryAuditStore` (tests), and later a PostgreSQL store. Nothing here names
 /// a database library: a driver maps its own errors (busy, unreadable) to `AuditStoreError`.
@@ -10,8 +12,11 @@ public protocol AuditStoring: Sendable {
     var location: String { get }
 
     /// Appends events atomically, in order, extending the hash chain; all share one `recordedAt`.
+    /// With a `fence`, a driver whose leases can be lost (PostgreSQL) appends nothing and throws
+    /// `AuditStoreError.fenced` unless the fence is still its pair's current lease, checked in
+    /// the append's own transaction. Drivers whose locks cannot be lost ignore it.
     @discardableResult
-    func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent]
+    func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent]
 
     /// Events matching `query`, oldest first.
     func events(_ query: AuditQuery) async throws -> [AuditEvent]
@@ -40,6 +45,12 @@ public protocol AuditStoring: Sendable {
 }
 
 extension AuditStoring {
+    /// Appends events with no lease to check (pass brackets, and stores without leases).
+    @discardableResult
+    public func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent] {
+        try await append(events, fence: nil)
+    }
+
     /// Appends one event.
     @discardableResult
     public func append(_ event: NewAuditEvent) async throws -> AuditEvent {

@@ -1,12 +1,12 @@
 /// `openWindowEdges` for every driver: from a pair's recent window edges, newest first,
 /// the opens whose window has no later close. One implementation, so drivers cannot drift.
-enum AuditWindowEdges {
+package enum AuditWindowEdges {
     /// How far back `openWindowEdges` looks: a pair's latest window edges. A window opens
     /// at most once per occurrence and closes within 24 hours, so an edge further back than
     /// this many events was closed long ago.
-    static let recentLimit = 64
+    package static let recentLimit = 64
 
-    static func open(newestFirst recent: [AuditEvent]) -> [AuditEvent] {
+    package static func open(newestFirst recent: [AuditEvent]) -> [AuditEvent] {
         var seen: Set<String> = []
         var open: [AuditEvent] = []
         for event in recent {

@@ -62,12 +62,12 @@ extension AuditQuery {
 
 extension AuditRawRow {
     /// A hashed column's stored text; nil for NULL.
-    func text(_ column: String) -> String? {
+    package func text(_ column: String) -> String? {
         fields[column] ?? nil
     }
 
     /// Decodes the row as `AuditRow.event(from:)` decodes an SQLite row.
-    var event: AuditEvent {
+    package var event: AuditEvent {
         let event = NewAuditEvent(
             at: AuditTimestamp.dateOrEpoch(text("at") ?? ""), passID: text("pass_id"), pair: text("pair"),
             side: text("side").flatMap(PairSide.init(rawValue:)), window: text("window"),

@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowLocks
 
 /// The audit trail in memory, for tests: the same hash chain (`AuditChain` over
 /// `AuditRow.hashedColumns`), the same query semantics and the same `verify` answers as
@@ -19,8 +20,9 @@ public actor InMemoryAuditStore: AuditStoring {
         self.wallClock = wallClock
     }
 
+    /// The fence is not checked: `InMemoryPairLocks` cannot be lost either.
     @discardableResult
-    public func append(_ events: [NewAuditEvent]) async throws -> [AuditEvent] {
+    public func append(_ events: [NewAuditEvent], fence: LeaseFence? = nil) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
         var stored: [AuditEvent] = []
@@ -92,7 +94,7 @@ public actor InMemoryAuditStore: AuditStoring {
 
 extension AuditTimestamp {
     /// A stored timestamp, or the epoch for one that does not parse (as SQLite rows decode).
-    static func dateOrEpoch(_ text: String) -> Date {
+    package static func dateOrEpoch(_ text: String) -> Date {
         date(text) ?? Date(timeIntervalSince1970: 0)
     }
 }

@@ -25,7 +25,7 @@ public enum ConfigLoader {
         let text = try readText(path)
         let root = try parse(text, file: path)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let top = try root.mapping(allowed: ["state_dir", "schedules", "cloud", "pairs"])
+        let top = try root.mapping(allowed: ["state_dir", "schedules", "cloud", "pairs", "store"])
 
         let stateDirectory =
             try top["state_dir"].map { v throws(ConfigError) in resolve(try v.string(), against: directory) }
@@ -33,6 +33,7 @@ public enum ConfigLoader {
         let schedulesDirectory = resolve(try top["schedules"]?.string() ?? "schedules", against: directory)
         let cloud = try CloudSettingsReader.read(try top.required("cloud"), relativeTo: directory)
         let pairs = try readPairs(try top.required("pairs"))
+        let store = try StoreSettingsReader.read(top["store"], relativeTo: directory)
 
         let windowFiles = try WindowFileLoader.files(in: schedulesDirectory, referencedFrom: top["schedules"] ?? root)
         var windows: [Window] = []
@@ -59,7 +60,7 @@ public enum ConfigLoader {
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return SyncwindowConfiguration(
             sourceFile: path, stateDirectory: stateDirectory, schedulesDirectory: schedulesDirectory, cloud: cloud,
-            pairs: pairs, windows: windows, contentHash: hash)
+            pairs: pairs, windows: windows, contentHash: hash, store: store)
     }
 
     // MARK: - Pieces

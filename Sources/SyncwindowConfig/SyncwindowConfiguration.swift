@@ -17,10 +17,12 @@ public struct SyncwindowConfiguration: Sendable {
     public var windows: [Window]
     /// SHA-256 (hex) over the main file and every window file, recorded with each pass.
     public var contentHash: String
+    /// Where the trail and the pair locks live: SQLite under `state_dir`, or a shared PostgreSQL.
+    public var store: StoreSettings
 
     public init(
         sourceFile: String, stateDirectory: String, schedulesDirectory: String, cloud: CloudSettings,
-        pairs: [PairConfig], windows: [Window], contentHash: String
+        pairs: [PairConfig], windows: [Window], contentHash: String, store: StoreSettings = .sqlite
     ) {
         self.sourceFile = sourceFile
         self.stateDirectory = stateDirectory
@@ -29,6 +31,7 @@ public struct SyncwindowConfiguration: Sendable {
         self.pairs = pairs
         self.windows = windows
         self.contentHash = contentHash
+        self.store = store
     }
 
     public func pair(named name: String) -> PairConfig? { pairs.first { $0.name == name } }

@@ -12,6 +12,13 @@ public protocol PairLocks: Sendable {
 /// A held pair lock. Released explicitly, or when the hold is dropped.
 public protocol PairLockHold: Sendable {
     func release() async
+
+    /// The fence every append of the holder carries; nil for locks that cannot be lost.
+    var fence: LeaseFence? { get }
+
+    /// Immediately before each call to the cloud: throws ``PairLeaseLost`` unless the hold
+    /// is sure to last a safety margin longer (renewing it if needed).
+    func confirmBeforeCall() async throws
 }
 
 /// Another invocation holds the pair's lock.
@@ -25,4 +32,44 @@ public struct PairLockUnavailable: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "another syncwindow invocation holds \(holder)" }
+}
+
+/// What proves a holder still holds a pair's lease: the store refuses an append whose
+/// token is no longer the pair's current one, inside the append's own transaction, so a
+/// host that lost its lease cannot record an intent — and sends no call without one.
+public struct LeaseFence: Sendable, Equatable, CustomStringConvertible {
+    public var pair: String
+    /// This process's identity in the lease table (host id, pid and a random part).
+    public var holder: String
+    /// Grows by one on every acquisition of the pair's lease.
+    public var token: Int64
+
+    public init(pair: String, holder: String, token: Int64) {
+        self.pair = pair
+        self.holder = holder
+        self.token = token
+    }
+
+    public var description: String { "lease \(token) of \(pair)" }
+}
+
+/// The hold no longer covers the pair: its lease ran out or another host took it over.
+public struct PairLeaseLost: Error, Equatable, CustomStringConvertible {
+    public var pair: String
+    public var reason: String
+
+    public init(pair: String, reason: String) {
+        self.pair = pair
+        self.reason = reason
+    }
+
+    public var description: String { "lost the lease on \(pair): \(reason); no call was sent" }
+}
+
+extension PairLockHold {
+    /// Locks that cannot be lost while their holder lives (`flock`, in-memory) carry no fence.
+    public var fence: LeaseFence? { nil }
+
+    /// Locks that cannot be lost while their holder lives need no check before a call.
+    public func confirmBeforeCall() async throws {}
 }
