@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Civil-date arithmetic (Hinnant) and the digit scanner behind every timestamp parser. A leaf.
@@ -64,6 +65,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The shared store for several hosts: the audit trail and per-pair leases with fencing in PostgreSQL.
+        .target(
+            name: "SyncwindowPostgres",
+            dependencies: [
+                "SyncwindowAudit", "SyncwindowLocks", "SyncwindowConfig",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Desired vs live state, the reconcile pass, locking, overrides, reports.
         .target(
             name: "SyncwindowReconciler",
@@ -104,6 +116,7 @@ let package = Package(
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
                 "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "CommandLineExit",
+                "SyncwindowLocks", "SyncwindowPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -3,9 +3,9 @@ import GRDB
 
 /// Mapping between `AuditEvent` and its table row, and the exact fields the hash covers.
 package struct AuditRow {
-    let id: Int64
+    package let id: Int64
     package let recordedAtText: String
-    let event: NewAuditEvent
+    package let event: NewAuditEvent
 
     package init(id: Int64, recordedAt: Date, event: NewAuditEvent) {
         self.id = id

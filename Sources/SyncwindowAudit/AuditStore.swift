@@ -20,13 +20,15 @@ public final class AuditStore: Sendable {
     let database: any DatabaseWriter
     let busyTimeout: Duration
     let wallClock: @Sendable () -> Date
+    let host: String?
 
     /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock,
     /// and refuses a store whose append-only guarantees are gone (`.unprotected`).
     /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
+    /// - Parameter host: stamped on every event appended without one (`NewAuditEvent.host`).
     public static func open(
         stateDirectory: String, wallClock: @escaping @Sendable () -> Date,
-        busyTimeout: Duration = AuditStore.defaultBusyTimeout
+        busyTimeout: Duration = AuditStore.defaultBusyTimeout, host: String? = nil
     ) throws -> AuditStore {
         try FileManager.default.createDirectory(
             atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
@@ -47,15 +49,20 @@ public final class AuditStore: Sendable {
             if let problem = try pool.read(AuditSchemaCheck.problems).first {
                 throw AuditStoreError.unprotected(path: path, problem: problem)
             }
-            return AuditStore(path: path, database: pool, busyTimeout: busyTimeout, wallClock: wallClock)
+            return AuditStore(
+                path: path, database: pool, busyTimeout: busyTimeout, wallClock: wallClock, host: host)
         }
     }
 
-    init(path: String, database: any DatabaseWriter, busyTimeout: Duration, wallClock: @escaping @Sendable () -> Date) {
+    init(
+        path: String, database: any DatabaseWriter, busyTimeout: Duration, wallClock: @escaping @Sendable () -> Date,
+        host: String? = nil
+    ) {
         self.path = path
         self.database = database
         self.busyTimeout = busyTimeout
         self.wallClock = wallClock
+        self.host = host
     }
 
     static func baseConfiguration(busyTimeout: Duration) -> Configuration {
@@ -90,6 +97,7 @@ public final class AuditStore: Sendable {
     public func append(_ events: [NewAuditEvent], fence: LeaseFence? = nil) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
+        let events = events.stampingHost(host)
         return try await mappingBusy { try await appendUnmapped(events, recordedAt: recordedAt) }
     }
 

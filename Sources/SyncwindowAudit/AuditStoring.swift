@@ -81,3 +81,15 @@ extension AuditStoring {
         try await read { try $0.hasEvent(pair: pair, window: window, kind: kind, detail: detail) }
     }
 }
+
+extension [NewAuditEvent] {
+    /// Every event names the host that wrote it: the store's, unless the caller named one.
+    package func stampingHost(_ host: String?) -> [NewAuditEvent] {
+        guard let host else { return self }
+        return map { event in
+            var event = event
+            event.host = event.host ?? host
+            return event
+        }
+    }
+}

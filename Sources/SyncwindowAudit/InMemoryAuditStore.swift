@@ -9,15 +9,19 @@ import SyncwindowLocks
 public actor InMemoryAuditStore: AuditStoring {
     public nonisolated let location: String
     private let wallClock: @Sendable () -> Date
+    private let host: String?
     private var rows: [AuditRawRow] = []
     // Kept as stored text, so values round-trip (to the millisecond) as they do through SQLite.
     private var observationRows: [String: (primary: String?, standby: String?, observedAt: String)] = [:]
     private var passOutcomeRows: [String: (at: String, problem: String?)] = [:]
 
     /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
-    public init(location: String = "in-memory audit trail", wallClock: @escaping @Sendable () -> Date) {
+    public init(
+        location: String = "in-memory audit trail", wallClock: @escaping @Sendable () -> Date, host: String? = nil
+    ) {
         self.location = location
         self.wallClock = wallClock
+        self.host = host
     }
 
     /// The fence is not checked: `InMemoryPairLocks` cannot be lost either.
@@ -26,7 +30,7 @@ public actor InMemoryAuditStore: AuditStoring {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
         var stored: [AuditEvent] = []
-        for event in events {
+        for event in events.stampingHost(host) {
             let id = (rows.last?.id ?? 0) + 1
             let previousHash = rows.last?.hash ?? AuditChain.genesis
             let row = AuditRow(id: id, recordedAt: recordedAt, event: event)

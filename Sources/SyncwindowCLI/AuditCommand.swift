@@ -82,9 +82,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
-        let audit: AuditStore
+        let audit: any AuditStoring
         do {
-            audit = try Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
         } catch let error as AuditStoreError {
             throw CLIFailure(error)
         }

@@ -74,9 +74,9 @@ struct CheckCommand: AsyncParsableCommand {
     /// Read only from an existing trail: `check` never creates one.
     func removedPairs(_ config: SyncwindowConfiguration, at now: Date) async throws -> [RemovedPair] {
         // Only the event table is read, which every trail version has: no migration needed.
-        let audit: AuditStore
+        let audit: any AuditStoring
         do {
-            audit = try Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
         } catch AuditStoreError.missing {
             return []
         }

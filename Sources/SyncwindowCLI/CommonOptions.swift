@@ -12,9 +12,16 @@ struct ConfigOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log debug details to stderr.")
     var verbose = false
 
+    @Option(
+        name: .customLong("host-id"),
+        help: "This host's name in the audit trail and the pair leases (default: $SYNCWINDOW_HOST_ID, else the hostname)."
+    )
+    var hostID: String?
+
     /// Loads and validates the configuration; any problem is a usage error (exit 2).
     func load() throws -> SyncwindowConfiguration {
         Log.bootstrap(verbose: verbose)
+        try HostIdentity.bootstrap(explicit: hostID)
         let path = ConfigLoader.resolvePath(explicit: config, environment: ProcessInfo.processInfo.environment)
         do {
             return try ConfigLoader.load(path: path)

@@ -36,7 +36,7 @@ struct ReportCommand: AsyncParsableCommand {
             throw CLIFailure("--timezone '\(timezone)' is not an IANA time zone, e.g. Europe/Berlin or UTC")
         }
         let reports = try await PeriodReport.build(
-            configuration: config, audit: try Wiring.openAuditForReading(config), since: start, until: end,
+            configuration: config, audit: try await Wiring.openAuditForReading(config), since: start, until: end,
             pairs: pair.map { [$0] })
         print(ReportRenderer.render(reports, since: start, until: end, format: format, zone: zone), terminator: "")
     }

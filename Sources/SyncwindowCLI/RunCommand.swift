@@ -28,13 +28,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = Log.logger()
-        let audit = try Wiring.openAudit(config)
+        let store = try await Wiring.openStore(config)
         let initialCredentials = try CredentialLoader.load(config.cloud.auth)
         let timing = self.timing
         let metrics = self.metrics
         try await Wiring.withHTTP(config) { http in
             let reconciler = Wiring.makeReconciler(
-                config, credentials: initialCredentials, audit: audit, http: http, logger: logger)
+                config, credentials: initialCredentials, store: store, http: http, logger: logger)
             let requests = ReloadRequests()
             // Trap SIGHUP before the first pass: its default action would end the process.
             let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -43,8 +43,9 @@ struct RunCommand: AsyncParsableCommand {
                 passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run") },
                 reload: {
                     let fresh = try ConfigLoader.load(path: config.sourceFile)
-                    guard fresh.stateDirectory == config.stateDirectory else {
-                        throw CLIFailure("state_dir cannot change while running; restart the service to move it")
+                    guard fresh.stateDirectory == config.stateDirectory, fresh.store == config.store else {
+                        throw CLIFailure(
+                            "state_dir and store cannot change while running; restart the service to move the trail")
                     }
                     guard fresh.cloud.network == config.cloud.network else {
                         throw CLIFailure(
@@ -53,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
                     }
                     let credentials = try CredentialLoader.load(fresh.cloud.auth)
                     return Wiring.makeReconciler(
-                        fresh, credentials: credentials, audit: audit, http: http, logger: logger)
+                        fresh, credentials: credentials, store: store, http: http, logger: logger)
                 },
                 afterPass: { result, reload in
                     do {

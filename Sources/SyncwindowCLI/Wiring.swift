@@ -4,7 +4,17 @@ import GeminiDBClient
 import Logging
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowLocks
+import SyncwindowPostgres
 import SyncwindowReconciler
+
+/// The trail and the pair locks a config names: SQLite and `flock` files under `state_dir`,
+/// or the shared PostgreSQL with its leases.
+struct OpenedStore {
+    let audit: any AuditStoring
+    /// Nil: the reconciler's default, `flock` files under `state_dir`.
+    let locks: (any PairLocks)?
+}
 
 /// Wires the production parts for commands that reach the cloud: credentials, the HTTP
 /// client, the audit store and the reconciler. Everything is validated before any API
@@ -14,9 +24,9 @@ enum Wiring {
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
         let credentials = try CredentialLoader.load(config.cloud.auth)
-        let audit = try openAudit(config)
+        let store = try await openStore(config)
         return try await withHTTP(config) { http in
-            try await body(makeReconciler(config, credentials: credentials, audit: audit, http: http, logger: logger))
+            try await body(makeReconciler(config, credentials: credentials, store: store, http: http, logger: logger))
         }
     }
 
@@ -50,13 +60,13 @@ enum Wiring {
     }
 
     static func makeReconciler(
-        _ config: SyncwindowConfiguration, credentials: Credentials, audit: AuditStore, http: GeminiDBHTTP,
+        _ config: SyncwindowConfiguration, credentials: Credentials, store: OpenedStore, http: GeminiDBHTTP,
         logger: Logger
     ) -> Reconciler {
         let client = GeminiDBClient(
             configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
             http: http, logger: logger)
-        return Reconciler(configuration: config, cloud: client, audit: audit, logger: logger)
+        return Reconciler(configuration: config, cloud: client, audit: store.audit, logger: logger, locks: store.locks)
     }
 
     static func clientConfiguration(_ cloud: CloudSettings, credentials: Credentials) -> GeminiDBClient.Configuration {
@@ -67,8 +77,37 @@ enum Wiring {
         )
     }
 
-    /// Opens the trail for a pass (tick, run, override): creates and migrates it if needed,
-    /// and refuses one whose append-only guarantees are gone.
+    /// The trail and the pair locks a config names, opened for passes (tick, run, override):
+    /// created and migrated if needed, refused if their append-only guarantees are gone.
+    static func openStore(_ config: SyncwindowConfiguration) async throws -> OpenedStore {
+        switch config.store {
+        case .sqlite:
+            return OpenedStore(audit: try openAudit(config), locks: nil)
+        case .postgres(let settings):
+            let backend = try postgresBackend(settings)
+            let audit = try await PostgresAuditStore.open(
+                backend, wallClock: SystemClock.now, host: HostIdentity.current)
+            return OpenedStore(audit: audit, locks: PostgresPairLeases(backend: backend, host: HostIdentity.current))
+        }
+    }
+
+    /// The connection pool of `store.postgres`, for the life of the command. The password
+    /// file follows the rules of every secret file (exit 2 before anything connects).
+    static func postgresBackend(_ settings: PostgresSettings) throws -> PostgresBackend {
+        var password: Secret?
+        if let file = settings.passwordFile {
+            do {
+                password = try SecretFile.read(file)
+            } catch {
+                throw CLIFailure(error.description)
+            }
+        }
+        return PostgresBackend.start(
+            settings, password: password?.exposedValue, logger: Log.logger("syncwindow.store"))
+    }
+
+    /// Opens the SQLite trail for a pass: creates and migrates it if needed, and refuses one
+    /// whose append-only guarantees are gone.
     static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
         // Nothing was done yet: like a config error, these are exit 2.
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
@@ -78,7 +117,8 @@ enum Wiring {
         let busyTimeout = try AuditBusyTimeout.fromEnvironment()
         do {
             return try AuditStore.open(
-                stateDirectory: config.stateDirectory, wallClock: SystemClock.now, busyTimeout: busyTimeout)
+                stateDirectory: config.stateDirectory, wallClock: SystemClock.now, busyTimeout: busyTimeout,
+                host: HostIdentity.current)
         } catch {
             throw openingFailure(error, verb: "open", config)
         }
@@ -87,18 +127,31 @@ enum Wiring {
     /// Opens the trail for a reading command (status, audit, report): read-only, never
     /// creating or migrating anything. With no trail yet it says so on stderr and reads an
     /// empty one, so the command still shows the configured pairs.
-    static func openAuditForReading(_ config: SyncwindowConfiguration) throws -> AuditStore {
+    static func openAuditForReading(_ config: SyncwindowConfiguration) async throws -> any AuditStoring {
         do {
-            return try openExistingAuditForReading(config, requireMigrations: true)
+            return try await openExistingAuditForReading(config, requireMigrations: true)
         } catch AuditStoreError.missing(let path) {
             FileHandle.standardError.write(
                 Data("syncwindow: no audit trail at \(Printable.escaped(path)) yet (no pass has run)\n".utf8))
-            return try AuditStore.empty(path: path)
+            switch config.store {
+            case .sqlite: return try AuditStore.empty(path: path)
+            case .postgres: return InMemoryAuditStore(location: path, wallClock: SystemClock.now)
+            }
         }
     }
 
     /// Opens an existing trail read-only; `AuditStoreError.missing` when there is none.
-    static func openExistingAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) throws
+    static func openExistingAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) async throws
+        -> any AuditStoring
+    {
+        if case .postgres(let settings) = config.store {
+            return try await PostgresAuditStore.openForReading(
+                try postgresBackend(settings), wallClock: SystemClock.now, requireMigrations: requireMigrations)
+        }
+        return try openExistingSQLiteAuditForReading(config, requireMigrations: requireMigrations)
+    }
+
+    static func openExistingSQLiteAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) throws
         -> AuditStore
     {
         try checkStateDirectoryForReading(config)
@@ -169,6 +222,9 @@ extension CLIFailure {
         case .busy: self.init(error.description, exitCode: ExitStatus.locked)
         case .missing: self.init(error.description, exitCode: ExitStatus.notConverged)
         case .needsMigration, .unprotected, .unreadable: self.init(error.description, exitCode: ExitStatus.usage)
+        // Transient: the next tick tries again. Not 2, which says "fix your config".
+        case .unavailable: self.init(error.description, exitCode: ExitStatus.notConverged)
+        case .fenced: self.init(error.description, exitCode: ExitStatus.locked)
         }
     }
 }

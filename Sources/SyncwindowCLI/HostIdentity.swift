@@ -1,0 +1,33 @@
+import Foundation
+
+/// Which host this process is, for the audit trail and the pair leases: `--host-id`, else
+/// `SYNCWINDOW_HOST_ID`, else the hostname. Several hosts sharing one store must each have
+/// their own (the hostname usually is); one host never needs to set it.
+enum HostIdentity {
+    static let variable = "SYNCWINDOW_HOST_ID"
+
+    /// Set once by `ConfigOptions.load()`, before anything opens a store.
+    nonisolated(unsafe) private(set) static var current = ProcessInfo.processInfo.hostName
+
+    static func resolve(explicit: String?, environment: [String: String]) throws -> String {
+        let (text, source) =
+            if let explicit { (explicit, "--host-id") } else if let fromEnvironment = environment[variable] {
+                (fromEnvironment, variable)
+            } else {
+                (ProcessInfo.processInfo.hostName, "the hostname")
+            }
+        // It names rows of the trail and lease holders: keep it a plain, short name.
+        guard text.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]{0,62}/) != nil else {
+            throw CLIFailure(
+                "\(source) '\(Printable.escaped(text))' is not a host id: use letters, digits, '.', '_' or '-' (at most 63)"
+            )
+        }
+        return text
+    }
+
+    static func bootstrap(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        current = try resolve(explicit: explicit, environment: environment)
+    }
+}

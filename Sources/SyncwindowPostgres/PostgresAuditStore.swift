@@ -1,0 +1,263 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SyncwindowAudit
+import SyncwindowLocks
+
+/// The audit trail in PostgreSQL, shared by every host: the same rows, chain and answers as
+/// the SQLite `AuditStore` (one `AuditChain`, one `AuditRow.hashedColumns`, one verifier).
+/// Appends of all hosts are serialised on an advisory lock around the chain head, so the
+/// chain stays one line; an append carrying a lease fence is refused, in its own
+/// transaction, unless the fence is still the pair's current lease.
+public final class PostgresAuditStore: AuditStoring {
+    let backend: PostgresBackend
+    let wallClock: @Sendable () -> Date
+    let host: String?
+
+    public var location: String { backend.location }
+
+    /// Connects, migrates (under the migration lock) and refuses a store whose append-only
+    /// guarantees are gone, as `AuditStore.open` does.
+    public static func open(
+        _ backend: PostgresBackend, wallClock: @escaping @Sendable () -> Date, host: String? = nil
+    ) async throws -> PostgresAuditStore {
+        let logger = backend.logger
+        let problems = try await backend.withConnection { connection in
+            try await PostgresSchema.migrate(connection, logger: logger)
+            return try await PostgresSchema.problems(connection, logger: logger)
+        }
+        if let problem = problems.first {
+            throw AuditStoreError.unprotected(path: backend.location, problem: problem)
+        }
+        return PostgresAuditStore(backend: backend, wallClock: wallClock, host: host)
+    }
+
+    /// For reading commands: never migrates; a database without the schema reads as no trail yet.
+    public static func openForReading(
+        _ backend: PostgresBackend, wallClock: @escaping @Sendable () -> Date, requireMigrations: Bool = true
+    ) async throws -> PostgresAuditStore {
+        let logger = backend.logger
+        let missing = try await backend.withConnection { connection in
+            let exists = try await connection.query(
+                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+            ).collect().first.map { try $0.decode(Bool.self) } ?? false
+            guard exists else { return nil as [String]? }
+            let applied = try await PostgresSchema.appliedMigrations(connection, logger: logger)
+            return PostgresSchema.migrations.map(\.name).filter { !applied.contains($0) }
+        }
+        guard let missing else { throw AuditStoreError.missing(path: backend.location) }
+        if requireMigrations && !missing.isEmpty { throw AuditStoreError.needsMigration(path: backend.location, missing: missing) }
+        return PostgresAuditStore(backend: backend, wallClock: wallClock)
+    }
+
+    init(backend: PostgresBackend, wallClock: @escaping @Sendable () -> Date, host: String? = nil) {
+        self.backend = backend
+        self.wallClock = wallClock
+        self.host = host
+    }
+
+    @discardableResult
+    public func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent] {
+        guard !events.isEmpty else { return [] }
+        let recordedAt = wallClock()
+        let events = events.stampingHost(host)
+        let logger = backend.logger
+        return try await backend.withTransaction { connection in
+            if let fence { try await Self.check(fence, on: connection, logger: logger) }
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
+            let head = try await connection.query(
+                "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", logger: logger
+            ).collect().first.map { try $0.decode((Int64, String).self) }
+            var (previousID, previousHash) = head ?? (0, AuditChain.genesis)
+            var stored: [AuditEvent] = []
+            for event in events {
+                let id = previousID + 1
+                let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
+                let hash = AuditChain.hash(
+                    id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
+                try await connection.query(Self.insert(row, previousHash: previousHash, hash: hash), logger: logger)
+                stored.append(
+                    AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
+                previousID = id
+                previousHash = hash
+            }
+            return stored
+        }
+    }
+
+    /// Refuses the append unless `fence` is the pair's current, unexpired lease. `FOR SHARE`
+    /// holds off a takeover until this transaction ends, so an append is either before the
+    /// takeover (and the new holder sees it) or refused.
+    static func check(_ fence: LeaseFence, on connection: PostgresConnection, logger: Logger) async throws {
+        let row = try await connection.query(
+            """
+            SELECT holder, host, token, expires_at > clock_timestamp() FROM pair_lease
+            WHERE pair = \(fence.pair) FOR SHARE
+            """, logger: logger
+        ).collect().first.map { try $0.decode((String, String, Int64, Bool).self) }
+        guard let (holder, host, token, alive) = row else {
+            throw AuditStoreError.fenced(pair: fence.pair, reason: "the pair has no lease")
+        }
+        guard holder == fence.holder, token == fence.token else {
+            throw AuditStoreError.fenced(
+                pair: fence.pair, reason: "host \(host) holds lease \(token); this host held lease \(fence.token)")
+        }
+        guard alive else {
+            throw AuditStoreError.fenced(pair: fence.pair, reason: "lease \(token) expired before this append")
+        }
+    }
+
+    static func insert(_ row: AuditRow, previousHash: String, hash: String) -> PostgresQuery {
+        let event = row.event
+        let until = event.until.map(AuditTimestamp.string)
+        return """
+            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, "window", kind, outcome, job_id, actor,
+                               reason, detail, until, intent_id, host, prev_hash, hash)
+            VALUES (\(row.id), \(AuditTimestamp.string(event.at)), \(row.recordedAtText), \(event.passID),
+                    \(event.pair), \(event.side?.rawValue), \(event.window), \(event.kind.rawValue), \(event.outcome),
+                    \(event.jobID), \(event.actor), \(event.reason), \(event.detail), \(until), \(event.intentID),
+                    \(event.host), \(previousHash), \(hash))
+            """
+    }
+
+    public func events(_ query: AuditQuery) async throws -> [AuditEvent] {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            var rows: [AuditEvent] = []
+            for try await row in try await connection.query(PostgresRows.select(query), logger: logger) {
+                rows.append(try PostgresRows.raw(row).event)
+            }
+            return rows
+        }
+    }
+
+    /// Runs `body` in one REPEATABLE READ transaction (a consistent snapshot of every
+    /// host's appends). The reader is synchronous, like SQLite's: `body` runs on a thread of
+    /// its own and waits for each query, so no cooperative thread blocks.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T {
+        let logger = backend.logger
+        return try await backend.withTransaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            return try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread {
+                    continuation.resume(
+                        with: Result { try body(PostgresLedgerReader(connection: connection, logger: logger)) })
+                }
+            }
+        }
+    }
+
+    public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
+        let logger = backend.logger
+        let observedAt = AuditTimestamp.string(observation.observedAt)
+        _ = try await backend.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO observation (pair, primary_status, standby_status, observed_at)
+                VALUES (\(pair), \(observation.primary), \(observation.standby), \(observedAt))
+                ON CONFLICT (pair) DO UPDATE SET primary_status = EXCLUDED.primary_status,
+                    standby_status = EXCLUDED.standby_status, observed_at = EXCLUDED.observed_at
+                """, logger: logger)
+        }
+    }
+
+    public func observations() async throws -> [String: LiveObservation] {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            var result: [String: LiveObservation] = [:]
+            for try await (pair, primary, standby, at) in try await connection.query(
+                "SELECT pair, primary_status, standby_status, observed_at FROM observation", logger: logger
+            ).decode((String, String?, String?, String).self) {
+                result[pair] = LiveObservation(
+                    primary: primary, standby: standby, observedAt: AuditTimestamp.dateOrEpoch(at))
+            }
+            return result
+        }
+    }
+
+    public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
+        let logger = backend.logger
+        let at = AuditTimestamp.string(outcome.at)
+        _ = try await backend.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO pass_outcome (pair, at, problem) VALUES (\(pair), \(at), \(outcome.problem))
+                ON CONFLICT (pair) DO UPDATE SET at = EXCLUDED.at, problem = EXCLUDED.problem
+                """, logger: logger)
+        }
+    }
+
+    public func passOutcomes() async throws -> [String: PassOutcome] {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            var result: [String: PassOutcome] = [:]
+            for try await (pair, at, problem) in try await connection.query(
+                "SELECT pair, at, problem FROM pass_outcome", logger: logger
+            ).decode((String, String, String?).self) {
+                result[pair] = PassOutcome(at: AuditTimestamp.dateOrEpoch(at), problem: problem)
+            }
+            return result
+        }
+    }
+
+    /// Streams every row through the one verifier, in id order, within one snapshot.
+    public func verify() async throws -> AuditVerification {
+        let logger = backend.logger
+        return try await backend.withTransaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var verifier = AuditChain.Verifier()
+            for try await row in try await connection.query(PostgresRows.select(AuditQuery()), logger: logger) {
+                if let broken = verifier.check(try PostgresRows.raw(row)) { return broken }
+            }
+            return verifier.result
+        }
+    }
+
+    public func schemaProblems() async throws -> [String] {
+        let logger = backend.logger
+        return try await backend.withConnection { try await PostgresSchema.problems($0, logger: logger) }
+    }
+}
+
+/// Reading event rows: one column list, and rows as raw text (the form the verifier checks).
+enum PostgresRows {
+    static let columns =
+        "id, recorded_at, prev_hash, hash, at, pass_id, pair, side, \"window\", kind, outcome, job_id, actor, reason, "
+        + "detail, until, intent_id, host"
+
+    static func select(_ query: AuditQuery) -> PostgresQuery {
+        var sql = "SELECT \(columns) FROM event"
+        var bindings = PostgresBindings()
+        var clauses: [String] = []
+        func bind(_ value: String) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        if let since = query.since { clauses.append("at >= \(bind(AuditTimestamp.string(since)))") }
+        if let until = query.until { clauses.append("at < \(bind(AuditTimestamp.string(until)))") }
+        if let pair = query.pair { clauses.append("pair = \(bind(pair))") }
+        if let kinds = query.kinds {
+            bindings.append(kinds.map(\.rawValue))
+            clauses.append("kind = ANY($\(bindings.count))")
+        }
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        return PostgresQuery(unsafeSQL: sql + " ORDER BY id", binds: bindings)
+    }
+
+    /// A row selected with `columns`, as stored text.
+    static func raw(_ row: PostgresRow) throws -> AuditRawRow {
+        let cells = row.makeRandomAccess()
+        var fields: [String: String?] = [:]
+        for column in AuditRow.hashedColumns {
+            let text: String? =
+                column.isInteger
+                ? try cells[column.name].decode(Int64?.self).map(String.init)
+                : try cells[column.name].decode(String?.self)
+            fields.updateValue(text, forKey: column.name)
+        }
+        return AuditRawRow(
+            id: try cells["id"].decode(Int64.self), recordedAt: try cells["recorded_at"].decode(String.self),
+            fields: fields, previousHash: try cells["prev_hash"].decode(String.self),
+            hash: try cells["hash"].decode(String.self))
+    }
+}

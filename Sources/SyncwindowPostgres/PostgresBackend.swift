@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import SyncwindowAudit
+import SyncwindowConfig
+
+/// One PostgreSQL database shared by every syncwindow host: the connection pool behind
+/// ``PostgresAuditStore`` and ``PostgresPairLeases``. Every operation has a deadline
+/// (`store.postgres.timeout`): a database that does not answer is `AuditStoreError.unavailable`,
+/// never a pass that hangs.
+public final class PostgresBackend: Sendable {
+    let client: PostgresClient
+    public let settings: PostgresSettings
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// The URL without secrets, for messages.
+    public var location: String { settings.displayURL }
+
+    private init(client: PostgresClient, settings: PostgresSettings, logger: Logger) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+        self.running = Task { await client.run() }
+    }
+
+    /// A connection pool to the database, for the life of the process (a command's, or
+    /// `run`'s) or until `shutdown()`. Nothing connects until the first operation.
+    public static func start(_ settings: PostgresSettings, password: String?, logger: Logger) -> PostgresBackend {
+        let client = PostgresClient(
+            configuration: clientConfiguration(settings, password: password), backgroundLogger: logger)
+        return PostgresBackend(client: client, settings: settings, logger: logger)
+    }
+
+    /// Runs `body` with a connection pool that is closed when `body` returns.
+    public static func with<T>(
+        _ settings: PostgresSettings, password: String?, logger: Logger,
+        _ body: (PostgresBackend) async throws -> T
+    ) async throws -> T {
+        let backend = start(settings, password: password, logger: logger)
+        do {
+            let result = try await body(backend)
+            await backend.shutdown()
+            return result
+        } catch {
+            await backend.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the pool's connections.
+    public func shutdown() async {
+        running.cancel()
+        await running.value
+    }
+
+    static func clientConfiguration(_ settings: PostgresSettings, password: String?) -> PostgresClient.Configuration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = settings.caFile {
+            tls.trustRoots = .file(caFile)
+        }
+        let mode: PostgresClient.Configuration.TLS =
+            switch settings.tls {
+            case .disable: .disable
+            case .prefer: .prefer(tls)
+            case .require: .require(tls)
+            }
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: password,
+            database: settings.database, tls: mode)
+        configuration.options.connectTimeout = settings.timeout
+        // Passes come and go every minute; idle connections are not worth keeping open.
+        configuration.options.connectionIdleTimeout = .seconds(30)
+        configuration.options.maximumConnections = 16
+        configuration.options.additionalStartupParameters = [("application_name", "syncwindow")]
+        return configuration
+    }
+
+    /// Runs `body` with one pooled connection, within the operation deadline, turning a
+    /// database that cannot be reached (or answers too slowly) into `AuditStoreError.unavailable`.
+    func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await answering { [client] in try await client.withConnection(body) }
+    }
+
+    /// `withConnection` inside a transaction (committed when `body` returns, rolled back when it throws).
+    func withTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await answering { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// Maps the driver's errors, and a missed deadline, to `AuditStoreError`. Errors of ours
+    /// (fencing, verification) pass through as they are.
+    func answering<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome: T?
+        do {
+            outcome = try await Deadline.race(settings.timeout, body)
+        } catch let error as PSQLError {
+            throw AuditStoreError.unavailable(path: location, reason: PostgresErrorText.describe(error))
+        } catch let error as AuditStoreError {
+            throw error
+        } catch let error as PairLeaseStoreError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw AuditStoreError.unavailable(path: location, reason: PostgresErrorText.oneLine(error))
+        }
+        guard let outcome else {
+            throw AuditStoreError.unavailable(
+                path: location, reason: "no answer within \(settings.timeout.components.seconds)s (store.postgres.timeout)")
+        }
+        return outcome
+    }
+}
+
+/// Errors of the lease table that callers turn into `PairLockUnavailable` or `PairLeaseLost`.
+enum PairLeaseStoreError: Error {
+    case heldBy(host: String, secondsLeft: Double)
+    case lost(String)
+}
+
+/// A race between an operation and its deadline that returns at the deadline even when the
+/// operation does not notice cancellation (a socket to a frozen server): the operation is
+/// cancelled and left to finish on its own.
+enum Deadline {
+    static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> T?
+    {
+        let gate = ResumeOnce<T?>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                gate.arm(continuation)
+                let work = Task {
+                    do { gate.resume(.success(try await body())) } catch { gate.resume(.failure(error)) }
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    if !Task.isCancelled { gate.resume(.success(nil)) }
+                    work.cancel()
+                }
+                gate.onResume { timer.cancel() }
+            }
+        } onCancel: {
+            gate.resume(.failure(CancellationError()))
+        }
+    }
+}
+
+/// A continuation resumed exactly once, whoever gets there first.
+final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var pending: Result<T, any Error>?
+    private var done = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    func arm(_ continuation: CheckedContinuation<T, any Error>) {
+        lock.lock()
+        if let pending {
+            lock.unlock()
+            continuation.resume(with: pending)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    func onResume(_ action: @escaping @Sendable () -> Void) {
+        lock.lock()
+        let already = done
+        if !already { cleanup = action }
+        lock.unlock()
+        if already { action() }
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        lock.lock()
+        guard !done else {
+            lock.unlock()
+            return
+        }
+        done = true
+        let continuation = self.continuation
+        self.continuation = nil
+        if continuation == nil { pending = result }
+        let cleanup = self.cleanup
+        lock.unlock()
+        continuation?.resume(with: result)
+        cleanup?()
+    }
+}
+
+/// One line an operator can act on, from the driver's errors (whose own description hides
+/// everything on purpose).
+enum PostgresErrorText {
+    static func describe(_ error: PSQLError) -> String {
+        if let info = error.serverInfo, let message = info[.message] {
+            let state = info[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return "the server said: \(message)\(state)"
+        }
+        switch error.code {
+        case .sslUnsupported: return "the server does not offer TLS (store.postgres.tls is require)"
+        case .authMechanismRequiresPassword:
+            return "the server asks for a password: set store.postgres.password_file"
+        case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
+        case .connectionError:
+            return error.underlying.map { "cannot connect: \(oneLine($0))" } ?? "cannot connect"
+        case .poolClosed: return "the connection pool is closed"
+        default:
+            return error.underlying.map { oneLine($0) } ?? "database error \(error.code)"
+        }
+    }
+
+    static func oneLine(_ error: any Error) -> String {
+        if let error = error as? PSQLError { return describe(error) }
+        let text = String(describing: error)
+        return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SyncwindowAudit
+import SyncwindowLocks
+
+/// Per-pair leases in PostgreSQL: what keeps two hosts off one pair. A lease has a holder,
+/// an expiry judged by the database's clock (so hosts' clocks never need to agree) and a
+/// fencing token that grows on every acquisition. A holder renews while it works and
+/// releases when its pass is done; a host that dies or freezes leaves a lease that runs out
+/// after `lease`, and the next host to try takes it over with the next token.
+///
+/// The holder never trusts its lease further than its own monotonic clock says: the lease
+/// counts from the moment *before* the acquiring or renewing statement was sent, and a call
+/// goes out only with `margin` of it left (``PostgresLeaseHold/confirmBeforeCall()``).
+public struct PostgresPairLeases: PairLocks {
+    let backend: PostgresBackend
+    /// This host, as `--host-id` names it: what other hosts see as the holder.
+    let host: String
+    /// This process among the host's (a timer's tick and an operator's override may overlap).
+    let holder: String
+    let clock = ContinuousClock()
+
+    public init(backend: PostgresBackend, host: String) {
+        self.backend = backend
+        self.host = host
+        self.holder = "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    public func acquire(pair: String, timeout: Duration) async throws -> any PairLockHold {
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let askedAt = clock.now
+            switch try await tryAcquire(pair: pair) {
+            case .acquired(let token):
+                let hold = PostgresLeaseHold(
+                    leases: self, fence: LeaseFence(pair: pair, holder: holder, token: token),
+                    validUntil: askedAt.advanced(by: backend.settings.lease))
+                hold.startRenewing()
+                return hold
+            case .heldBy(let otherHost, let secondsLeft):
+                // Poll a few times a second, with jitter so that hosts do not retry in step.
+                let pause = Duration.milliseconds(Int64.random(in: 200...500))
+                guard clock.now.advanced(by: pause) < deadline else {
+                    throw PairLockUnavailable(
+                        pair: pair,
+                        holder: "the lease on \(pair) (host \(otherHost), \(Int(secondsLeft.rounded(.up)))s left)")
+                }
+                try await clock.sleep(for: pause)
+            }
+        }
+    }
+
+    enum Attempt {
+        case acquired(token: Int64)
+        case heldBy(host: String, secondsLeft: Double)
+    }
+
+    /// Takes the lease if nobody holds it or the holder's lease ran out, in one statement.
+    func tryAcquire(pair: String) async throws -> Attempt {
+        let logger = backend.logger
+        let milliseconds = Self.milliseconds(backend.settings.lease)
+        let (holder, host) = (self.holder, self.host)
+        return try await backend.withConnection { connection in
+            let taken = try await connection.query(
+                """
+                INSERT INTO pair_lease (pair, holder, host, token, acquired_at, expires_at)
+                VALUES (\(pair), \(holder), \(host), 1, clock_timestamp(),
+                        clock_timestamp() + \(milliseconds) * interval '1 millisecond')
+                ON CONFLICT (pair) DO UPDATE SET holder = EXCLUDED.holder, host = EXCLUDED.host,
+                    token = pair_lease.token + 1, acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+                WHERE pair_lease.expires_at <= clock_timestamp()
+                RETURNING token
+                """, logger: logger
+            ).collect().first.map { try $0.decode(Int64.self) }
+            if let taken { return .acquired(token: taken) }
+            let current = try await connection.query(
+                """
+                SELECT host, EXTRACT(EPOCH FROM (expires_at - clock_timestamp()))::float8 FROM pair_lease
+                WHERE pair = \(pair)
+                """, logger: logger
+            ).collect().first.map { try $0.decode((String, Double).self) }
+            return .heldBy(host: current?.0 ?? "unknown", secondsLeft: max(0, current?.1 ?? 0))
+        }
+    }
+
+    /// Extends the lease if `fence` still holds it; false when it was lost.
+    func renew(_ fence: LeaseFence) async throws -> Bool {
+        let logger = backend.logger
+        let milliseconds = Self.milliseconds(backend.settings.lease)
+        return try await backend.withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE pair_lease SET expires_at = clock_timestamp() + \(milliseconds) * interval '1 millisecond'
+                WHERE pair = \(fence.pair) AND holder = \(fence.holder) AND token = \(fence.token)
+                  AND expires_at > clock_timestamp()
+                RETURNING token
+                """, logger: logger
+            ).collect().first != nil
+        }
+    }
+
+    /// Ends the lease now, so the next host need not wait for it to run out.
+    func release(_ fence: LeaseFence) async throws {
+        let logger = backend.logger
+        try await backend.withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE pair_lease SET expires_at = clock_timestamp()
+                WHERE pair = \(fence.pair) AND holder = \(fence.holder) AND token = \(fence.token)
+                  AND expires_at > clock_timestamp()
+                """, logger: logger)
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// A held lease: renewed in the background every third of its length, and confirmed
+/// (renewed, then measured) immediately before every call.
+public final class PostgresLeaseHold: PairLockHold, @unchecked Sendable {
+    let leases: PostgresPairLeases
+    public let fence: LeaseFence?
+    private let lock = NSLock()
+    private var validUntil: ContinuousClock.Instant
+    private var lost: String?
+    private var renewing: Task<Void, Never>?
+
+    init(leases: PostgresPairLeases, fence: LeaseFence, validUntil: ContinuousClock.Instant) {
+        self.leases = leases
+        self.fence = fence
+        self.validUntil = validUntil
+    }
+
+    var settings: (lease: Duration, margin: Duration) {
+        (leases.backend.settings.lease, leases.backend.settings.leaseMargin)
+    }
+
+    func startRenewing() {
+        let interval = settings.lease / 3
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, let self else { return }
+                _ = try? await self.renew()
+            }
+        }
+        lock.withLock { renewing = task }
+    }
+
+    /// Renews, and records the loss if the lease is gone. Errors reaching the database
+    /// leave the lease as it was: the monotonic deadline still bounds it.
+    @discardableResult
+    func renew() async throws -> Bool {
+        guard let fence, lock.withLock({ lost == nil }) else { return false }
+        let askedAt = leases.clock.now
+        if try await leases.renew(fence) {
+            lock.withLock { validUntil = max(validUntil, askedAt.advanced(by: settings.lease)) }
+            return true
+        }
+        lock.withLock { lost = lost ?? "another host took it over, or it ran out" }
+        return false
+    }
+
+    public func confirmBeforeCall() async throws {
+        guard let fence else { return }
+        if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
+        do {
+            try await renew()
+        } catch {
+            // The database did not answer: the lease may still hold, but only the margin says so.
+        }
+        if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
+        let left = lock.withLock { validUntil } - leases.clock.now
+        guard left >= settings.margin else {
+            throw PairLeaseLost(
+                pair: fence.pair,
+                reason: "less than the \(settings.margin.components.seconds)s safety margin of the lease is left")
+        }
+    }
+
+    public func release() async {
+        let task = lock.withLock { () -> Task<Void, Never>? in
+            defer { renewing = nil }
+            return renewing
+        }
+        task?.cancel()
+        guard let fence, lock.withLock({ lost == nil }) else { return }
+        // A release that fails leaves a lease that runs out by itself.
+        try? await leases.release(fence)
+    }
+}

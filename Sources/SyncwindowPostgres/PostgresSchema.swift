@@ -1,0 +1,170 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema: the SQLite trail's tables with the same columns and text
+/// encodings (so rows hash alike on both backends), the lease table, and the guarantees
+/// the database itself enforces. Migrations are never edited once shipped: add new ones.
+enum PostgresSchema {
+    struct Migration {
+        let name: String
+        let sql: [String]
+    }
+
+    /// Serialises migrators across hosts that start at once: a session-level advisory lock.
+    static let migrationLockKey: Int64 = 0x7379_6e63_6d69_6772  // "syncmigr"
+    /// Serialises appends across hosts: one hash chain, one head at a time.
+    static let chainLockKey: Int64 = 0x7379_6e63_6368_6169  // "syncchai"
+
+    static let refuseChangeFunction = """
+        CREATE OR REPLACE FUNCTION syncwindow_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit events are append-only: % is refused', TG_OP;
+        END
+        $$
+        """
+
+    /// The append-only triggers `audit verify` expects, by name.
+    static let triggers = ["event_is_append_only", "event_is_never_truncated"]
+
+    static let migrations: [Migration] = [
+        Migration(
+            name: "v1-event",
+            sql: [
+                """
+                CREATE TABLE event (
+                    id          BIGINT PRIMARY KEY,
+                    at          TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL,
+                    pass_id     TEXT,
+                    pair        TEXT,
+                    side        TEXT CHECK (side IN ('primary', 'standby')),
+                    "window"    TEXT,
+                    kind        TEXT NOT NULL,
+                    outcome     TEXT,
+                    job_id      TEXT,
+                    actor       TEXT NOT NULL,
+                    reason      TEXT,
+                    detail      TEXT,
+                    until       TEXT,
+                    intent_id   BIGINT REFERENCES event(id),
+                    host        TEXT,
+                    prev_hash   TEXT NOT NULL,
+                    hash        TEXT NOT NULL UNIQUE
+                )
+                """,
+                "CREATE INDEX event_pair_kind ON event(pair, kind, id)",
+                "CREATE INDEX event_at ON event(at)",
+                "CREATE INDEX event_intent ON event(intent_id) WHERE intent_id IS NOT NULL",
+                refuseChangeFunction,
+                // Append-only is a property of the database, not a promise of the code.
+                """
+                CREATE TRIGGER event_is_append_only BEFORE UPDATE OR DELETE ON event
+                FOR EACH ROW EXECUTE FUNCTION syncwindow_refuse_change()
+                """,
+                """
+                CREATE TRIGGER event_is_never_truncated BEFORE TRUNCATE ON event
+                FOR EACH STATEMENT EXECUTE FUNCTION syncwindow_refuse_change()
+                """,
+                // Caches for `status`, mutable on purpose (as in SQLite): the record is `event`.
+                """
+                CREATE TABLE observation (
+                    pair           TEXT PRIMARY KEY,
+                    primary_status TEXT,
+                    standby_status TEXT,
+                    observed_at    TEXT NOT NULL
+                )
+                """,
+                "CREATE TABLE pass_outcome (pair TEXT PRIMARY KEY, at TEXT NOT NULL, problem TEXT)",
+                // Who may act on a pair: the holder until expires_at, by the database's clock.
+                // The token grows on every acquisition and fences the holder's appends.
+                """
+                CREATE TABLE pair_lease (
+                    pair       TEXT PRIMARY KEY,
+                    holder     TEXT NOT NULL,
+                    host       TEXT NOT NULL,
+                    token      BIGINT NOT NULL,
+                    acquired_at TIMESTAMPTZ NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+            ])
+    ]
+
+    /// Applies the migrations this database lacks, under an advisory lock, each in its own
+    /// transaction: hosts that start at once migrate one after the other, and the later
+    /// ones find nothing to do.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_lock(\(migrationLockKey))", logger: logger)
+        do {
+            // Inside the lock: two hosts creating it at once would collide in the catalog.
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                logger: logger)
+            let applied = try await appliedMigrations(connection, logger: logger)
+            for migration in migrations where !applied.contains(migration.name) {
+                try await connection.withTransaction(logger: logger) { connection in
+                    for statement in migration.sql {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO syncwindow_migration (name, applied_at) VALUES (\(migration.name), now())",
+                        logger: logger)
+                }
+            }
+        } catch {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
+            throw error
+        }
+        try await connection.query("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
+    }
+
+    static func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        var names: Set<String> = []
+        for try await name in try await connection.query(
+            "SELECT name FROM syncwindow_migration", logger: logger
+        ).decode(String.self) {
+            names.insert(name)
+        }
+        return names
+    }
+
+    /// What `audit verify` checks around the rows, one sentence each: every migration
+    /// recorded, both append-only triggers present and calling the refusing function, and
+    /// that function still refusing.
+    static func problems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var problems: [String] = []
+        let tableExists = try await connection.query(
+            "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+        ).collect().first.map { try $0.decode(Bool.self) } ?? false
+        let applied = tableExists ? try await appliedMigrations(connection, logger: logger) : []
+        let missing = migrations.map(\.name).filter { !applied.contains($0) }
+        if !missing.isEmpty {
+            problems.append("lacks the migration \(missing.joined(separator: ", ")) in syncwindow_migration")
+        }
+        var present: [String: String] = [:]
+        for try await (name, function) in try await connection.query(
+            """
+            SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+            WHERE t.tgrelid = to_regclass('event') AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+            """, logger: logger
+        ).decode((String, String).self) {
+            present[name] = function
+        }
+        for name in triggers {
+            switch present[name] {
+            case nil: problems.append("has lost (or disabled) its append-only trigger \(name)")
+            case "syncwindow_refuse_change": continue
+            default: problems.append("has an altered append-only trigger \(name)")
+            }
+        }
+        let body = try await connection.query(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'syncwindow_refuse_change'", logger: logger
+        ).collect().first.map { try $0.decode(String.self) }
+        if let body, !body.contains("RAISE EXCEPTION") {
+            problems.append("has an altered function syncwindow_refuse_change (it no longer refuses changes)")
+        } else if body == nil && !present.isEmpty {
+            problems.append("has lost its function syncwindow_refuse_change")
+        }
+        return problems
+    }
+}
