@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// `syncwindow audit`: the audit events; `syncwindow audit verify`: prove the chain intact.
@@ -60,12 +61,25 @@ struct AuditListCommand: AsyncParsableCommand {
             ])
             for event in events {
                 let cells = AuditJSON.cells(event)
-                let note = [event.event.window, event.event.reason, event.event.detail].compactMap { $0 }.joined(
-                    separator: " | ")
+                let detail = event.event.kind == .configuration ? configurationSummary(event) : event.event.detail
+                let note = [event.event.window, event.event.reason, detail].compactMap { $0 }.joined(separator: " | ")
                 table.add(Array(cells[0..<8]) + [note])
             }
             print(table.rendered(empty: "no audit events"), terminator: "")
         }
+    }
+}
+
+extension AuditListCommand {
+    /// A `configuration` event's snapshot is a page of JSON: one line in the table
+    /// (`--format json` and `csv` keep it whole).
+    static func configurationSummary(_ stored: AuditEvent) -> String {
+        guard let snapshot = try? ConfigurationSnapshot.parse(stored.event.detail ?? "") else {
+            return "config snapshot (unreadable; see --format json)"
+        }
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        return "config sha256=\(snapshot.configSHA256) (\(count(snapshot.windows.count, "window")), "
+            + "\(count(snapshot.pairs.count, "pair")))"
     }
 }
 

@@ -35,10 +35,10 @@ struct ReportCommand: AsyncParsableCommand {
         guard let zone = TimeZone(identifier: timezone) else {
             throw CLIFailure("--timezone '\(timezone)' is not an IANA time zone, e.g. Europe/Berlin or UTC")
         }
-        let reports = try await PeriodReport.build(
+        let summary = try await PeriodReport.summary(
             configuration: config, audit: try await Wiring.openAuditForReading(config), since: start, until: end,
             pairs: pair.map { [$0] })
-        print(ReportRenderer.render(reports, since: start, until: end, format: format, zone: zone), terminator: "")
+        print(ReportRenderer.render(summary, since: start, until: end, format: format, zone: zone), terminator: "")
     }
 }
 
@@ -66,8 +66,9 @@ enum ReportRenderer {
     }
 
     static func render(
-        _ reports: [PairReport], since: Date, until: Date, format: OutputFormat, zone: TimeZone = .gmt
+        _ summary: PeriodSummary, since: Date, until: Date, format: OutputFormat, zone: TimeZone = .gmt
     ) -> String {
+        let reports = summary.pairs
         let period = (RFC3339.format(since, in: .gmt), RFC3339.format(until, in: .gmt))
         switch format {
         case .json:
@@ -85,14 +86,15 @@ enum ReportRenderer {
                 ])
             }
             let withFigures = zip(reports, pairs).map { ReportFigures.adding(to: $1, $0) }
-            return JSONValue.object([
-                ("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(withFigures)),
-            ])
+            return JSONValue.object(
+                [("since", .string(period.0)), ("until", .string(period.1)), ("pairs", .array(withFigures))]
+                    + ReportFigures.plan(summary)
+            )
             .rendered() + "\n"
         case .csv:
             return ([CSV.line(columns)] + reports.map { CSV.line(cells($0)) }).joined(separator: "\n") + "\n"
         case .html:
-            return ReportHTML.render(reports, since: since, until: until, zone: zone)
+            return ReportHTML.render(summary, since: since, until: until, zone: zone)
         default:
             var table = TextTable(columns: [
                 "PAIR", "PLANNED", "HONOURED", "MISSED", "SKIPPED", "PAUSES", "RESUMES", "FAILURES", "PAUSED",
@@ -106,7 +108,7 @@ enum ReportRenderer {
                 table.add(row)
             }
             return "report from \(period.0) to \(period.1)\n" + table.rendered(empty: "no pairs")
-                + ReportFigures.text(reports)
+                + ReportFigures.text(reports) + ReportFigures.planText(summary)
         }
     }
 

@@ -47,7 +47,43 @@ enum ReportFigures {
             ("pause_latency_seconds", latency),
             ("override_list", .array(overrides)),
             ("failure_list", .array(failures)),
+            ("planned_from", .optional(report.plannedFrom.map(utc))),
         ]
+    }
+
+    /// The top-level fields saying which configurations judged the period, and why some
+    /// windows are not counted.
+    static func plan(_ summary: PeriodSummary) -> [(String, JSONValue)] {
+        let configurations = summary.configurations.map { era -> JSONValue in
+            .object([
+                ("from", .string(utc(era.from))), ("until", .optional(era.until.map(utc))),
+                ("config_sha256", .string(era.configSHA256)), ("source", .string(era.source.rawValue)),
+            ])
+        }
+        return [
+            ("trail_began", .optional(summary.trailBegan.map(utc))),
+            ("configurations", .array(configurations)),
+            ("notes", .array(summary.notes.map { .string($0) })),
+        ]
+    }
+
+    /// Why a pair's windows count only from some instant on, when it is not the trail's start.
+    static func pairNote(_ report: PairReport, _ summary: PeriodSummary) -> String? {
+        guard let began = summary.trailBegan, let until = summary.configurations.last?.until else { return nil }
+        guard let from = report.plannedFrom else {
+            return "no configuration recorded in the trail names this pair: no window counted"
+        }
+        guard from > began, from > summary.configurations[0].from, from < until else { return nil }
+        return "windows counted from \(utc(from)), when the configuration first named this pair"
+    }
+
+    /// The plan's notes under the table.
+    static func planText(_ summary: PeriodSummary) -> String {
+        var lines = summary.notes.map { "  \(Printable.escaped($0))" }
+        for report in summary.pairs {
+            if let note = pairNote(report, summary) { lines.append("  \(report.pair): \(note)") }
+        }
+        return lines.isEmpty ? "" : (["", "plan"] + lines).joined(separator: "\n") + "\n"
     }
 
     /// Notes under the table: per pair, what an auditor asks next.

@@ -6,7 +6,8 @@ import SyncwindowSchedule
 /// request to anywhere) with a legend, a timeline per pair and the summary table beneath —
 /// readable offline, in an email attachment and on paper.
 enum ReportHTML {
-    static func render(_ reports: [PairReport], since: Date, until: Date, zone: TimeZone) -> String {
+    static func render(_ period: PeriodSummary, since: Date, until: Date, zone: TimeZone) -> String {
+        let reports = period.pairs
         let timeline = ReportTimeline(since: since, until: until, zone: zone)
         let zoneName = zone.identifier == "GMT" ? "UTC" : zone.identifier
         let from = RFC3339.format(since, in: zone), to = RFC3339.format(until, in: zone)
@@ -23,12 +24,13 @@ enum ReportHTML {
             <time datetime="\(escape(RFC3339.format(until, in: .gmt)))">\(escape(to))</time> (exclusive). \
             Time axis in <strong>\(escape(zoneName))</strong>; hover over a mark for its exact instants.</p>
             \(legend)
-
+            \(planNotes(period))
             """
         for report in reports {
             out += "<section class=\"pair\" data-pair=\"\(escape(report.pair))\">\n"
             out += "<h2>\(escape(report.pair))</h2>\n"
             out += headline(report)
+            if let note = ReportFigures.pairNote(report, period) { out += "<p class=\"plan\">\(escape(note))</p>\n" }
             out += timeline.svg(report)
             out += details(report, timeline: timeline)
             out += "</section>\n"
@@ -45,6 +47,13 @@ enum ReportHTML {
         let utc = RFC3339.format(date, in: .gmt)
         let local = RFC3339.format(date, in: timeline.zone)
         return local == utc ? utc : "\(utc)<br><small>\(escape(local))</small>"
+    }
+
+    /// Where the plan came from: the notes, and the configurations in force when more than one was.
+    static func planNotes(_ summary: PeriodSummary) -> String {
+        guard !summary.notes.isEmpty else { return "" }
+        let items = summary.notes.map { "<li>\(escape($0))</li>" }.joined()
+        return "<ul class=\"plan\">\(items)</ul>\n"
     }
 
     /// The numbers an auditor reads first, in one line above the timeline.

@@ -14,11 +14,14 @@ actor PassRecorder {
     /// Whether the pass is bracketed by pass_started/pass_finished. A dry run writes only
     /// its `dry_run` notes (SPEC.md), so it is not.
     let bracketed: Bool
+    /// What the pass's configuration plans, recorded as a `configuration` event when the trail
+    /// does not already hold it as the configuration in force (nil: never recorded).
+    let snapshot: ConfigurationSnapshot?
     private var started = false
 
     init(
         store: any AuditStoring, passID: String, at: Date, actor: String, configurationHash: String, mode: String,
-        bracketed: Bool = true
+        bracketed: Bool = true, snapshot: ConfigurationSnapshot? = nil
     ) {
         self.store = store
         self.passID = passID
@@ -27,6 +30,7 @@ actor PassRecorder {
         self.configurationHash = configurationHash
         self.mode = mode
         self.bracketed = bracketed
+        self.snapshot = snapshot
     }
 
     /// Records one event of this pass, stamped with the pass's instant and actor.
@@ -52,6 +56,48 @@ actor PassRecorder {
                 actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
         let stored = try await store.append(events)
         return stored.last!
+    }
+
+    /// How far back (in `at`) a pass looks for the `configuration` event in force.
+    ///
+    /// Configuration events carry no pair, so no index serves "the newest of them" (the
+    /// (pair, kind, id) index needs a pair), and scanning the whole trail every pass would
+    /// slow passes as history grows (issue 10). A range of `at` is served by the `at` index
+    /// and costs what a week of events costs, whatever the trail's age. Not finding one in
+    /// that week only means the same snapshot is recorded again — at most once a week on a
+    /// trail that nothing else writes to, and harmless: the report reads the newest one.
+    static let configurationLookback: TimeInterval = 7 * 86_400
+
+    /// Records the configuration (a `configuration` event, right after `pass_started` in the
+    /// same append) unless the trail's configuration in force at this instant is already
+    /// this one. Called once at the start of a pass, before any pair records: a change of
+    /// configuration is recorded even by a pass with nothing else to do, because a change
+    /// that makes the pass do nothing (a window disabled before it opens) is exactly what
+    /// the report must not miss.
+    func recordConfigurationIfChanged() async throws {
+        guard bracketed, !started, let snapshot else { return }
+        let recent = try await store.events(
+            AuditQuery(since: at.addingTimeInterval(-Self.configurationLookback), kinds: [.configuration]))
+        // In force at `at`: the newest at or before it (a rehearsal's `--at` may go back in time).
+        let inForce = recent.filter { $0.event.at <= at }.max { ($0.event.at, $0.id) < ($1.event.at, $1.id) }
+        let previous = inForce.flatMap { $0.event.detail }.flatMap { try? ConfigurationSnapshot.parse($0) }
+        if previous?.configSHA256 == snapshot.configSHA256 { return }
+        let reason =
+            if let previous {
+                "changed from sha256=\(previous.configSHA256)"
+            } else if inForce != nil {
+                "the last one recorded is unreadable"
+            } else {
+                "none recorded in the \(Int(Self.configurationLookback / 86_400)) days before"
+            }
+        started = true
+        try await store.append([
+            NewAuditEvent(
+                at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
+                detail: "config sha256=\(configurationHash)"),
+            NewAuditEvent(
+                at: at, passID: passID, kind: .configuration, actor: actor, reason: reason, detail: snapshot.json()),
+        ])
     }
 
     func finish(summary: String) async throws {

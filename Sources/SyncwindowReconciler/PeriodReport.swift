@@ -36,39 +36,64 @@ public struct PairReport: Sendable, Equatable {
     public var failureList: [ReportFailure] = []
     /// What the HTML timeline draws.
     public var timeline = PairTimeline()
+    /// When the pair's windows start to count: the trail's first pass, or the first recorded
+    /// configuration naming the pair; nil when no configuration in the trail names it.
+    public var plannedFrom: Date?
 }
 
-/// Builds period reports from the configuration's schedule and the audit trail.
+/// A period's report: per pair, and the configurations that judged it.
+public struct PeriodSummary: Sendable {
+    public var pairs: [PairReport]
+    /// The configurations in force during the period, oldest first, clipped to it.
+    public var configurations: [PlanHistory.Era]
+    /// When the trail's first pass ran; nil without any.
+    public var trailBegan: Date?
+    /// Where the plan came from, for the reader (one sentence each).
+    public var notes: [String]
+}
+
+/// Builds period reports from the audit trail, judging each instant against the plan in force
+/// then (`PlanHistory`): the configuration the trail recorded, not today's files.
 public enum PeriodReport {
     public static func build(
         configuration: SyncwindowConfiguration, audit: any AuditStoring, since: Date, until: Date,
         pairs: [String]? = nil
     ) async throws -> [PairReport] {
-        let schedule = Schedule(windows: configuration.windows)
+        try await summary(configuration: configuration, audit: audit, since: since, until: until, pairs: pairs).pairs
+    }
+
+    /// The period's report with the configurations behind it. `configuration` names the pairs
+    /// reported and stands in for the plan only where the trail records none.
+    public static func summary(
+        configuration: SyncwindowConfiguration, audit: any AuditStoring, since: Date, until: Date,
+        pairs: [String]? = nil
+    ) async throws -> PeriodSummary {
+        let plan = try await PlanHistory.load(from: audit, current: configuration, until: until)
         var reports: [PairReport] = []
         for pair in configuration.pairs where pairs?.contains(pair.name) ?? true {
             // Events before `since` matter too: a pause that began before the period is still running in it.
             let events = try await audit.events(AuditQuery(until: until, pair: pair.name))
-            reports.append(summarise(pair: pair.name, events: events, schedule: schedule, since: since, until: until))
+            reports.append(summarise(pair: pair.name, events: events, plan: plan, since: since, until: until))
         }
-        return reports
+        return PeriodSummary(
+            pairs: reports, configurations: plan.eras(overlapping: since, until),
+            trailBegan: plan.trailBegan, notes: plan.periodNotes(since: since, until: until))
     }
 
-    /// The report of one pair from its events (oldest first, none after `until`) and the schedule. Pure.
-    static func summarise(pair: String, events: [AuditEvent], schedule: Schedule, since: Date, until: Date)
+    /// The report of one pair from its events (oldest first, none after `until`) and the plan. Pure.
+    static func summarise(pair: String, events: [AuditEvent], plan: PlanHistory, since: Date, until: Date)
         -> PairReport
     {
-        let planned = schedule.occurrences(forPair: pair, startingFrom: since, before: until)
-        // A window is at most 24 h long: one that opened a day before the period may still be open in it.
-        let open = schedule.occurrences(forPair: pair, startingFrom: since.addingTimeInterval(-86_401), before: until)
-            .filter { $0.end > since }
+        let planned = plan.plannedOccurrences(forPair: pair, since: since, until: until)
         var report = summarise(pair: pair, events: events, planned: planned, since: since, until: until)
         let period = DateInterval(start: since, end: until)
         let paused = pausedIntervals(events, openUntil: until).compactMap { $0.intersection(with: period) }
             .filter { $0.duration > 0 }
-        report.pausedOutsideWindows = subtract(open.map { DateInterval(start: $0.start, end: $0.end) }, from: paused)
+        report.pausedOutsideWindows = subtract(
+            plan.openIntervals(forPair: pair, since: since, until: until), from: paused)
         report.pausedOutsideWindowsSeconds = report.pausedOutsideWindows.reduce(0) { $0 + $1.duration }
-        report.timeline.suppressed = suppressedOccurrences(pair: pair, schedule: schedule, since: since, until: until)
+        report.timeline.suppressed = plan.suppressedOccurrences(forPair: pair, since: since, until: until)
+        report.plannedFrom = plan.plannedFrom(pair: pair)
         return report
     }
 

@@ -46,7 +46,10 @@ public struct Reconciler: Sendable {
         let passID = makePassID()
         let recorder = PassRecorder(
             store: audit, passID: passID, at: options.at, actor: options.actor,
-            configurationHash: configuration.contentHash, mode: options.mode, bracketed: !options.dryRun)
+            configurationHash: configuration.contentHash, mode: options.mode, bracketed: !options.dryRun,
+            snapshot: ConfigurationSnapshot(configuration))
+        // Before any pair records: the report judges this pass's instant by the configuration in force.
+        try await recorder.recordConfigurationIfChanged()
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
         // Pairs that left the config still holding a pause of ours: handed back by every full pass.
         let removed =
