@@ -325,7 +325,8 @@ struct ReportEndToEndTests {
 
     @Test("a day is drawn mark by mark with two-hourly ticks; a year of an hourly window is binned per day")
     func dayAndYear() throws {
-        // Every hour at :15 for 10 minutes, on orders; no pass has run.
+        // Every hour at :15 for 10 minutes, on orders; one idle pass before both periods begins
+        // the trail (windows before a trail's first pass are not planned), then none.
         let fixture = try ConfigFixture(windows: [
             "hourly.yaml": """
             windows:
@@ -338,6 +339,12 @@ struct ReportEndToEndTests {
         defer { fixture.directory.remove() }
         let directory = try TemporaryDirectory(prefix: "syncwindow-report-periods")
         defer { directory.remove() }
+        let emulator = try SpawnedEmulator(configPath: fixture.configPath)
+        let first = try BinaryRunner.run(
+            "syncwindow",
+            ["tick", "--at", "2025-12-31T23:59:00Z", "--config", try fixture.configPointing(at: emulator.baseURL)])
+        _ = emulator.stop()
+        try #require(first.status == 0, "\(first.stderr)")
 
         // A day: 24 occurrences, each its own mark; ticks every 2 h from local midnight (12).
         let day = try BinaryRunner.run(
