@@ -180,7 +180,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SyncwindowAuditTests", dependencies: ["SyncwindowAudit", "SyncwindowTestSupport"]),
+        .testTarget(
+            name: "SyncwindowAuditTests",
+            dependencies: [
+                "SyncwindowAudit", "SyncwindowTestSupport", "SyncwindowPostgres", "SyncwindowConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SyncwindowReconcilerTests",
             dependencies: [

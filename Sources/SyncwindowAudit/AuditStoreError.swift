@@ -15,6 +15,9 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The store did not answer (a database server down or unreachable, or too slow).
     case unavailable(path: String, reason: String)
+    /// The store refused syncwindow's role: a wrong password, a database or privilege that
+    /// does not exist. A configuration problem, unlike `unavailable`.
+    case refused(path: String, reason: String)
     /// An append carried a lease fence that is no longer the pair's current one: another
     /// host took the pair over. Nothing was appended.
     case fenced(pair: String, reason: String)
@@ -35,8 +38,9 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             "cannot read the audit trail \(path): \(reason)"
         case .unavailable(let path, let reason):
-            "the audit store \(path) is unavailable: \(reason); no call was sent without its intent recorded — "
-                + "the next pass carries on"
+            "the audit store \(path) is unavailable: \(reason)"
+        case .refused(let path, let reason):
+            "the audit store \(path) refused syncwindow: \(reason) — check store.postgres (url, password_file)"
         case .fenced(let pair, let reason):
             "lost the lease on \(pair) (\(reason)); another host acts on it now, and this one sent no further call"
         }

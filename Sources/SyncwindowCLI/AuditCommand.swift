@@ -57,13 +57,13 @@ struct AuditListCommand: AsyncParsableCommand {
             for event in events { print(CSV.line(AuditJSON.cells(event))) }
         default:
             var table = TextTable(columns: [
-                "ID", "AT", "PAIR", "SIDE", "KIND", "OUTCOME", "JOB", "ACTOR", "REASON / DETAIL",
+                "ID", "AT", "PAIR", "SIDE", "KIND", "OUTCOME", "JOB", "ACTOR", "HOST", "REASON / DETAIL",
             ])
             for event in events {
                 let cells = AuditJSON.cells(event)
                 let detail = event.event.kind == .configuration ? configurationSummary(event) : event.event.detail
                 let note = [event.event.window, event.event.reason, detail].compactMap { $0 }.joined(separator: " | ")
-                table.add(Array(cells[0..<8]) + [note])
+                table.add(Array(cells[0..<8]) + [event.event.host ?? "-", note])
             }
             print(table.rendered(empty: "no audit events"), terminator: "")
         }
@@ -135,7 +135,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 enum AuditJSON {
     static let columns = [
         "id", "at", "pair", "side", "kind", "outcome", "job_id", "actor", "reason", "detail", "window", "until",
-        "intent_id", "pass_id", "recorded_at", "hash",
+        "intent_id", "pass_id", "recorded_at", "hash", "host",
     ]
 
     static func cells(_ stored: AuditEvent) -> [String] {
@@ -146,7 +146,7 @@ enum AuditJSON {
             event.detail ?? "",
             event.window ?? "", event.until.map { RFC3339.format($0, in: .gmt) } ?? "",
             event.intentID.map(String.init) ?? "",
-            event.passID ?? "", RFC3339.format(stored.recordedAt, in: .gmt), stored.hash,
+            event.passID ?? "", RFC3339.format(stored.recordedAt, in: .gmt), stored.hash, event.host ?? "",
         ]
     }
 
@@ -162,6 +162,7 @@ enum AuditJSON {
             ("until", .optional(event.until.map { RFC3339.format($0, in: .gmt) })),
             ("intent_id", event.intentID.map { .integer($0) } ?? .null), ("pass_id", .optional(event.passID)),
             ("recorded_at", .string(RFC3339.format(stored.recordedAt, in: .gmt))), ("hash", .string(stored.hash)),
+            ("host", .optional(event.host)),
         ])
     }
 }

@@ -12,6 +12,9 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(help: "Do not connect to the shared store (store.postgres); check only the files.")
+    var offline = false
+
     func run() async throws {
         let config = try options.load()
         _ = try CredentialLoader.load(config.cloud.auth)
@@ -32,6 +35,10 @@ struct CheckCommand: AsyncParsableCommand {
         print("  windows:   \(config.windows.count) from \(config.schedulesDirectory)")
         print("  auth:      \(method), credential files readable and private")
         print("  state dir: \(config.stateDirectory)")
+        if case .postgres(let settings) = config.store {
+            print("  store:     \(settings.displayURL) (tls \(settings.tls.rawValue), lease \(settings.lease.components.seconds)s, margin \(settings.leaseMargin.components.seconds)s)")
+            if !offline { print("  store:     \(try await storeState(config))") }
+        }
         print("  config sha256: \(config.contentHash)")
         let now = SystemClock.now()
         let zones = Dictionary(config.windows.map { ($0.name, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
@@ -70,9 +77,25 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
+    /// Connects to the shared store and says what it holds; one that cannot be reached (or
+    /// refuses the role) is a configuration problem here: exit 2.
+    func storeState(_ config: SyncwindowConfiguration) async throws -> String {
+        do {
+            let audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            let problems = try await audit.schemaProblems()
+            guard problems.isEmpty else { return "reachable; the trail \(problems.joined(separator: "; it "))" }
+            return "reachable, schema current"
+        } catch AuditStoreError.missing {
+            return "reachable and empty: the first pass creates the trail"
+        } catch let error as AuditStoreError {
+            throw CLIFailure(error.description + " (check store.postgres, or run check --offline)")
+        }
+    }
+
     /// Pairs the trail says syncwindow still holds paused that the config no longer names.
     /// Read only from an existing trail: `check` never creates one.
     func removedPairs(_ config: SyncwindowConfiguration, at now: Date) async throws -> [RemovedPair] {
+        if case .postgres = config.store, offline { return [] }
         // Only the event table is read, which every trail version has: no migration needed.
         let audit: any AuditStoring
         do {

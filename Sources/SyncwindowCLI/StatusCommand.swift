@@ -91,8 +91,9 @@ struct StatusCommand: AsyncParsableCommand {
     static func describe(_ event: AuditEvent?) -> String {
         guard let event else { return "-" }
         let side = event.event.side.map { " \($0.rawValue)" } ?? ""
+        let host = event.event.host.map { " on \($0)" } ?? ""
         return
-            "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))"
+            "\(event.event.kind.rawValue)\(side) \(event.event.outcome ?? "") \(RFC3339.format(event.event.at, in: .gmt))\(host)"
     }
 
     static func lastErrorJSON(_ error: PairError?) -> JSONValue {

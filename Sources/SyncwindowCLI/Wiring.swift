@@ -221,7 +221,8 @@ extension CLIFailure {
         switch error {
         case .busy: self.init(error.description, exitCode: ExitStatus.locked)
         case .missing: self.init(error.description, exitCode: ExitStatus.notConverged)
-        case .needsMigration, .unprotected, .unreadable: self.init(error.description, exitCode: ExitStatus.usage)
+        case .needsMigration, .unprotected, .unreadable, .refused:
+            self.init(error.description, exitCode: ExitStatus.usage)
         // Transient: the next tick tries again. Not 2, which says "fix your config".
         case .unavailable: self.init(error.description, exitCode: ExitStatus.notConverged)
         case .fenced: self.init(error.description, exitCode: ExitStatus.locked)

@@ -22,7 +22,7 @@ public final class PostgresAuditStore: AuditStoring {
         _ backend: PostgresBackend, wallClock: @escaping @Sendable () -> Date, host: String? = nil
     ) async throws -> PostgresAuditStore {
         let logger = backend.logger
-        let problems = try await backend.withConnection { connection in
+        let problems = try await backend.withDirectConnection { connection in
             try await PostgresSchema.migrate(connection, logger: logger)
             return try await PostgresSchema.problems(connection, logger: logger)
         }
@@ -37,7 +37,7 @@ public final class PostgresAuditStore: AuditStoring {
         _ backend: PostgresBackend, wallClock: @escaping @Sendable () -> Date, requireMigrations: Bool = true
     ) async throws -> PostgresAuditStore {
         let logger = backend.logger
-        let missing = try await backend.withConnection { connection in
+        let missing = try await backend.withDirectConnection { connection in
             let exists = try await connection.query(
                 "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
             ).collect().first.map { try $0.decode(Bool.self) } ?? false

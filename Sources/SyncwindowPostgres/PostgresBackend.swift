@@ -14,14 +14,16 @@ public final class PostgresBackend: Sendable {
     let client: PostgresClient
     public let settings: PostgresSettings
     let logger: Logger
+    private let password: String?
     private let running: Task<Void, Never>
 
     /// The URL without secrets, for messages.
     public var location: String { settings.displayURL }
 
-    private init(client: PostgresClient, settings: PostgresSettings, logger: Logger) {
+    private init(client: PostgresClient, settings: PostgresSettings, password: String?, logger: Logger) {
         self.client = client
         self.settings = settings
+        self.password = password
         self.logger = logger
         self.running = Task { await client.run() }
     }
@@ -31,7 +33,7 @@ public final class PostgresBackend: Sendable {
     public static func start(_ settings: PostgresSettings, password: String?, logger: Logger) -> PostgresBackend {
         let client = PostgresClient(
             configuration: clientConfiguration(settings, password: password), backgroundLogger: logger)
-        return PostgresBackend(client: client, settings: settings, logger: logger)
+        return PostgresBackend(client: client, settings: settings, password: password, logger: logger)
     }
 
     /// Runs `body` with a connection pool that is closed when `body` returns.
@@ -86,6 +88,52 @@ public final class PostgresBackend: Sendable {
         try await answering { [client] in try await client.withConnection(body) }
     }
 
+    /// Runs `body` on a connection of its own, outside the pool: what opening the store uses,
+    /// so that a server that is down or refuses the role is reported at once and precisely
+    /// ("connection refused", "password authentication failed") rather than after the pool
+    /// has retried until the deadline.
+    func withDirectConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let configuration = try directConfiguration()
+        let logger = self.logger
+        return try await answering {
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 0, logger: logger)
+            do {
+                let result = try await body(connection)
+                try? await connection.close()
+                return result
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
+    }
+
+    private func directConfiguration() throws -> PostgresConnection.Configuration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = settings.caFile { tls.trustRoots = .file(caFile) }
+        let mode: PostgresConnection.Configuration.TLS
+        do {
+            mode =
+                switch settings.tls {
+                case .disable: .disable
+                case .prefer: .prefer(try NIOSSLContext(configuration: tls))
+                case .require: .require(try NIOSSLContext(configuration: tls))
+                }
+        } catch {
+            throw AuditStoreError.unavailable(
+                path: location, reason: "cannot use store.postgres.ca_file: \(PostgresErrorText.oneLine(error))")
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: password,
+            database: settings.database, tls: mode)
+        configuration.options.connectTimeout = .milliseconds(PostgresPairLeases.milliseconds(settings.timeout))
+        configuration.options.additionalStartupParameters = [("application_name", "syncwindow")]
+        return configuration
+    }
+
     /// `withConnection` inside a transaction (committed when `body` returns, rolled back when it throws).
     func withTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
@@ -102,7 +150,12 @@ public final class PostgresBackend: Sendable {
         do {
             outcome = try await Deadline.race(settings.timeout, body)
         } catch let error as PSQLError {
-            throw AuditStoreError.unavailable(path: location, reason: PostgresErrorText.describe(error))
+            let reason = PostgresErrorText.describe(error)
+            // Class 28 (authorization), 3D000 (no such database), 42501 (privilege): fix the config.
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("28") || state == "3D000" || state == "42501" {
+                throw AuditStoreError.refused(path: location, reason: reason)
+            }
+            throw AuditStoreError.unavailable(path: location, reason: reason)
         } catch let error as AuditStoreError {
             throw error
         } catch let error as PairLeaseStoreError {
@@ -211,11 +264,25 @@ enum PostgresErrorText {
             return "the server asks for a password: set store.postgres.password_file"
         case .serverClosedConnection, .uncleanShutdown: return "the server closed the connection"
         case .connectionError:
-            return error.underlying.map { "cannot connect: \(oneLine($0))" } ?? "cannot connect"
+            return "cannot connect: " + (error.underlying.map(connectionFailure) ?? "no reason given")
         case .poolClosed: return "the connection pool is closed"
         default:
             return error.underlying.map { oneLine($0) } ?? "database error \(error.code)"
         }
+    }
+
+    /// NIO's connection errors list every address tried; an operator needs the cause.
+    static func connectionFailure(_ error: any Error) -> String {
+        let text = String(describing: error)
+        for (needle, plain) in [
+            ("Connection refused", "connection refused (is PostgreSQL running and listening there?)"),
+            ("timed out", "connection timed out"), ("No route to host", "no route to host"),
+            ("Network is unreachable", "network is unreachable"), ("NXDOMAIN", "the host name does not resolve"),
+            ("certificate", "the server's TLS certificate is not trusted (store.postgres.ca_file)"),
+        ] where text.localizedCaseInsensitiveContains(needle) {
+            return plain
+        }
+        return oneLine(error)
     }
 
     static func oneLine(_ error: any Error) -> String {

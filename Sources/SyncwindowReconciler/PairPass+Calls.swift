@@ -27,6 +27,9 @@ extension PairPass {
             // Only the cloud call's own failure is a failed call. A store that cannot record
             // an outcome must not turn an accepted call into an `error` row: its error escapes
             // below, the intent stays unsettled, and the next pass settles it from live status.
+            // The intent is recorded under the lease's fence; now make sure the lease will
+            // still be ours, by this host's own clock, when the call lands.
+            try await ActingHold.current?.confirmBeforeCall()
             let jobID: String
             do {
                 jobID = try await cloud.setDataSynchronization(action, on: instance)

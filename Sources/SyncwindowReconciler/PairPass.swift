@@ -36,13 +36,28 @@ struct PairPass {
                 problem: .lockHeldElsewhere)
         }
         do {
-            let result = try await run()
+            let result = try await ActingHold.$current.withValue(hold) { try await run() }
             await hold.release()
             return result
+        } catch let lost as PairLeaseLost {
+            await hold.release()
+            return try await leaseLost(lost.reason)
+        } catch AuditStoreError.fenced(_, let reason) {
+            await hold.release()
+            return try await leaseLost(reason)
         } catch {
             await hold.release()
             throw error
         }
+    }
+
+    /// Another host took the pair over mid-pass (this one froze, or lost the database for
+    /// longer than the lease): stop at once, record nothing more, leave the pair to it.
+    private func leaseLost(_ reason: String) async throws -> PairPassResult {
+        logger.warning("Lost the pair's lease; stopping", metadata: ["reason": "\(reason)"])
+        let desired = try await evaluate(ledger: try await ledger())
+        return PairPassResult(
+            pair: pair.name, desired: desired, live: nil, reached: false, actions: [], problem: .leaseLost(reason))
     }
 
     func ledger() async throws -> PairLedger {

@@ -3,6 +3,8 @@
 public enum PairProblem: Sendable, Equatable, CustomStringConvertible {
     /// Another invocation held the pair's lock; nothing was done.
     case lockHeldElsewhere
+    /// The pair's lease was lost mid-pass (another host took it over); nothing more was sent.
+    case leaseLost(String)
     /// The live status could not be read; `credentialsRejected` when the cloud answered 401.
     case cannotReadLive(String, credentialsRejected: Bool)
     /// Paused (wholly or in part) by someone else: reported, left alone.
@@ -25,6 +27,7 @@ public enum PairProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .lockHeldElsewhere: "another syncwindow invocation holds the lock on this pair"
+        case .leaseLost(let reason): "lost the pair's lease (\(reason)); another host carries on"
         case .cannotReadLive(let reason, _): "cannot read live status: \(reason)"
         case .drift(let detail): "drift: \(detail)"
         case .released(let detail): "drift: resumed by someone else (\(detail))"

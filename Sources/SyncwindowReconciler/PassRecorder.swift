@@ -54,7 +54,7 @@ actor PassRecorder {
                 at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome,
                 jobID: jobID,
                 actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
-        let stored = try await store.append(events)
+        let stored = try await store.append(events, fence: ActingHold.current?.fence)
         return stored.last!
     }
 

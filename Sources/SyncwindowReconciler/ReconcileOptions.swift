@@ -73,7 +73,12 @@ public struct PairPassResult: Sendable {
     public var removedFromConfig = false
 
     /// Another invocation held the pair's lock; nothing was done.
-    public var lockUnavailable: Bool { problem == .lockHeldElsewhere }
+    public var lockUnavailable: Bool {
+        switch problem {
+        case .lockHeldElsewhere, .leaseLost: true
+        default: false
+        }
+    }
 
     /// The cloud refused the credentials (401) before anything was done for the pair.
     public var credentialsRejected: Bool {

@@ -56,6 +56,9 @@ public struct ConfigFixture: Sendable {
             \(Self.pairsYAML)
             \(extraMain)
             """)
+        if PostgresServer.fixturesUsePostgres && !extraMain.contains("store:") {
+            try useSharedPostgres()
+        }
         for (name, text) in windows { try directory.write("windows/\(name)", text) }
         if windows.isEmpty {
             try FileManager.default.createDirectory(
@@ -74,4 +77,22 @@ public struct ConfigFixture: Sendable {
             pairs: ["*"]
         """
     ]
+}
+
+extension ConfigFixture {
+    /// Points the config's `store:` at a new database of the test process's PostgreSQL server
+    /// (`SYNCWINDOW_TEST_STORE=postgres` does this for every fixture), and returns it.
+    @discardableResult
+    public func useSharedPostgres(extra: String = "") throws -> TestDatabase {
+        try usePostgres(try PostgresServer.shared().makeDatabase(), extra: extra)
+    }
+
+    /// Points the config's `store:` at `database`.
+    @discardableResult
+    public func usePostgres(_ database: TestDatabase, extra: String = "") throws -> TestDatabase {
+        let passwordFile = try directory.write("secrets/pg", PostgresServer.rolePassword + "\n", mode: 0o600)
+        let main = try String(contentsOfFile: configPath, encoding: .utf8)
+        try directory.write("config.yaml", main + "\n" + database.storeYAML(passwordFile: passwordFile, extra: extra) + "\n")
+        return database
+    }
 }

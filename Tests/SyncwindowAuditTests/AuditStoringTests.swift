@@ -1,4 +1,8 @@
 import Foundation
+import Logging
+import Synchronization
+import SyncwindowConfig
+import SyncwindowPostgres
 import SyncwindowTestSupport
 import Testing
 
@@ -6,13 +10,14 @@ import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_796_000_000)
 
-/// Each `AuditStoring` driver, so every test below runs against both.
+/// Each `AuditStoring` driver, so every test below runs against all three.
 enum AuditDriver: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite, memory
+    case sqlite, memory, postgres
 
     var testDescription: String { rawValue }
 
-    /// Runs `body` on a fresh, empty store of this driver; the SQLite one's directory is removed after.
+    /// Runs `body` on a fresh, empty store of this driver; the SQLite one's directory is removed
+    /// after, and the PostgreSQL one is a new database of the test server.
     func withStore(_ body: (any AuditStoring) async throws -> Void) async throws {
         switch self {
         case .memory:
@@ -21,7 +26,37 @@ enum AuditDriver: String, CaseIterable, CustomTestStringConvertible {
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             try await body(AuditStore.open(stateDirectory: directory.url("state").path, wallClock: { t0 }))
+        case .postgres:
+            let database = try PostgresServer.shared().makeDatabase()
+            try await PostgresBackend.with(database.settings, password: PostgresServer.rolePassword, logger: quiet) {
+                backend in
+                let store = try await PostgresAuditStore.open(backend, wallClock: { t0 })
+                TestDatabases.register(database, for: store.location)
+                try await body(store)
+            }
         }
+    }
+}
+
+private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// The test database behind each PostgreSQL store, so a test can reach under the store's API.
+enum TestDatabases {
+    private static let byLocation = Mutex<[String: TestDatabase]>([:])
+
+    static func register(_ database: TestDatabase, for location: String) {
+        byLocation.withLock { $0[location] = database }
+    }
+
+    static func database(at location: String) -> TestDatabase? {
+        byLocation.withLock { $0[location] }
+    }
+}
+
+extension TestDatabase {
+    /// `store.postgres` for this database (plain TCP on loopback).
+    var settings: PostgresSettings {
+        PostgresSettings(host: "127.0.0.1", port: server.port, user: PostgresServer.role, database: name, tls: .disable)
     }
 }
 
@@ -237,6 +272,20 @@ enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 
+    /// The same edits on PostgreSQL, by a superuser who first disables the triggers.
+    var postgresSQL: String {
+        let unguarded = "ALTER TABLE event DISABLE TRIGGER event_is_append_only; "
+        switch self {
+        case .editText: return unguarded + "UPDATE event SET detail = 'nothing to see' WHERE id = 2;"
+        case .editIntentID: return unguarded + "UPDATE event SET intent_id = 2 WHERE id = 4;"
+        case .remove: return unguarded + "DELETE FROM event WHERE id = 3;"
+        case .swap:
+            return unguarded
+                + "UPDATE event SET id = 100 WHERE id = 2; UPDATE event SET id = 2 WHERE id = 3; "
+                + "UPDATE event SET id = 3 WHERE id = 100;"
+        }
+    }
+
     func apply(to rows: inout [AuditRawRow]) {
         switch self {
         case .editText: rows[1].fields["detail"] = "nothing to see"
@@ -279,6 +328,8 @@ struct AuditStoringVerifyTests {
                 try #require(result.status == 0, "sqlite3: \(result.output)")
             case let memoryStore as InMemoryAuditStore:
                 await memoryStore.tamper { tamper.apply(to: &$0) }
+            case let postgresStore as PostgresAuditStore:
+                try #require(TestDatabases.database(at: postgresStore.location)).psql(tamper.postgresSQL)
             default:
                 Issue.record("no tamper for \(type(of: store))")
             }
