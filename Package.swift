@@ -133,7 +133,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "syncwindow-bench", dependencies: ["SyncwindowSchedule"]),
+        .executableTarget(
+            name: "syncwindow-bench",
+            dependencies: [
+                "SyncwindowSchedule", "GeminiDBAPI", "GeminiDBEmulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // libFuzzer targets (`make fuzz`; built with -DFUZZING -sanitize=fuzzer,address into .build-fuzz).
         // In an ordinary build each is a replayer: it runs its fuzz body on the files it is given.
         .target(name: "CLibFuzzer"),

@@ -10,7 +10,7 @@ public struct EmulatorConfiguration: Sendable {
     public var faults: EmulatorFaults
     /// Seed of the random choices (error rate, job failures); nil picks one.
     public var seed: UInt64?
-    /// Instances and jobs are kept here across restarts (written atomically).
+    /// Instances and jobs are kept here across restarts: a journal of JSON lines (see `EmulatorStateJournal`).
     public var stateFile: String?
     /// Lifetime of IAM tokens.
     public var tokenLifetime: Duration

@@ -90,7 +90,7 @@ extension EmulatorEngine {
         let issued = now
         let expires = issued.addingTimeInterval(
             TimeInterval(configuration.tokenLifetime.components.seconds))
-        let token = "MIIemu" + (0..<4).map { _ in newID().replacingOccurrences(of: "-", with: "") }.joined()
+        let token = "MIIemu" + (0..<4).map { _ in newRequestID() }.joined()
         tokens[token] = (projectName, expires)
         let answer = IAMTokenResponse(
             token: .init(

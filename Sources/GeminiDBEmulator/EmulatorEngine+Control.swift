@@ -9,7 +9,7 @@ extension EmulatorEngine {
     public func setFaults(_ faults: EmulatorFaults) { self.faults = faults }
 
     /// The request log, oldest first.
-    public func requests() -> [EmulatorRequestLogEntry] { requestLog }
+    public func requests() -> [EmulatorRequestLogEntry] { requestLog.entries }
 
     public func clearRequests() { requestLog.removeAll() }
 
@@ -31,6 +31,7 @@ extension EmulatorEngine {
         state.currentJobID = nil
         instances[state.key] = state
         resumeStarted.remove(state.pair)
+        changedInstances.append(state.key)
         persist()
         return state
     }
@@ -41,7 +42,7 @@ extension EmulatorEngine {
         switch (request.method, segments) {
         case ("GET", ["requests"]):
             struct Log: Encodable { var requests: [EmulatorRequestLogEntry] }
-            return .json(200, Log(requests: requestLog))
+            return .json(200, Log(requests: requestLog.entries))
         case ("DELETE", ["requests"]):
             clearRequests()
             return EmulatorResponse(status: 204)

@@ -84,27 +84,28 @@ extension EmulatorEngine {
             completesAt: created.addingTimeInterval(Double(max(0, faults.jobDelayMilliseconds)) / 1000),
             visibleAt: created.addingTimeInterval(Double(max(0, faults.jobVisibilityDelayMilliseconds)) / 1000),
             willFail: willFail, previousStatus: state.status, failReason: nil, finishedAt: nil)
-        jobs[job.id] = job
-        jobOrder.append(job.id)
+        changedJobs.append(jobs.insert(job))
         state.status = action == .pause ? "SUSPENDING" : "RECOVERYING"
         state.currentJobID = job.id
         instances[state.key] = state
+        changedInstances.append(state.key)
         persist()
         return .json(202, JobIDResponse(jobID: job.id))
     }
 
-    /// `GET /v3/{project_id}/jobs[?id=]`: only jobs already visible.
+    /// `GET /v3/{project_id}/jobs[?id=]`: only jobs already visible, newest first. Looks up by id, the running
+    /// jobs, or the span of start times in an index, so a search costs what it finds, not every job ever made.
     func listJobs(_ request: EmulatorRequest, projectID: String) -> EmulatorResponse {
         let now = self.now
-        var visible = jobOrder.reversed().compactMap { jobs[$0] }
-            .filter { $0.projectID == projectID && $0.visibleAt <= now }
-        if let id = request.queryValue("id") { visible = visible.filter { $0.id == id } }
-        if let status = request.queryValue("status") { visible = visible.filter { $0.status == status } }
-        if let name = request.queryValue("name") { visible = visible.filter { $0.name == name } }
+        let query = request.query
+        func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+        let id = value("id")
+        let status = value("status")
+        let name = value("name")
         // The cloud's span filter, on when a job started; malformed times are refused as it refuses them.
         var span: (start: Date?, end: Date?) = (nil, nil)
         for (key, bound) in [("start_time", 0), ("end_time", 1)] {
-            guard let text = request.queryValue(key) else { continue }
+            guard let text = value(key) else { continue }
             guard let date = WireTime.parseJobTime(text) else {
                 return .error(400, APIErrorCode.badParameter, "Invalid parameter: \(key) \(text).")
             }
@@ -115,11 +116,16 @@ extension EmulatorEngine {
         {
             return .error(400, APIErrorCode.badParameter, "Invalid parameter: the time span must be 30 days at most.")
         }
-        if let start = span.start { visible = visible.filter { $0.createdAt >= start } }
-        if let end = span.end { visible = visible.filter { $0.createdAt <= end } }
+        let candidates = jobs.candidates(
+            projectID: projectID, id: id, start: span.start, end: span.end, runningOnly: status == "Running")
+        let visible = candidates.map { jobs.records[$0] }.filter { job in
+            job.projectID == projectID && job.visibleAt <= now && (id == nil || job.id == id)
+                && (status == nil || job.status == status) && (name == nil || job.name == name)
+                && (span.start.map { job.createdAt >= $0 } ?? true) && (span.end.map { job.createdAt <= $0 } ?? true)
+        }
         let total = visible.count
-        let offset = request.queryValue("offset").flatMap(Int.init) ?? 0
-        let limit = request.queryValue("limit").flatMap(Int.init) ?? 100
+        let offset = value("offset").flatMap(Int.init) ?? 0
+        let limit = value("limit").flatMap(Int.init) ?? 100
         let page = visible.dropFirst(max(0, offset)).prefix(max(0, limit)).map(\.wire)
         return .json(200, JobListResponse(jobs: Array(page), totalCount: total))
     }

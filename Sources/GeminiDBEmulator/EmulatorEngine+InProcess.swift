@@ -17,7 +17,7 @@ extension EmulatorEngine {
     /// One actor turn, so no other call can slip between the lazy advance and the answer.
     func answer(_ call: InProcessCall) -> EmulatorResponse {
         let request = call.request
-        let requestID = newID().replacingOccurrences(of: "-", with: "")
+        let requestID = newRequestID()
         advance()
         var response: EmulatorResponse
         switch call {

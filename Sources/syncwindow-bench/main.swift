@@ -1,80 +1,29 @@
 import Foundation
-import SyncwindowSchedule
 
-// Occurrences per second of the schedule engine over a year, for a fixed set of
-// expressions and zones, and the cost of "what is open now?" queries.
-// `syncwindow-bench --list` prints the set as JSON; scripts/bench_cronsim.py times cronsim on it.
+// The project's benchmarks, one executable (README "Benchmarks"):
+//   syncwindow-bench                  the schedule engine: occurrences per second over a year (make bench)
+//   syncwindow-bench --list           that bench's cases as JSON, for scripts/bench_cronsim.py
+//   syncwindow-bench emulator-year [--pairs N] [--nights N]
+//                                     a year of nights through one emulator engine, µs per request (make bench-emulator)
 
-let cases: [(cron: String, zone: String)] = [
-    ("30 1 * * *", "Asia/Shanghai"),
-    ("30 2 * * *", "Europe/Berlin"),
-    ("*/15 * * * *", "America/New_York"),
-    ("0 * * * *", "Australia/Lord_Howe"),
-    ("0 9-17/2 * * MON-FRI", "America/Santiago"),
-    ("0 0 L * *", "America/Havana"),
-    ("0 3 * * 5L", "Europe/London"),
-    ("15 4 * * 2#2", "Pacific/Chatham"),
-    ("*/5 1-3 * * *", "Europe/Berlin"),
-    ("@hourly", "UTC"),
-]
-let from = "2026-01-01T00:00:00Z"
-let to = "2027-01-01T00:00:00Z"
-
-if CommandLine.arguments.contains("--list") {
-    let list = cases.map { ["cron": $0.cron, "tz": $0.zone, "from": from, "to": to] }
-    let data = try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])
-    print(String(decoding: data, as: UTF8.self))
-    exit(0)
+/// The value after `flag` in the arguments, as an integer.
+func intOption(_ flag: String, in arguments: [String]) -> Int? {
+    guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
+    return Int(arguments[index + 1])
 }
 
-let start = RFC3339.parse(from)!
-let end = RFC3339.parse(to)!
-
-func measure(_ body: () -> Int) -> (count: Int, seconds: Double) {
-    var total = 0
-    let clock = ContinuousClock()
-    let began = clock.now
-    var elapsed = Duration.zero
-    repeat {
-        total += body()
-        elapsed = clock.now - began
-    } while elapsed < .milliseconds(300)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return (total, seconds)
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "--list":
+    try ScheduleBench.list()
+case "emulator-year":
+    var options = EmulatorYearBench.Options()
+    options.pairs = intOption("--pairs", in: arguments) ?? options.pairs
+    options.nights = intOption("--nights", in: arguments) ?? options.nights
+    try await EmulatorYearBench.run(options)
+case nil:
+    try ScheduleBench.run()
+case let other?:
+    FileHandle.standardError.write(Data("syncwindow-bench: unknown benchmark \(other)\n".utf8))
+    exit(2)
 }
-
-func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-}
-
-func lpad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
-}
-
-print(
-    pad("expression", 24) + pad("zone", 22) + lpad("per year", 10) + lpad("occurrences/s", 16) + lpad("ns/occ", 9)
-        + lpad("openAt ns", 11))
-var totalOccurrences = 0
-var totalSeconds = 0.0
-for (text, zoneName) in cases {
-    let cron = try CronExpression.parse(text)
-    let zone = TimeZone(identifier: zoneName)!
-    let perYear = cron.starts(after: start, before: end, in: zone).count
-    let run = measure { cron.starts(after: start, before: end, in: zone).count }
-    totalOccurrences += run.count
-    totalSeconds += run.seconds
-
-    let window = Window(name: "w", cron: cron, timeZone: zone, duration: 7200, pairs: .all)
-    var generator = SystemRandomNumberGenerator()
-    let instants = (0..<1000).map { _ in
-        start + Double.random(in: 0..<(end.timeIntervalSince(start)), using: &generator)
-    }
-    let queries = measure { instants.reduce(0) { $0 + window.occurrences(openAt: $1).count } * 0 + instants.count }
-
-    let rate = Double(run.count) / run.seconds
-    print(
-        pad(text, 24) + pad(zoneName, 22) + lpad(String(perYear), 10) + lpad(String(Int(rate)), 16)
-            + lpad(String(format: "%.0f", 1e9 / rate), 9)
-            + lpad(String(format: "%.0f", queries.seconds / Double(queries.count) * 1e9), 11))
-}
-print(pad("all", 56) + lpad(String(Int(Double(totalOccurrences) / totalSeconds)), 16))
