@@ -23,9 +23,17 @@ as_owner() {
 
 server_start() {
     local dir=$1 port=$2
-    as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null
+    (
+        # The server outlives this script: it must not inherit descriptors of whoever ran it
+        # (a parent waiting for a pipe, or for a process-exit socket, would wait forever).
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+        done
+        as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
+            start </dev/null >/dev/null 2>&1
+    )
 }
 
 case "${1:-}" in

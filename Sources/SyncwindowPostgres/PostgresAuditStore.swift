@@ -64,7 +64,7 @@ public final class PostgresAuditStore: AuditStoring {
         let logger = backend.logger
         return try await backend.withTransaction { connection in
             if let fence { try await Self.check(fence, on: connection, logger: logger) }
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
             let head = try await connection.query(
                 "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", logger: logger
             ).collect().first.map { try $0.decode((Int64, String).self) }
@@ -75,7 +75,7 @@ public final class PostgresAuditStore: AuditStoring {
                 let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
                 let hash = AuditChain.hash(
                     id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
-                try await connection.query(Self.insert(row, previousHash: previousHash, hash: hash), logger: logger)
+                try await connection.run(Self.insert(row, previousHash: previousHash, hash: hash), logger: logger)
                 stored.append(
                     AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
                 previousID = id
@@ -137,7 +137,7 @@ public final class PostgresAuditStore: AuditStoring {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T {
         let logger = backend.logger
         return try await backend.withTransaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             return try await withCheckedThrowingContinuation { continuation in
                 Thread.detachNewThread {
                     continuation.resume(
@@ -150,8 +150,8 @@ public final class PostgresAuditStore: AuditStoring {
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
         let logger = backend.logger
         let observedAt = AuditTimestamp.string(observation.observedAt)
-        _ = try await backend.withConnection { connection in
-            try await connection.query(
+        try await backend.withConnection { connection in
+            try await connection.run(
                 """
                 INSERT INTO observation (pair, primary_status, standby_status, observed_at)
                 VALUES (\(pair), \(observation.primary), \(observation.standby), \(observedAt))
@@ -178,8 +178,8 @@ public final class PostgresAuditStore: AuditStoring {
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
         let logger = backend.logger
         let at = AuditTimestamp.string(outcome.at)
-        _ = try await backend.withConnection { connection in
-            try await connection.query(
+        try await backend.withConnection { connection in
+            try await connection.run(
                 """
                 INSERT INTO pass_outcome (pair, at, problem) VALUES (\(pair), \(at), \(outcome.problem))
                 ON CONFLICT (pair) DO UPDATE SET at = EXCLUDED.at, problem = EXCLUDED.problem
@@ -204,7 +204,7 @@ public final class PostgresAuditStore: AuditStoring {
     public func verify() async throws -> AuditVerification {
         let logger = backend.logger
         return try await backend.withTransaction { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var verifier = AuditChain.Verifier()
             for try await row in try await connection.query(PostgresRows.select(AuditQuery()), logger: logger) {
                 if let broken = verifier.check(try PostgresRows.raw(row)) { return broken }

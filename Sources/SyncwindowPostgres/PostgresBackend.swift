@@ -291,3 +291,11 @@ enum PostgresErrorText {
         return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
     }
 }
+
+extension PostgresConnection {
+    /// Runs a statement and drains its result, so the connection is free for the next one
+    /// (a result left unread would hold it, and the pool would hand out a busy connection).
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        _ = try await self.query(query, logger: logger).collect()
+    }
+}

@@ -104,7 +104,7 @@ public struct PostgresPairLeases: PairLocks {
     func release(_ fence: LeaseFence) async throws {
         let logger = backend.logger
         try await backend.withConnection { connection in
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE pair_lease SET expires_at = clock_timestamp()
                 WHERE pair = \(fence.pair) AND holder = \(fence.holder) AND token = \(fence.token)

@@ -94,19 +94,19 @@ enum PostgresSchema {
     /// transaction: hosts that start at once migrate one after the other, and the later
     /// ones find nothing to do.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_lock(\(migrationLockKey))", logger: logger)
+        try await connection.run("SELECT pg_advisory_lock(\(migrationLockKey))", logger: logger)
         do {
             // Inside the lock: two hosts creating it at once would collide in the catalog.
-            try await connection.query(
+            try await connection.run(
                 "CREATE TABLE IF NOT EXISTS syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
                 logger: logger)
             let applied = try await appliedMigrations(connection, logger: logger)
             for migration in migrations where !applied.contains(migration.name) {
                 try await connection.withTransaction(logger: logger) { connection in
                     for statement in migration.sql {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
-                    try await connection.query(
+                    try await connection.run(
                         "INSERT INTO syncwindow_migration (name, applied_at) VALUES (\(migration.name), now())",
                         logger: logger)
                 }
@@ -115,7 +115,7 @@ enum PostgresSchema {
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
             throw error
         }
-        try await connection.query("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
+        try await connection.run("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
     }
 
     static func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {

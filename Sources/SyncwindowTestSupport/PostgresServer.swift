@@ -122,19 +122,23 @@ public final class PostgresServer: Sendable {
         _ = try? Self.script(["stop", socketDirectory])
     }
 
+    /// Runs the script with its output in files, not pipes: the server it starts inherits
+    /// the script's descriptors, so a pipe would never see its end while the server runs.
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
+        let directory = try TemporaryDirectory(prefix: "syncwindow-pg-script")
+        defer { directory.remove() }
+        let outputPath = try directory.write("stdout", "")
+        let errorPath = try directory.write("stderr", "")
         let process = Process()
         process.executableURL = BinaryRunner.repositoryRoot().appendingPathComponent("scripts/throwaway-postgres.sh")
         process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
+        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
         guard process.terminationStatus == 0 else {
             throw PostgresServerError(
                 message: "throwaway-postgres.sh \(arguments.first ?? "") failed: \(String(decoding: errorData, as: UTF8.self))")
