@@ -16,7 +16,7 @@ extension AuditStore {
         return verifier.result
     }
 
-    private static func rawRow(_ row: Row) -> AuditRawRow {
+    static func rawRow(_ row: Row) -> AuditRawRow {
         var fields: [String: String?] = [:]
         for column in AuditRow.hashedColumns {
             let text = column.isInteger ? (row[column.name] as Int64?).map(String.init) : row[column.name] as String?

@@ -8,7 +8,8 @@ import SyncwindowSchedule
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Show the audit trail, or verify it.",
-        subcommands: [AuditListCommand.self, AuditVerifyCommand.self], defaultSubcommand: AuditListCommand.self)
+        subcommands: [AuditListCommand.self, AuditVerifyCommand.self, AuditMigrateCommand.self],
+        defaultSubcommand: AuditListCommand.self)
 }
 
 struct AuditListCommand: AsyncParsableCommand {

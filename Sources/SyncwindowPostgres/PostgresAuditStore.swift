@@ -261,3 +261,55 @@ enum PostgresRows {
             hash: try cells["hash"].decode(String.self))
     }
 }
+
+extension PostgresAuditStore {
+    /// How many events the store holds.
+    public func count() async throws -> Int64 {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            try await connection.query("SELECT count(*) FROM event", logger: logger).collect().first.map {
+                try $0.decode(Int64.self)
+            } ?? 0
+        }
+    }
+
+    /// Copies every row of a SQLite trail, verbatim (ids, times, hashes, hosts), into this
+    /// store, which must be empty: one transaction, under the chain lock, so no host appends
+    /// in between and a failure leaves the store empty. Returns the number of rows copied.
+    public func importRows(from source: AuditStore, pageSize: Int = 2_000) async throws -> Int {
+        let logger = backend.logger
+        // A copy of a year's trail takes minutes, not one operation's timeout.
+        return try await backend.answering(within: .seconds(3600)) { [backend] in
+            try await backend.client.withTransaction(logger: logger) { connection in
+                try await connection.run(
+                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
+                let existing = try await connection.query("SELECT count(*) FROM event", logger: logger).collect()
+                    .first.map { try $0.decode(Int64.self) } ?? 0
+                guard existing == 0 else { throw StoreNotEmpty(location: backend.location, count: existing) }
+                var copied = 0
+                var lastID: Int64 = 0
+                while true {
+                    let page = try await source.rawRows(after: lastID, limit: pageSize)
+                    guard let last = page.last else { break }
+                    for row in page { try await connection.run(Self.insert(raw: row), logger: logger) }
+                    copied += page.count
+                    lastID = last.id
+                }
+                return copied
+            }
+        }
+    }
+
+    static func insert(raw row: AuditRawRow) -> PostgresQuery {
+        let text = { (column: String) in row.fields[column] ?? nil }
+        let intentID = text("intent_id").flatMap { Int64($0) }
+        return """
+            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, "window", kind, outcome, job_id, actor,
+                               reason, detail, until, intent_id, host, prev_hash, hash)
+            VALUES (\(row.id), \(text("at")), \(row.recordedAt), \(text("pass_id")), \(text("pair")), \(text("side")),
+                    \(text("window")), \(text("kind")), \(text("outcome")), \(text("job_id")), \(text("actor")),
+                    \(text("reason")), \(text("detail")), \(text("until")), \(intentID), \(text("host")),
+                    \(row.previousHash), \(row.hash))
+            """
+    }
+}

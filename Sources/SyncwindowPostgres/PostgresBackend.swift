@@ -145,10 +145,18 @@ public final class PostgresBackend: Sendable {
 
     /// Maps the driver's errors, and a missed deadline, to `AuditStoreError`. Errors of ours
     /// (fencing, verification) pass through as they are.
-    func answering<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func answering<T: Sendable>(
+        within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let limit = limit ?? settings.timeout
         let outcome: T?
         do {
-            outcome = try await Deadline.race(settings.timeout, body)
+            do {
+                outcome = try await Deadline.race(limit, body)
+            } catch let error as PostgresTransactionError {
+                // The closure's own error says what went wrong; BEGIN/COMMIT failures are the driver's.
+                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+            }
         } catch let error as PSQLError {
             let reason = PostgresErrorText.describe(error)
             // Class 28 (authorization), 3D000 (no such database), 42501 (privilege): fix the config.
@@ -158,7 +166,7 @@ public final class PostgresBackend: Sendable {
             throw AuditStoreError.unavailable(path: location, reason: reason)
         } catch let error as AuditStoreError {
             throw error
-        } catch let error as PairLeaseStoreError {
+        } catch let error as StoreNotEmpty {
             throw error
         } catch is CancellationError {
             throw CancellationError()
@@ -167,16 +175,20 @@ public final class PostgresBackend: Sendable {
         }
         guard let outcome else {
             throw AuditStoreError.unavailable(
-                path: location, reason: "no answer within \(settings.timeout.components.seconds)s (store.postgres.timeout)")
+                path: location, reason: "no answer within \(limit.components.seconds)s (store.postgres.timeout)")
         }
         return outcome
     }
 }
 
-/// Errors of the lease table that callers turn into `PairLockUnavailable` or `PairLeaseLost`.
-enum PairLeaseStoreError: Error {
-    case heldBy(host: String, secondsLeft: Double)
-    case lost(String)
+/// `audit migrate` found events already in the store: it copies into an empty one only.
+public struct StoreNotEmpty: Error, CustomStringConvertible {
+    public var location: String
+    public var count: Int64
+
+    public var description: String {
+        "\(location) already holds \(count) events; audit migrate copies into an empty store only — nothing was copied"
+    }
 }
 
 /// A race between an operation and its deadline that returns at the deadline even when the
