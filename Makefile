@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-emulator demo fuzz clean
+.PHONY: all build test venv bench bench-tick bench-emulator bench-plan demo fuzz clean
 
 all: build
 
@@ -42,6 +42,11 @@ bench-tick:
 	swift build -c release --product syncwindow
 	swift build -c release --product geminidb-emulator
 	scripts/bench_tick.sh 200
+
+# plan through the release binary (100 random windows, a year, JSON) against cronsim on the same occurrences.
+bench-plan: venv
+	swift build -c release --product syncwindow
+	$(VENV_PY) scripts/bench_plan.py
 
 # A year of nights (200 pairs) through one emulator engine: µs per request on the last night vs the first.
 bench-emulator:

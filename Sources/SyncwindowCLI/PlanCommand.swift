@@ -39,49 +39,43 @@ struct PlanCommand: AsyncParsableCommand {
         let start = try Arguments.instant(from, option: "--from", default: now)
         let pairs = try selectedPairs(config)
         let schedule = Schedule(windows: config.windows)
-        var rows: [PlanRow] = []
-        for pairName in pairs {
-            let occurrences: [Occurrence]
-            if let to {
-                let end = try Arguments.instant(to, option: "--to", default: now)
-                guard end > start else { throw CLIFailure("--to must be after --from") }
-                occurrences = schedule.occurrences(forPair: pairName, startingFrom: start, before: end)
-            } else {
-                occurrences = schedule.occurrences(forPair: pairName, startingFrom: start, count: count ?? 10)
-            }
-            rows += occurrences.map { PlanRow(pair: pairName, occurrence: $0) }
+        let rows: [PlanRow]
+        if let to {
+            let end = try Arguments.instant(to, option: "--to", default: now)
+            guard end > start else { throw CLIFailure("--to must be after --from") }
+            rows = schedule.plan(pairs: pairs, startingFrom: start, before: end)
+        } else {
+            rows = schedule.plan(pairs: pairs, startingFrom: start, count: count ?? 10)
         }
-        rows.sort {
-            ($0.occurrence.start, $0.pair, $0.occurrence.window) < ($1.occurrence.start, $1.pair, $1.occurrence.window)
-        }
-        let zones = Dictionary(config.windows.map { ($0.name, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
+        let windows = schedule.windows
         switch format {
         case .json:
-            let occurrences = rows.map { row in
-                let zone = zones[row.occurrence.window] ?? .gmt
-                return JSONValue.object([
-                    ("pair", .string(row.pair)), ("window", .string(row.occurrence.window)),
-                    ("start", .string(RFC3339.format(row.occurrence.start, in: zone))),
-                    ("end", .string(RFC3339.format(row.occurrence.end, in: zone))),
-                ])
-            }
-            print(JSONValue.object([("occurrences", .array(occurrences))]).rendered())
+            try PlanJSON.write(rows, pairs: pairs, windows: windows)
         case .ics:
-            print(
-                PlanICS.render(rows.map { ($0.pair, $0.occurrence) }, windows: config.windows, stamp: now),
-                terminator: "")
+            let occurrences = rows.map { row in
+                (pair: pairs[row.pair], occurrence: Self.occurrence(row, windows))
+            }
+            print(PlanICS.render(occurrences, windows: windows, stamp: now), terminator: "")
         case .table:
             var table = TextTable(columns: ["PAIR", "WINDOW", "START", "END", "ZONE"])
+            var writers = windows.map { RFC3339.Writer(zone: $0.timeZone) }
             for row in rows {
-                let zone = zones[row.occurrence.window] ?? .gmt
+                let window = windows[row.window]
+                let occurrence = Self.occurrence(row, windows)
+                let zone = window.timeZone
                 table.add([
-                    row.pair, row.occurrence.window, RFC3339.format(row.occurrence.start, in: zone),
+                    pairs[row.pair], window.name, writers[row.window].string(occurrence.start),
                     // Foundation names UTC "GMT"; say what the config says.
-                    RFC3339.format(row.occurrence.end, in: zone), zone.identifier == "GMT" ? "UTC" : zone.identifier,
+                    writers[row.window].string(occurrence.end), zone.identifier == "GMT" ? "UTC" : zone.identifier,
                 ])
             }
             print(table.rendered(empty: "no window occurrences in the period"), terminator: "")
         }
+    }
+
+    static func occurrence(_ row: PlanRow, _ windows: [Window]) -> Occurrence {
+        let start = Date(timeIntervalSince1970: Double(row.start))
+        return Occurrence(window: windows[row.window].name, start: start, end: start + windows[row.window].duration)
     }
 
     private func selectedPairs(_ config: SyncwindowConfiguration) throws -> [String] {
@@ -90,11 +84,6 @@ struct PlanCommand: AsyncParsableCommand {
             throw CLIFailure("unknown pair '\(pair)'; configured: \(config.pairs.map(\.name).joined(separator: ", "))")
         }
         return [pair]
-    }
-
-    private struct PlanRow {
-        var pair: String
-        var occurrence: Occurrence
     }
 }
 

@@ -157,7 +157,8 @@ struct CronIterator {
     }
 
     private mutating func advance() -> Advance {
-        let startYear = WallFields(wall).year
+        // cronsim gives up past 50 years on: a wall time in year startYear + 51 or later.
+        let horizon = CivilTime.days(year: WallFields(wall).year + 51, month: 1, day: 1) * 86_400
         // Brent's cycle detection: the steps depend on (wall, fold) alone, so meeting a saved state
         // again means a cycle. A state is saved at each power of two steps.
         var saved: (wall: Int64, fold: Bool)?
@@ -166,9 +167,10 @@ struct CronIterator {
             if let saved, saved.wall == wall, saved.fold == fold { return .cycling }
             steps += 1
             if steps & (steps - 1) == 0 { saved = (wall, fold) }
-            advanceMonth()
-            if WallFields(wall).year > startYear + 50 { return .beyondHorizon }
-            if advanceDay() { continue }
+            // One civil-date conversion per step where the month already matches (the common case).
+            let fields = advanceMonth(WallFields(wall))
+            if wall >= horizon { return .beyondHorizon }
+            if advanceDay(fields) { continue }
             if advanceHour() { continue }
             if advanceMinute() { continue }
             if advanceSecond() { continue }
@@ -176,9 +178,9 @@ struct CronIterator {
         }
     }
 
-    private mutating func advanceMonth() {
-        let f = WallFields(wall)
-        if spec.months & (UInt64(1) << UInt64(f.month)) != 0 { return }
+    /// Moves to the first of the next matching month unless this one matches; the wall fields after.
+    private mutating func advanceMonth(_ f: WallFields) -> WallFields {
+        if spec.months & (UInt64(1) << UInt64(f.month)) != 0 { return f }
         var year = f.year
         var month = f.month
         repeat {
@@ -190,10 +192,11 @@ struct CronIterator {
         } while spec.months & (UInt64(1) << UInt64(month)) == 0
         wall = CivilTime.days(year: year, month: month, day: 1) * 86_400
         fold = false
+        return WallFields(wall)
     }
 
-    private mutating func advanceDay() -> Bool {
-        let f = WallFields(wall)
+    /// `f`: the fields of `wall`.
+    private mutating func advanceDay(_ f: WallFields) -> Bool {
         let key = f.year * 16 + f.month
         if key != maskKey {
             mask = spec.dayMask(year: f.year, month: f.month)

@@ -40,28 +40,8 @@ public enum RFC3339 {
     /// Formats `date` as wall time in `zone` with its offset: `2026-12-01T01:30:00+08:00`;
     /// `Z` in UTC. Fractional seconds appear (as milliseconds) only when present.
     public static func format(_ date: Date, in zone: TimeZone) -> String {
-        let seconds = date.timeIntervalSince1970
-        let whole = Int64(seconds.rounded(.down))
-        var millis = Int(((seconds - Double(whole)) * 1000).rounded())
-        var base = whole
-        if millis >= 1000 {
-            base += 1
-            millis -= 1000
-        }
-        // RFC 3339 offsets have minute precision.
-        let offset = CivilTime.floorDiv(ZoneTable.forZone(zone).offset(atUTC: base), 60) * 60
-        let wall = WallFields(base + offset)
-        var text =
-            pad(wall.year, 4) + "-" + pad(wall.month, 2) + "-" + pad(wall.day, 2) + "T"
-            + pad(wall.hour, 2) + ":" + pad(wall.minute, 2) + ":" + pad(wall.second, 2)
-        if millis != 0 { text += "." + pad(millis, 3) }
-        if offset == 0 && isUTC(zone) {
-            text += "Z"
-        } else {
-            let magnitude = abs(offset)
-            text += (offset < 0 ? "-" : "+") + pad(Int(magnitude / 3600), 2) + ":" + pad(Int(magnitude % 3600 / 60), 2)
-        }
-        return text
+        var writer = Writer(zone: zone)
+        return writer.string(date)
     }
 
     static func isUTC(_ zone: TimeZone) -> Bool {

@@ -76,20 +76,28 @@ struct OccurrenceIterator {
 
     /// The next occurrence whose start is at most `through`; nil when there is none.
     mutating func next(through: Double) -> Occurrence? {
+        guard let start = nextStart(through: through) else { return nil }
+        let startDate = Date(timeIntervalSince1970: Double(start))
+        return Occurrence(window: window.name, start: startDate, end: startDate + window.duration)
+    }
+
+    /// The start (UTC seconds) of the next occurrence whose start is at most `through`; nil when there is none.
+    mutating func nextStart(through: Double) -> Int64? {
         while let start = cron?.next() {
             if Double(start) > through {
                 cron = nil
                 return nil
             }
-            let day = CivilTime.floorDiv(table.wall(utc: start).wall, 86_400)
-            if let untilDay, day > untilDay {
-                cron = nil
-                return nil
+            if fromDay != nil || untilDay != nil || !exceptDays.isEmpty {
+                let day = CivilTime.floorDiv(table.wall(utc: start).wall, 86_400)
+                if let untilDay, day > untilDay {
+                    cron = nil
+                    return nil
+                }
+                if let fromDay, day < fromDay { continue }
+                if exceptDays.contains(day) { continue }
             }
-            if let fromDay, day < fromDay { continue }
-            if exceptDays.contains(day) { continue }
-            let startDate = Date(timeIntervalSince1970: Double(start))
-            return Occurrence(window: window.name, start: startDate, end: startDate + window.duration)
+            return start
         }
         cron = nil
         return nil
