@@ -204,6 +204,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "SyncwindowPostgresTests",
+            dependencies: [
+                "SyncwindowPostgres", "SyncwindowAudit", "SyncwindowConfig", "SyncwindowLocks", "SyncwindowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]
 )

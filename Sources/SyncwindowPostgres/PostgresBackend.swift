@@ -83,9 +83,9 @@ public final class PostgresBackend: Sendable {
     /// Runs `body` with one pooled connection, within the operation deadline, turning a
     /// database that cannot be reached (or answers too slowly) into `AuditStoreError.unavailable`.
     func withConnection<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await answering { [client] in try await client.withConnection(body) }
+        try await answering(within: limit) { [client] in try await client.withConnection(body) }
     }
 
     /// Runs `body` on a connection of its own, outside the pool: what opening the store uses,

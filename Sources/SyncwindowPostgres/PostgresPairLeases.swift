@@ -85,10 +85,10 @@ public struct PostgresPairLeases: PairLocks {
     }
 
     /// Extends the lease if `fence` still holds it; false when it was lost.
-    func renew(_ fence: LeaseFence) async throws -> Bool {
+    func renew(_ fence: LeaseFence, within limit: Duration? = nil) async throws -> Bool {
         let logger = backend.logger
         let milliseconds = Self.milliseconds(backend.settings.lease)
-        return try await backend.withConnection { connection in
+        return try await backend.withConnection(within: limit) { connection in
             try await connection.query(
                 """
                 UPDATE pair_lease SET expires_at = clock_timestamp() + \(milliseconds) * interval '1 millisecond'
@@ -150,13 +150,18 @@ public final class PostgresLeaseHold: PairLockHold, @unchecked Sendable {
         lock.withLock { renewing = task }
     }
 
+    /// Stops the background renewal, as a frozen or dying process would: for tests of takeover.
+    public func stopRenewingForTests() {
+        lock.withLock { renewing }?.cancel()
+    }
+
     /// Renews, and records the loss if the lease is gone. Errors reaching the database
     /// leave the lease as it was: the monotonic deadline still bounds it.
     @discardableResult
-    func renew() async throws -> Bool {
+    func renew(within limit: Duration? = nil) async throws -> Bool {
         guard let fence, lock.withLock({ lost == nil }) else { return false }
         let askedAt = leases.clock.now
-        if try await leases.renew(fence) {
+        if try await leases.renew(fence, within: limit) {
             lock.withLock { validUntil = max(validUntil, askedAt.advanced(by: settings.lease)) }
             return true
         }
@@ -167,11 +172,20 @@ public final class PostgresLeaseHold: PairLockHold, @unchecked Sendable {
     public func confirmBeforeCall() async throws {
         guard let fence else { return }
         if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
-        do {
-            try await renew()
-        } catch {
-            // The database did not answer: the lease may still hold, but only the margin says so.
+        // Renewed within the last third of its length: enough. Otherwise renew now — but never
+        // wait for the database past the point where the margin would be gone anyway.
+        let left = lock.withLock { validUntil } - leases.clock.now
+        if left < settings.lease * 2 / 3 && left > settings.margin {
+            do {
+                try await renew(within: left - settings.margin)
+            } catch {
+                // The database did not answer: the lease may still hold, but only the margin says so.
+            }
         }
+        try confirmMargin(fence)
+    }
+
+    private func confirmMargin(_ fence: LeaseFence) throws {
         if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
         let left = lock.withLock { validUntil } - leases.clock.now
         guard left >= settings.margin else {

@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import SyncwindowAudit
+import SyncwindowConfig
+import SyncwindowLocks
+import SyncwindowPostgres
+import SyncwindowTestSupport
+import Testing
+
+private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// Two "hosts" on one test database: each its own backend (connection pool) and lease holder.
+private func withHosts(
+    lease: Duration = .seconds(30), margin: Duration = .seconds(10), server: PostgresServer? = nil,
+    _ body: (PostgresAuditStore, PostgresPairLeases, PostgresAuditStore, PostgresPairLeases) async throws -> Void
+) async throws {
+    let database = try (server ?? PostgresServer.shared()).makeDatabase()
+    var settings = PostgresSettings(
+        host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
+        tls: .disable)
+    settings.lease = lease
+    settings.leaseMargin = margin
+    settings.timeout = .seconds(3)
+    try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) { alphaBackend in
+        try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) { betaBackend in
+            let alpha = try await PostgresAuditStore.open(alphaBackend, wallClock: Date.init, host: "alpha")
+            let beta = try await PostgresAuditStore.open(betaBackend, wallClock: Date.init, host: "beta")
+            try await body(
+                alpha, PostgresPairLeases(backend: alphaBackend, host: "alpha"), beta,
+                PostgresPairLeases(backend: betaBackend, host: "beta"))
+        }
+    }
+}
+
+private func intent(_ pair: String) -> NewAuditEvent {
+    NewAuditEvent(at: Date(), pair: pair, side: .primary, kind: .pauseIntent, actor: "syncwindow")
+}
+
+@Suite("PostgreSQL pair leases", .enabled(if: PostgresServer.available))
+struct PairLeaseTests {
+    @Test("one holder at a time: the other waits its timeout and is told who holds the pair")
+    func exclusive() async throws {
+        try await withHosts { _, alphaLeases, _, betaLeases in
+            let hold = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            #expect(hold.fence?.token == 1)
+            await #expect {
+                _ = try await betaLeases.acquire(pair: "orders", timeout: .milliseconds(600))
+            } throws: { error in
+                (error as? PairLockUnavailable)?.holder.contains("host alpha") == true
+            }
+            // Another pair is free meanwhile.
+            let other = try await betaLeases.acquire(pair: "sessions", timeout: .seconds(1))
+            await other.release()
+            await hold.release()
+            let next = try await betaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            #expect(next.fence?.token == 2, "every acquisition takes the next token")
+            await next.release()
+        }
+    }
+
+    @Test("a released lease passes at once to a waiting host")
+    func waiterGetsReleasedLease() async throws {
+        try await withHosts { _, alphaLeases, _, betaLeases in
+            let hold = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            async let waited = betaLeases.acquire(pair: "orders", timeout: .seconds(5))
+            try await Task.sleep(for: .milliseconds(300))
+            await hold.release()
+            let next = try await waited
+            #expect(next.fence?.token == 2)
+            await next.release()
+        }
+    }
+
+    @Test("a lease that ran out is taken over; the old holder can neither append nor call")
+    func takeoverFencesTheOldHolder() async throws {
+        // The shortest lease the tests can wait out; the config allows 10 s and up.
+        try await withHosts(lease: .seconds(2), margin: .milliseconds(500)) { alpha, alphaLeases, beta, betaLeases in
+            let old = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            try await alpha.append([intent("orders")], fence: old.fence)
+            // The old holder stops renewing, as a frozen host would: its lease runs out.
+            (old as? PostgresLeaseHold)?.stopRenewingForTests()
+            try await Task.sleep(for: .milliseconds(2_300))
+            let new = try await betaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            #expect(new.fence?.token == 2)
+
+            await #expect {
+                try await alpha.append([intent("orders")], fence: old.fence)
+            } throws: { error in
+                guard case .fenced(let pair, let reason) = error as? AuditStoreError else { return false }
+                return pair == "orders" && reason.contains("host beta holds lease 2")
+            }
+            await #expect(throws: PairLeaseLost.self) { try await old.confirmBeforeCall() }
+            try await new.confirmBeforeCall()
+            try await beta.append([intent("orders")], fence: new.fence)
+
+            let events = try await beta.events()
+            #expect(events.map(\.event.host) == ["alpha", "beta"], "the refused append left nothing behind")
+            guard case .intact(2, _) = try await beta.verify() else {
+                Issue.record("the chain must stay intact")
+                return
+            }
+            await old.release()
+            await new.release()
+        }
+    }
+
+    @Test("a renewing holder keeps its lease past its length")
+    func renewalKeepsTheLease() async throws {
+        try await withHosts(lease: .seconds(1), margin: .milliseconds(200)) { _, alphaLeases, _, betaLeases in
+            let hold = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            try await Task.sleep(for: .milliseconds(2_500))
+            try await hold.confirmBeforeCall()
+            await #expect(throws: PairLockUnavailable.self) {
+                _ = try await betaLeases.acquire(pair: "orders", timeout: .milliseconds(500))
+            }
+            await hold.release()
+        }
+    }
+
+    @Test("with the database gone, a holder calls only while its own clock says the margin remains")
+    func marginByTheHoldersClock() async throws {
+        let server = try PostgresServer.startPrivate()
+        defer { server.remove() }
+        try await withHosts(lease: .seconds(3), margin: .seconds(2), server: server) { _, alphaLeases, _, _ in
+            let hold = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            try server.halt()
+            // Renewal fails, but 3 s - a moment > 2 s of margin: the call may still go.
+            try await hold.confirmBeforeCall()
+            try await Task.sleep(for: .milliseconds(1_500))
+            await #expect {
+                try await hold.confirmBeforeCall()
+            } throws: { error in
+                (error as? PairLeaseLost)?.reason.contains("safety margin") == true
+            }
+            try server.resume()
+            await hold.release()
+        }
+    }
+
+    @Test("hosts appending at once keep one chain, each event naming its host")
+    func concurrentAppendsOneChain() async throws {
+        try await withHosts { alpha, _, beta, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    let store = index.isMultiple(of: 2) ? alpha : beta
+                    group.addTask {
+                        try await store.append([
+                            NewAuditEvent(at: Date(), pair: "p\(index % 5)", kind: .drift, actor: "test", detail: "\(index)"),
+                            NewAuditEvent(at: Date(), pair: "p\(index % 5)", kind: .error, actor: "test", detail: "\(index)"),
+                        ])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await alpha.events()
+            #expect(events.map(\.id) == Array(1...80))
+            #expect(Set(events.compactMap(\.event.host)) == ["alpha", "beta"])
+            // A batch is appended whole: its two events are adjacent.
+            for pair in stride(from: 0, to: events.count, by: 2) {
+                #expect(events[pair].event.detail == events[pair + 1].event.detail)
+            }
+            guard case .intact(80, _) = try await beta.verify() else {
+                Issue.record("the chain must verify")
+                return
+            }
+        }
+    }
+
+    @Test("hosts starting at once on an empty database migrate it once")
+    func concurrentMigration() async throws {
+        let database = try PostgresServer.shared().makeDatabase()
+        let settings = PostgresSettings(
+            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
+            tls: .disable)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for host in ["a", "b", "c", "d"] {
+                group.addTask {
+                    try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) {
+                        let store = try await PostgresAuditStore.open($0, wallClock: Date.init, host: host)
+                        #expect(try await store.schemaProblems().isEmpty)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try database.psql("SELECT count(*) FROM syncwindow_migration") == "1")
+    }
+
+    @Test("the database itself refuses UPDATE, DELETE and TRUNCATE of events")
+    func appendOnlyInTheDatabase() async throws {
+        let database = try PostgresServer.shared().makeDatabase()
+        let settings = PostgresSettings(
+            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
+            tls: .disable)
+        try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) {
+            let store = try await PostgresAuditStore.open($0, wallClock: Date.init, host: "alpha")
+            try await store.append([intent("orders")])
+        }
+        for statement in ["UPDATE event SET detail = 'x'", "DELETE FROM event", "TRUNCATE event"] {
+            #expect(throws: PostgresServerError.self) { try database.psql(statement) }
+        }
+        #expect(try database.psql("SELECT count(*) FROM event") == "1")
+    }
+}
