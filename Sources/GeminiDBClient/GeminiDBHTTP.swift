@@ -42,7 +42,11 @@ public struct GeminiDBHTTP: Sendable {
         let tls = try tlsConfiguration(options)
         // AsyncHTTPClient keeps retrying a failed connection (refused certificate included) until the call's
         // deadline and then reports the last error: a refusal takes up to cloud.timeout to surface, and is final.
-        let directConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+        var directConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // The client's semaphore (`cloud.concurrency`) is the one limit on calls in flight: AsyncHTTPClient's own
+        // default of 8 connections per host would otherwise cap a region at 8 calls, whatever the config says.
+        directConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         return try await HTTPClient.withHTTPClient(configuration: directConfiguration) { direct in
             guard let proxy = options.proxy else {
                 return try await body(GeminiDBHTTP(direct: direct, proxied: nil, options: options, tls: tls))
@@ -57,6 +61,9 @@ public struct GeminiDBHTTP: Sendable {
             }
         }
     }
+
+    /// Connections per host at most: the largest `cloud.concurrency` the config accepts.
+    static let connectionsPerHost = 256
 
     /// Full verification against the system trust plus ``NetworkOptions/additionalCAFile``.
     static func tlsConfiguration(_ options: NetworkOptions) throws -> TLSConfiguration {

@@ -61,8 +61,17 @@ extension PairPass {
             summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
             jobs.append((side, jobID))
         }
-        for (side, jobID) in jobs {
-            if let problem = try await follow(job: jobID, action: action, side: side) {
+        // Both sides' jobs run at once in the cloud: wait for them together, then record in side order.
+        let finished = try await withThrowingTaskGroup(of: (Int, Job?).self) { group in
+            for (index, (side, jobID)) in jobs.enumerated() {
+                group.addTask { (index, try await waitForJob(jobID, on: side)) }
+            }
+            var finished = [Job?](repeating: nil, count: jobs.count)
+            for try await (index, job) in group { finished[index] = job }
+            return finished
+        }
+        for ((side, jobID), job) in zip(jobs, finished) {
+            if let problem = try await recordJobEnd(job, id: jobID, action: action, side: side) {
                 summary.problem = summary.problem ?? problem
             }
         }
@@ -71,33 +80,44 @@ extension PairPass {
 
     /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
     func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
+        try await recordJobEnd(try await waitForJob(jobID, on: side), id: jobID, action: action, side: side)
+    }
+
+    /// Records how a followed job ended (nil: it did not end within the job timeout). Returns a problem, if any.
+    func recordJobEnd(_ job: Job?, id jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
+        switch job?.state {
+        case .completed:
+            try await recorder.record(
+                .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
+                detail: action.rawValue)
+            return nil
+        case .failed:
+            let why = job?.failReason ?? "no reason given"
+            try await recorder.record(
+                .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID, reason: why,
+                detail: action.rawValue)
+            return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
+        default:
+            return "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout"
+        }
+    }
+
+    /// Polls a job until it is finished (returned) or the job timeout passes (nil). The first
+    /// poll comes soon after the POST and the waits double up to the poll interval
+    /// (``JobPolling``): a job of a second is seen done about when it is, and a slow one
+    /// costs no more calls than before. No call is in flight while it sleeps, so a sleeping
+    /// job holds none of the client's concurrency slots.
+    func waitForJob(_ jobID: String, on side: PairSide) async throws -> Job? {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
+        var polling = JobPolling(interval: options.pollInterval)
         while true {
-            let job: Job?
+            try await reconciler.clock.sleep(for: polling.nextDelay())
             do {
-                job = try await cloud.job(id: jobID, on: instance(side))
+                if let job = try await cloud.job(id: jobID, on: instance(side)), job.state.isFinished { return job }
             } catch {
                 logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
-                job = nil
             }
-            switch job?.state {
-            case .completed:
-                try await recorder.record(
-                    .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
-                    detail: action.rawValue)
-                return nil
-            case .failed:
-                let why = job?.failReason ?? "no reason given"
-                try await recorder.record(
-                    .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID, reason: why,
-                    detail: action.rawValue)
-                return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
-            default:
-                guard !deadline.hasPassed() else {
-                    return "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout"
-                }
-                try await reconciler.clock.sleep(for: options.pollInterval)
-            }
+            if deadline.hasPassed() { return nil }
         }
     }
 

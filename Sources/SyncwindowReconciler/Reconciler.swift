@@ -68,8 +68,9 @@ public struct Reconciler: Sendable {
             for try await result in group { collected.append(result) }
             return collected
         }
-        let names = selected.map(\.name) + removed.map(\.name)
-        let ordered = names.compactMap { name in results.first { $0.pair == name } }
+        // Config order, then the removed pairs: one dictionary lookup per pair, not a search.
+        let byName = Dictionary(results.map { ($0.pair, $0) }, uniquingKeysWith: { first, _ in first })
+        let ordered = (selected.map(\.name) + removed.map(\.name)).compactMap { byName[$0] }
         let converged = ordered.filter(\.reached).count
         try await recorder.finish(summary: "\(converged)/\(ordered.count) pairs at desired state")
         return PassResult(passID: passID, at: options.at, pairs: ordered)
