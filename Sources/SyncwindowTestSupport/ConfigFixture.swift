@@ -24,9 +24,11 @@ public struct ConfigFixture: Sendable {
     /// - Parameters:
     ///   - endpoint: where every region points (the emulator), or nil for the cloud defaults.
     ///   - windows: window file name → content.
+    ///   - storeFromEnvironment: under `SYNCWINDOW_TEST_STORE=postgres`, give the config a
+    ///     database of its own (tests that set up their own store pass false).
     public init(
         endpoint: URL? = nil, windows: [String: String] = ConfigFixture.defaultWindows, auth: String? = nil,
-        extraMain: String = ""
+        extraMain: String = "", storeFromEnvironment: Bool = true
     ) throws {
         let directory = try TemporaryDirectory()
         self.directory = directory
@@ -56,7 +58,7 @@ public struct ConfigFixture: Sendable {
             \(Self.pairsYAML)
             \(extraMain)
             """)
-        if PostgresServer.fixturesUsePostgres && !extraMain.contains("store:") {
+        if storeFromEnvironment && PostgresServer.fixturesUsePostgres && !extraMain.contains("store:") {
             try useSharedPostgres()
         }
         for (name, text) in windows { try directory.write("windows/\(name)", text) }
