@@ -8,43 +8,57 @@ public struct AuditReader {
     /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
     public func unsettledIntents(pair: String) throws -> [AuditEvent] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM event AS intent
-                WHERE intent.pair = ? AND intent.kind IN ('pause_intent', 'resume_intent')
-                  AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
-                ORDER BY intent.id
-                """, arguments: [pair]
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM event AS intent
+                    WHERE intent.pair = ? AND intent.kind IN ('pause_intent', 'resume_intent')
+                      AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
+                    ORDER BY intent.id
+                    """), arguments: [pair]
         ).map(AuditRow.event(from:))
     }
 
     /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
     /// window and outcome match).
+    ///
+    /// One subquery per kind, each walking the `(pair, kind, id)` index from the newest row
+    /// and stopping at the first that matches: a pair's history makes it no slower. (With
+    /// `kind IN (…)` SQLite collects every row of those kinds and sorts them.)
     public func latest(
         pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
     ) throws -> AuditEvent? {
-        var sql = "SELECT * FROM event WHERE pair = ? AND kind IN (\(placeholders(kinds.count)))"
-        var arguments: [String] = [pair] + kinds.map(\.rawValue)
+        guard !kinds.isEmpty else { return nil }
+        var filter = ""
+        var filterArguments: [String] = []
         if let side {
-            sql += " AND side = ?"
-            arguments.append(side.rawValue)
+            filter += " AND side = ?"
+            filterArguments.append(side.rawValue)
         }
         if let window {
-            sql += " AND window = ?"
-            arguments.append(window)
+            filter += " AND window = ?"
+            filterArguments.append(window)
         }
         if let outcomes {
-            sql += " AND outcome IN (\(placeholders(outcomes.count)))"
-            arguments.append(contentsOf: outcomes)
+            filter += " AND outcome IN (\(placeholders(outcomes.count)))"
+            filterArguments.append(contentsOf: outcomes)
         }
-        return try Row.fetchOne(db, sql: sql + " ORDER BY id DESC LIMIT 1", arguments: StatementArguments(arguments))
+        let newestOfKind =
+            "SELECT * FROM (SELECT * FROM event WHERE pair = ? AND kind = ?\(filter) ORDER BY id DESC LIMIT 1)"
+        let sql =
+            kinds.count == 1
+            ? newestOfKind
+            : Array(repeating: newestOfKind, count: kinds.count).joined(separator: " UNION ALL ")
+                + " ORDER BY id DESC LIMIT 1"
+        let arguments = kinds.flatMap { [pair, $0.rawValue] + filterArguments }
+        return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             .map(AuditRow.event(from:))
     }
 
     /// Whether an event of `kind` already records this window occurrence for `pair`.
     public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE pair = ? AND window = ? AND kind = ? AND detail = ?)",
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM event WHERE pair = ? AND window = ? AND kind = ? AND detail = ?)"),
             arguments: [pair, window, kind.rawValue, detail]) ?? false
     }
 

@@ -20,7 +20,7 @@ extension AuditStore {
     }
 
     private func write(_ observation: LiveObservation, pair: String) async throws {
-        try await database.write { db in
+        try await writes.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO observation (pair, primary_status, standby_status, observed_at) VALUES (?, ?, ?, ?)
@@ -63,7 +63,7 @@ public struct PassOutcome: Sendable, Equatable {
 extension AuditStore {
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
         try await mappingBusy {
-            try await database.write { db in
+            try await writes.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO pass_outcome (pair, at, problem) VALUES (?, ?, ?)

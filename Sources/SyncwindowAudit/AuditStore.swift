@@ -21,6 +21,8 @@ public final class AuditStore: Sendable {
     let busyTimeout: Duration
     let wallClock: @Sendable () -> Date
     let host: String?
+    /// Appends and cache writes share transactions when they arrive together (`GroupCommit`).
+    let writes: GroupCommit
 
     /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock,
     /// and refuses a store whose append-only guarantees are gone (`.unprotected`).
@@ -63,6 +65,7 @@ public final class AuditStore: Sendable {
         self.busyTimeout = busyTimeout
         self.wallClock = wallClock
         self.host = host
+        self.writes = GroupCommit(database)
     }
 
     static func baseConfiguration(busyTimeout: Duration) -> Configuration {
@@ -102,31 +105,27 @@ public final class AuditStore: Sendable {
     }
 
     private func appendUnmapped(_ events: [NewAuditEvent], recordedAt: Date) async throws -> [AuditEvent] {
-        try await database.writeWithoutTransaction { db in
+        try await writes.write { db in
+            let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1"))
+            var previousID: Int64 = head?["id"] ?? 0
+            var previousHash: String = head?["hash"] ?? AuditChain.genesis
             var stored: [AuditEvent] = []
-            try db.inTransaction(.immediate) {
-                let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1")
-                var previousID: Int64 = head?["id"] ?? 0
-                var previousHash: String = head?["hash"] ?? AuditChain.genesis
-                for event in events {
-                    let id = previousID + 1
-                    let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
-                    let hash = AuditChain.hash(
-                        id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
-                    try db.execute(
-                        sql: """
-                            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
-                                               actor, reason, detail, until, intent_id, host, prev_hash, hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: row.arguments + [previousHash, hash])
-                    stored.append(
-                        AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash)
-                    )
-                    previousID = id
-                    previousHash = hash
-                }
-                return .commit
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
+                                       actor, reason, detail, until, intent_id, host, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for event in events {
+                let id = previousID + 1
+                let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
+                let hash = AuditChain.hash(
+                    id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
+                try insert.execute(arguments: row.arguments + [previousHash, hash])
+                stored.append(
+                    AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
+                previousID = id
+                previousHash = hash
             }
             return stored
         }

@@ -30,6 +30,9 @@ struct PairLedger: Sendable {
     var unsettledIntents: [AuditEvent]
     /// When syncwindow last found its own pause undone by someone else.
     var lastReleasedAt: Date?
+    /// `window_opened` events no `window_closed` follows yet (read in the same snapshot, so
+    /// an idle pass asks the trail one question per pair).
+    var openWindowEdges: [AuditEvent] = []
 
     var ownsPause: Bool { !ownedSides.isEmpty }
 
@@ -68,7 +71,8 @@ struct PairLedger: Sendable {
         let released = try reader.latest(pair: pair, kinds: [.drift], outcomes: [AuditOutcome.released])
         return PairLedger(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
-            unsettledIntents: try reader.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at)
+            unsettledIntents: try reader.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at,
+            openWindowEdges: try reader.openWindowEdges(pair: pair))
     }
 
     /// An override whose time ran out with no event saying so yet.

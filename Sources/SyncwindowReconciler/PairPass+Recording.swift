@@ -75,10 +75,15 @@ extension PairPass {
 
     private func startOf(_ job: Job) -> Date? { job.startTime.flatMap(WireTime.parseJobTime) }
 
-    func recordWindowEdges(_ desired: DesiredState) async throws {
+    func recordWindowEdges(_ desired: DesiredState, ledger: PairLedger) async throws {
         let audit = reconciler.audit
         for occurrence in desired.openOccurrences {
             let start = RFC3339.format(occurrence.start, in: .gmt)
+            // Usually the ledger already shows it open; else ask (it may have opened and closed).
+            let shownOpen = ledger.openWindowEdges.contains {
+                $0.event.window == occurrence.window && $0.event.detail == start
+            }
+            if shownOpen { continue }
             if try await !audit.hasEvent(pair: pair.name, window: occurrence.window, kind: .windowOpened, detail: start)
             {
                 try await recorder.record(
@@ -90,8 +95,7 @@ extension PairPass {
         // Close what the trail shows open and the schedule no longer does: a window that
         // closed, and also one renamed or removed from the config while it was open.
         let openNames = Set(desired.openOccurrences.map(\.window))
-        for opened in try await audit.read({ try $0.openWindowEdges(pair: pair.name) })
-        where !openNames.contains(opened.event.window ?? "") {
+        for opened in ledger.openWindowEdges where !openNames.contains(opened.event.window ?? "") {
             try await recorder.record(
                 .windowClosed, pair: pair.name, window: opened.event.window, detail: opened.event.detail)
         }

@@ -78,7 +78,7 @@ struct PairPass {
         if removedFromConfig && desired.override == nil {
             desired.reason = "no longer in the config: syncwindow hands back the pause it holds"
         }
-        if !options.dryRun { try await recordWindowEdges(desired) }
+        if !options.dryRun { try await recordWindowEdges(desired, ledger: ledger) }
 
         var live: LiveState
         do {
