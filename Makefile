@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-emulator bench-plan demo fuzz clean
+.PHONY: all build test venv bench bench-tick bench-emulator bench-plan demo fuzz clean ha-drill
 
 all: build
 
@@ -25,11 +25,16 @@ venv: $(VENV)/.ready
 
 test: venv
 	swift build --build-tests
-	# Two runs: the end-to-end tests block on child processes, and on a 2-core machine
+	# Separate runs: the end-to-end tests block on child processes, and on a 2-core machine
 	# they would starve the in-process async tests (emulator, client) of the cooperative
 	# thread pool, turning into spurious 5 s timeouts. Each run is parallel within itself.
-	swift test --skip-build --skip SyncwindowEndToEndTests
-	swift test --skip-build --filter SyncwindowEndToEndTests
+	# All under one throwaway PostgreSQL server (or the one SYNCWINDOW_TEST_POSTGRES names);
+	# the third run gives every end-to-end fixture a PostgreSQL store instead of SQLite.
+	scripts/with-throwaway-postgres.sh sh -c '\
+	    swift test --skip-build --skip SyncwindowEndToEndTests && \
+	    swift test --skip-build --filter SyncwindowEndToEndTests && \
+	    SYNCWINDOW_TEST_STORE=postgres swift test --skip-build --filter SyncwindowEndToEndTests \
+	        --skip SharedStoreEndToEndTests'
 	$(VENV_PY) -m pytest -q Tests/python-sdk
 
 bench: venv
@@ -55,6 +60,13 @@ bench-emulator:
 
 demo:
 	swift run syncwindow demo
+
+# The failover drill: PostgreSQL, the emulator and three hosts; kill -9 and SIGSTOP the acting host
+# at a window's opening and closing; prints convergence, takeover time, POSTs, unaudited calls (README).
+ha-drill:
+	swift build --product syncwindow
+	swift build --product geminidb-emulator
+	python3 scripts/ha_drill.py
 
 # libFuzzer targets, each run FUZZ_SECONDS from the seeds in Fuzz/corpus (README "Fuzzing").
 FUZZ_SECONDS ?= 180

@@ -53,7 +53,8 @@ struct MetricsOptions: ParsableArguments {
     func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
         guard let metricsFile else { return }
         let text = PassMetrics.render(
-            result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload)
+            result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload,
+            host: HostIdentity.current)
         // Write a temporary file beside it and rename: the collector never reads half a file.
         let temporary = metricsFile + ".tmp.\(getpid())"
         do {

@@ -76,11 +76,27 @@ public struct PostgresPairLeases: PairLocks {
             if let taken { return .acquired(token: taken) }
             let current = try await connection.query(
                 """
-                SELECT host, EXTRACT(EPOCH FROM (expires_at - clock_timestamp()))::float8 FROM pair_lease
+                SELECT holder, host, EXTRACT(EPOCH FROM (expires_at - clock_timestamp()))::float8 FROM pair_lease
                 WHERE pair = \(pair)
                 """, logger: logger
-            ).collect().first.map { try $0.decode((String, Double).self) }
-            return .heldBy(host: current?.0 ?? "unknown", secondsLeft: max(0, current?.1 ?? 0))
+            ).collect().first.map { try $0.decode((String, String, Double).self) }
+            guard let (currentHolder, currentHost, secondsLeft) = current else {
+                return .heldBy(host: "unknown", secondsLeft: 0)
+            }
+            // A process of this very host that died holding the lease (killed by systemd, OOM,
+            // kill -9) need not be waited out: the kernel says it is gone, as it would free a flock.
+            if currentHost == host, let pid = Self.processID(inHolder: currentHolder), !Self.isAlive(pid) {
+                let reclaimed = try await connection.query(
+                    """
+                    UPDATE pair_lease SET holder = \(holder), token = token + 1, acquired_at = clock_timestamp(),
+                        expires_at = clock_timestamp() + \(milliseconds) * interval '1 millisecond'
+                    WHERE pair = \(pair) AND holder = \(currentHolder)
+                    RETURNING token
+                    """, logger: logger
+                ).collect().first.map { try $0.decode(Int64.self) }
+                if let reclaimed { return .acquired(token: reclaimed) }
+            }
+            return .heldBy(host: currentHost, secondsLeft: max(0, secondsLeft))
         }
     }
 
@@ -111,6 +127,19 @@ public struct PostgresPairLeases: PairLocks {
                   AND expires_at > clock_timestamp()
                 """, logger: logger)
         }
+    }
+
+    /// The pid in a holder id (`HOST/PID/RANDOM`).
+    static func processID(inHolder holder: String) -> pid_t? {
+        let parts = holder.split(separator: "/")
+        guard parts.count == 3 else { return nil }
+        return pid_t(parts[1])
+    }
+
+    /// Whether a process of this host still runs. A reused pid reads as alive: then the
+    /// lease is waited out, the safe way to be wrong.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 || errno != ESRCH
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -5,8 +5,10 @@ import Foundation
 public enum PassMetrics {
     /// - Parameter reload: for `run`, whether the configuration last (re)loaded cleanly.
     /// - Parameter exitCode: the exit status the CLI gives this pass (exit codes are the CLI's).
+    /// - Parameter host: this host's id: with several hosts on one store, which of them acted on a pair.
     public static func render(
-        _ result: PassResult, exitCode: Int32, wallClock now: Date, reload: ReconcileLoop.ReloadState? = nil
+        _ result: PassResult, exitCode: Int32, wallClock now: Date, reload: ReconcileLoop.ReloadState? = nil,
+        host: String? = nil
     ) -> String {
         var lines: [String] = []
         func family(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
@@ -39,6 +41,16 @@ public enum PassMetrics {
                     (label(pair.pair, side: "standby"), live.standby == .suspended ? 1 : 0),
                 ]
             })
+        if let host {
+            family("syncwindow_host_info", "The host id this syncwindow runs as (--host-id).", [("{host=\"\(host)\"}", 1)])
+        }
+        family(
+            "syncwindow_pair_calls", "Calls this host made on the pair in its last pass (0: nothing to do, or not its turn).",
+            pairs.map { (label($0.pair), Double($0.actions.count)) })
+        family(
+            "syncwindow_pair_held_elsewhere",
+            "1 when another invocation or host held the pair's lock or lease (it acted instead).",
+            pairs.map { (label($0.pair), $0.lockUnavailable ? 1 : 0) })
         family(
             "syncwindow_pair_removed_from_config",
             "1 while a pair that left the config still holds a pause syncwindow must hand back.",

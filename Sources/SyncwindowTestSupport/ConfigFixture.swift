@@ -6,6 +6,8 @@ public struct ConfigFixture: Sendable {
     public let directory: TemporaryDirectory
     public var configPath: String { directory.url("config.yaml").path }
     public var stateDirectory: String { directory.url("state").path }
+    /// The PostgreSQL database of the config's `store:`, when `SYNCWINDOW_TEST_STORE=postgres` gave it one.
+    public private(set) var database: TestDatabase?
 
     public static let accessKey = "FIXTUREAKEXAMPLE0001"
     public static let secretKey = "fixture-secret-key-never-printed-0123456789"
@@ -59,7 +61,7 @@ public struct ConfigFixture: Sendable {
             \(extraMain)
             """)
         if storeFromEnvironment && PostgresServer.fixturesUsePostgres && !extraMain.contains("store:") {
-            try useSharedPostgres()
+            database = try useSharedPostgres()
         }
         for (name, text) in windows { try directory.write("windows/\(name)", text) }
         if windows.isEmpty {
@@ -96,5 +98,22 @@ extension ConfigFixture {
         let main = try String(contentsOfFile: configPath, encoding: .utf8)
         try directory.write("config.yaml", main + "\n" + database.storeYAML(passwordFile: passwordFile, extra: extra) + "\n")
         return database
+    }
+}
+
+extension ConfigFixture {
+    /// Runs SQL on the trail, wherever it is: `psql` on the fixture's database, else `sqlite3`
+    /// on `audit.sqlite`. Output as both print it: rows of `|`-separated values.
+    public func queryTrail(_ sql: String) throws -> String {
+        if let database { return try database.psql(sql) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [stateDirectory + "/audit.sqlite", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

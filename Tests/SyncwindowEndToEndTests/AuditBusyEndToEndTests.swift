@@ -4,7 +4,7 @@ import Testing
 
 /// The audit trail locked by another process (an operator's `sqlite3`, a backup) while
 /// `syncwindow tick` runs against the `geminidb-emulator` binary.
-@Suite("busy audit trail end to end", .serialized)
+@Suite("busy audit trail end to end", .serialized, .sqliteTrailOnly)
 struct AuditBusyEndToEndTests {
     typealias Setup = TickEndToEndTests.Setup
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Reading commands that must not write, a trail that lost its guarantees, and CSV a
 /// spreadsheet must not evaluate — through the built binaries, on real SQLite files.
-@Suite("audit store defects end to end", .serialized)
+@Suite("audit store defects end to end", .serialized, .sqliteTrailOnly)
 struct AuditStoreDefectsEndToEndTests {
     typealias Setup = TickEndToEndTests.Setup
 

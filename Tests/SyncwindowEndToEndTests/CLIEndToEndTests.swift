@@ -122,7 +122,7 @@ struct CLIEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.stateDirectory + "/audit.sqlite"), "nothing was done")
     }
 
-    @Test("a state_dir that cannot be used is found by check, and every command says so in one line")
+    @Test("a state_dir that cannot be used is found by check, and every command says so in one line", .sqliteTrailOnly)
     func unusableStateDirectory() throws {
         let fixture = try ConfigFixture()
         defer { fixture.directory.remove() }

@@ -62,20 +62,13 @@ struct HTTPSSetup {
 
     /// Pause/resume intents and outcomes in the audit trail: what syncwindow recorded as sent.
     func recordedSends() throws -> Int {
-        let database = fixture.stateDirectory + "/audit.sqlite"
-        guard FileManager.default.fileExists(atPath: database) else { return 0 }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [
-            database,
-            "SELECT count(*) FROM event WHERE kind IN ('pause_intent','pause_outcome','resume_intent','resume_outcome')",
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let sql = "SELECT count(*) FROM event WHERE kind IN ('pause_intent','pause_outcome','resume_intent','resume_outcome')"
+        if fixture.database != nil {
+            // Before the first pass there is no event table to count.
+            return Int((try? fixture.queryTrail(sql)) ?? "0") ?? -1
+        }
+        guard FileManager.default.fileExists(atPath: fixture.stateDirectory + "/audit.sqlite") else { return 0 }
+        return Int(try fixture.queryTrail(sql)) ?? -1
     }
 }
 

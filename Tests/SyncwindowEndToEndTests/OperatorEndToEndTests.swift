@@ -63,7 +63,7 @@ struct OperatorEndToEndTests {
         }
     }
 
-    @Test("an override that cannot get the pair's lock records nothing and exits 75")
+    @Test("an override that cannot get the pair's lock records nothing and exits 75", .sqliteTrailOnly)
     func overrideGivesUpOnLock() throws {
         let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
         defer { setup.finish() }

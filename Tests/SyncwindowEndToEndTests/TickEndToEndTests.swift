@@ -45,17 +45,8 @@ struct TickEndToEndTests {
             return counts
         }
 
-        func sqlite(_ sql: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = [fixture.stateDirectory + "/audit.sqlite", sql]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        /// SQL on the trail (SQLite, or the fixture's PostgreSQL database).
+        func sqlite(_ sql: String) throws -> String { try fixture.queryTrail(sql) }
 
         /// Waits until a running tick holds `pair`'s lock: its lock file exists and cannot be taken.
         func waitUntilLocked(_ pair: String = "orders", timeout: TimeInterval = 10) {
@@ -159,7 +150,7 @@ struct TickEndToEndTests {
         #expect(posts.values.allSatisfy { $0 == 1 }, "\(posts)")
     }
 
-    @Test("an invocation that cannot get a pair's lock soon gives up with exit 75")
+    @Test("an invocation that cannot get a pair's lock soon gives up with exit 75", .sqliteTrailOnly)
     func lockContentionExits75() throws {
         let setup = try Setup(emulatorFlags: ["--latency", "700ms"])
         defer { setup.finish() }
@@ -171,7 +162,7 @@ struct TickEndToEndTests {
         #expect(loser.status == 75, "\(loser.stdout) \(loser.stderr)")
     }
 
-    @Test("secrets appear nowhere: not on stdout, stderr (debug logs) or in the audit database")
+    @Test("secrets appear nowhere: not on stdout, stderr (debug logs) or in the audit database", .sqliteTrailOnly)
     func secretsNeverLeak() throws {
         let setup = try Setup()
         defer { setup.finish() }
@@ -194,7 +185,7 @@ struct TickEndToEndTests {
         #expect(wal.range(of: Data(ConfigFixture.secretKey.utf8)) == nil)
     }
 
-    @Test("audit verify catches a row edited behind syncwindow's back")
+    @Test("audit verify catches a row edited behind syncwindow's back", .sqliteTrailOnly)
     func verifyCatchesEditedRow() throws {
         let setup = try Setup()
         defer { setup.finish() }

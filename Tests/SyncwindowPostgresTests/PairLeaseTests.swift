@@ -104,6 +104,35 @@ struct PairLeaseTests {
         }
     }
 
+    @Test("a lease of a dead process of the same host is reclaimed at once; another host still waits")
+    func deadLocalHolderIsReclaimed() async throws {
+        let database = try PostgresServer.shared().makeDatabase()
+        let settings = PostgresSettings(
+            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
+            tls: .disable)
+        // A process that has exited: its pid is free (and not reused within the test).
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) { backend in
+            _ = try await PostgresAuditStore.open(backend, wallClock: Date.init, host: "alpha")
+            try database.psql(
+                """
+                INSERT INTO pair_lease VALUES ('orders', 'alpha/\(finished.processIdentifier)/7', 'alpha', 5,
+                    clock_timestamp(), clock_timestamp() + interval '30 seconds')
+                """)
+            await #expect(throws: PairLockUnavailable.self) {
+                _ = try await PostgresPairLeases(backend: backend, host: "beta").acquire(
+                    pair: "orders", timeout: .milliseconds(300))
+            }
+            let hold = try await PostgresPairLeases(backend: backend, host: "alpha").acquire(
+                pair: "orders", timeout: .milliseconds(300))
+            #expect(hold.fence?.token == 6)
+            await hold.release()
+        }
+    }
+
     @Test("a renewing holder keeps its lease past its length")
     func renewalKeepsTheLease() async throws {
         try await withHosts(lease: .seconds(1), margin: .milliseconds(200)) { _, alphaLeases, _, betaLeases in
