@@ -96,10 +96,16 @@ enum PostgresSchema {
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.run("SELECT pg_advisory_lock(\(migrationLockKey))", logger: logger)
         do {
-            // Inside the lock: two hosts creating it at once would collide in the catalog.
-            try await connection.run(
-                "CREATE TABLE IF NOT EXISTS syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-                logger: logger)
+            // Inside the lock: two hosts creating it at once would collide in the catalog. Only
+            // when missing: a role with no CREATE privilege (see README) runs a migrated store.
+            let exists = try await connection.query(
+                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+            ).collect().first.map { try $0.decode(Bool.self) } ?? false
+            if !exists {
+                try await connection.run(
+                    "CREATE TABLE syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                    logger: logger)
+            }
             let applied = try await appliedMigrations(connection, logger: logger)
             for migration in migrations where !applied.contains(migration.name) {
                 try await connection.withTransaction(logger: logger) { connection in
