@@ -61,16 +61,8 @@ extension PairPass {
             summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
             jobs.append((side, jobID))
         }
-        // Both sides' jobs run at once in the cloud: wait for them together, then record in side order.
-        let finished = try await withThrowingTaskGroup(of: (Int, Job?).self) { group in
-            for (index, (side, jobID)) in jobs.enumerated() {
-                group.addTask { (index, try await waitForJob(jobID, on: side)) }
-            }
-            var finished = [Job?](repeating: nil, count: jobs.count)
-            for try await (index, job) in group { finished[index] = job }
-            return finished
-        }
-        for ((side, jobID), job) in zip(jobs, finished) {
+        let ends = try await waitForJobs(jobs)
+        for ((side, jobID), job) in zip(jobs, ends) {
             if let problem = try await recordJobEnd(job, id: jobID, action: action, side: side) {
                 summary.problem = summary.problem ?? problem
             }
@@ -80,7 +72,7 @@ extension PairPass {
 
     /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
     func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
-        try await recordJobEnd(try await waitForJob(jobID, on: side), id: jobID, action: action, side: side)
+        try await recordJobEnd(try await waitForJobs([(side, jobID)])[0], id: jobID, action: action, side: side)
     }
 
     /// Records how a followed job ended (nil: it did not end within the job timeout). Returns a problem, if any.
@@ -102,23 +94,38 @@ extension PairPass {
         }
     }
 
-    /// Polls a job until it is finished (returned) or the job timeout passes (nil). The first
-    /// poll comes soon after the POST and the waits double up to the poll interval
-    /// (``JobPolling``): a job of a second is seen done about when it is, and a slow one
-    /// costs no more calls than before. No call is in flight while it sleeps, so a sleeping
-    /// job holds none of the client's concurrency slots.
-    func waitForJob(_ jobID: String, on side: PairSide) async throws -> Job? {
+    /// Polls the pair's jobs until each is finished (its final `Job`) or the job timeout passes
+    /// (nil), on one schedule (``JobPolling``): the first poll soon after the POSTs, the waits
+    /// doubling up to the poll interval, so a job of a second is seen done about when it is and
+    /// a slow one costs no more calls than a flat interval. The jobs of a pair's sides started
+    /// together: each round reads them in order and stops at the first still running (the next
+    /// would be too), and a job seen finished is followed at once by the next one's read, with
+    /// no wait in between. Nothing is in flight while it sleeps, so a waiting pair holds none
+    /// of the client's concurrency slots.
+    func waitForJobs(_ jobs: [(side: PairSide, id: String)]) async throws -> [Job?] {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var polling = JobPolling(interval: options.pollInterval)
-        while true {
+        var ends = [Job?](repeating: nil, count: jobs.count)
+        var next = 0
+        while next < jobs.count {
             try await reconciler.clock.sleep(for: polling.nextDelay())
-            do {
-                if let job = try await cloud.job(id: jobID, on: instance(side)), job.state.isFinished { return job }
-            } catch {
-                logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+            while next < jobs.count, let job = await finishedJob(jobs[next].id, on: jobs[next].side) {
+                ends[next] = job
+                next += 1
             }
-            if deadline.hasPassed() { return nil }
+            if deadline.hasPassed() { break }
         }
+        return ends
+    }
+
+    /// The job if the cloud shows it finished; nil while it runs, is not yet listed, or cannot be read.
+    private func finishedJob(_ jobID: String, on side: PairSide) async -> Job? {
+        do {
+            if let job = try await cloud.job(id: jobID, on: instance(side)), job.state.isFinished { return job }
+        } catch {
+            logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+        }
+        return nil
     }
 
     /// Records `job_failed` for owned sides whose last pause job turns out to have failed.
