@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-emulator bench-plan demo fuzz clean ha-drill
+.PHONY: all build test venv bench bench-tick bench-pass bench-emulator bench-plan demo fuzz clean ha-drill
 
 all: build
 
@@ -47,6 +47,14 @@ bench-tick:
 	swift build -c release --product syncwindow
 	swift build -c release --product geminidb-emulator
 	scripts/bench_tick.sh 200
+
+# Issue 10's pass targets, each with its figure and bound, on SQLite and on PostgreSQL: the mass edge
+# (100, 1,000, 5,000 pairs; emulator --latency 20ms --job-delay 1s), the idle pass, 30 nights of history.
+# BENCH_PASS_ARGS="--store sqlite --pairs 100,1000" narrows it.
+bench-pass:
+	swift build -c release --product syncwindow
+	swift build -c release --product geminidb-emulator
+	$(PYTHON) scripts/bench_pass.py $(BENCH_PASS_ARGS)
 
 # plan through the release binary (100 random windows, a year, JSON) against cronsim on the same occurrences.
 bench-plan: venv
