@@ -279,7 +279,8 @@ class Drill:
 
 def stamp(seconds_since_epoch):
     """A wall-clock instant as the trail stores `recorded_at` (UTC text, which sorts)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds_since_epoch))
+    milliseconds = int(round(seconds_since_epoch * 1000)) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds_since_epoch)) + ".%03dZ" % milliseconds
 
 
 def yes(flag):

@@ -6,8 +6,10 @@ extension AuditStore {
     package func rawRows(after id: Int64, limit: Int) async throws -> [AuditRawRow] {
         try await mappingBusy {
             try await database.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM event WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit])
-                    .map(Self.rawRow)
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM event WHERE id > ? ORDER BY id LIMIT ?", arguments: [id, limit]
+                )
+                .map(Self.rawRow)
             }
         }
     }

@@ -21,12 +21,14 @@ struct AuditMigrateCommand: AsyncParsableCommand {
         let config = try options.load()
         guard case .postgres = config.store else {
             throw CLIFailure(
-                "\(config.sourceFile): audit migrate copies into a PostgreSQL store, and this config has no store.postgres")
+                "\(config.sourceFile): audit migrate copies into a PostgreSQL store, and this config has no store.postgres"
+            )
         }
         let source = try openSource()
         guard case .intact(let count, let sourceHead) = try await source.verify() else {
             throw CLIFailure(
-                "the SQLite trail \(source.path) does not verify; run `syncwindow audit verify` on it — nothing was copied")
+                "the SQLite trail \(source.path) does not verify; run `syncwindow audit verify` on it — nothing was copied"
+            )
         }
         let store = try await Wiring.openStore(config)
         guard let target = store.audit as? PostgresAuditStore else {
@@ -56,7 +58,8 @@ struct AuditMigrateCommand: AsyncParsableCommand {
         }
         let url = URL(fileURLWithPath: fromSQLite)
         guard isDirectory.boolValue || url.lastPathComponent == AuditStore.fileName else {
-            throw CLIFailure("--from-sqlite \(fromSQLite): name the \(AuditStore.fileName) file or the state_dir holding it")
+            throw CLIFailure(
+                "--from-sqlite \(fromSQLite): name the \(AuditStore.fileName) file or the state_dir holding it")
         }
         let directory = isDirectory.boolValue ? url.path : url.deletingLastPathComponent().path
         do {

@@ -36,7 +36,9 @@ struct CheckCommand: AsyncParsableCommand {
         print("  auth:      \(method), credential files readable and private")
         print("  state dir: \(config.stateDirectory)")
         if case .postgres(let settings) = config.store {
-            print("  store:     \(settings.displayURL) (tls \(settings.tls.rawValue), lease \(settings.lease.components.seconds)s, margin \(settings.leaseMargin.components.seconds)s)")
+            print(
+                "  store:     \(settings.displayURL) (tls \(settings.tls.rawValue), lease \(settings.lease.components.seconds)s, margin \(settings.leaseMargin.components.seconds)s)"
+            )
             if !offline { print("  store:     \(try await storeState(config))") }
         }
         print("  config sha256: \(config.contentHash)")

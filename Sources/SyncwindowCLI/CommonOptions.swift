@@ -14,7 +14,8 @@ struct ConfigOptions: ParsableArguments {
 
     @Option(
         name: .customLong("host-id"),
-        help: "This host's name in the audit trail and the pair leases (default: $SYNCWINDOW_HOST_ID, else the hostname)."
+        help:
+            "This host's name in the audit trail and the pair leases (default: $SYNCWINDOW_HOST_ID, else the hostname)."
     )
     var hostID: String?
 

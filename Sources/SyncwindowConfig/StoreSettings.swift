@@ -131,7 +131,8 @@ enum StoreSettingsReader {
                 "'store.postgres.url' contains a password; put it in 'store.postgres.password_file' instead")
         }
         guard components.query == nil, components.fragment == nil else {
-            throw value.error("'store.postgres.url' takes no parameters; set tls and ca_file as keys of 'store.postgres'")
+            throw value.error(
+                "'store.postgres.url' takes no parameters; set tls and ca_file as keys of 'store.postgres'")
         }
         guard let user = components.user, !user.isEmpty else {
             throw value.error("'store.postgres.url' names no user; \(example)")

@@ -38,15 +38,18 @@ public final class PostgresAuditStore: AuditStoring {
     ) async throws -> PostgresAuditStore {
         let logger = backend.logger
         let missing = try await backend.withDirectConnection { connection in
-            let exists = try await connection.query(
-                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-            ).collect().first.map { try $0.decode(Bool.self) } ?? false
+            let exists =
+                try await connection.query(
+                    "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+                ).collect().first.map { try $0.decode(Bool.self) } ?? false
             guard exists else { return nil as [String]? }
             let applied = try await PostgresSchema.appliedMigrations(connection, logger: logger)
             return PostgresSchema.migrations.map(\.name).filter { !applied.contains($0) }
         }
         guard let missing else { throw AuditStoreError.missing(path: backend.location) }
-        if requireMigrations && !missing.isEmpty { throw AuditStoreError.needsMigration(path: backend.location, missing: missing) }
+        if requireMigrations && !missing.isEmpty {
+            throw AuditStoreError.needsMigration(path: backend.location, missing: missing)
+        }
         return PostgresAuditStore(backend: backend, wallClock: wallClock)
     }
 
@@ -283,7 +286,8 @@ extension PostgresAuditStore {
             try await backend.client.withTransaction(logger: logger) { connection in
                 try await connection.run(
                     "SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
-                let existing = try await connection.query("SELECT count(*) FROM event", logger: logger).collect()
+                let existing =
+                    try await connection.query("SELECT count(*) FROM event", logger: logger).collect()
                     .first.map { try $0.decode(Int64.self) } ?? 0
                 guard existing == 0 else { throw StoreNotEmpty(location: backend.location, count: existing) }
                 var copied = 0

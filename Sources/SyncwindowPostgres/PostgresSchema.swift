@@ -98,9 +98,10 @@ enum PostgresSchema {
         do {
             // Inside the lock: two hosts creating it at once would collide in the catalog. Only
             // when missing: a role with no CREATE privilege (see README) runs a migrated store.
-            let exists = try await connection.query(
-                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-            ).collect().first.map { try $0.decode(Bool.self) } ?? false
+            let exists =
+                try await connection.query(
+                    "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+                ).collect().first.map { try $0.decode(Bool.self) } ?? false
             if !exists {
                 try await connection.run(
                     "CREATE TABLE syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
@@ -139,9 +140,10 @@ enum PostgresSchema {
     /// that function still refusing.
     static func problems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         var problems: [String] = []
-        let tableExists = try await connection.query(
-            "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-        ).collect().first.map { try $0.decode(Bool.self) } ?? false
+        let tableExists =
+            try await connection.query(
+                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
+            ).collect().first.map { try $0.decode(Bool.self) } ?? false
         let applied = tableExists ? try await appliedMigrations(connection, logger: logger) : []
         let missing = migrations.map(\.name).filter { !applied.contains($0) }
         if !missing.isEmpty {

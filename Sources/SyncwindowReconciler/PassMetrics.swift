@@ -42,10 +42,12 @@ public enum PassMetrics {
                 ]
             })
         if let host {
-            family("syncwindow_host_info", "The host id this syncwindow runs as (--host-id).", [("{host=\"\(host)\"}", 1)])
+            family(
+                "syncwindow_host_info", "The host id this syncwindow runs as (--host-id).", [("{host=\"\(host)\"}", 1)])
         }
         family(
-            "syncwindow_pair_calls", "Calls this host made on the pair in its last pass (0: nothing to do, or not its turn).",
+            "syncwindow_pair_calls",
+            "Calls this host made on the pair in its last pass (0: nothing to do, or not its turn).",
             pairs.map { (label($0.pair), Double($0.actions.count)) })
         family(
             "syncwindow_pair_held_elsewhere",

@@ -96,7 +96,8 @@ extension ConfigFixture {
     public func usePostgres(_ database: TestDatabase, extra: String = "") throws -> TestDatabase {
         let passwordFile = try directory.write("secrets/pg", PostgresServer.rolePassword + "\n", mode: 0o600)
         let main = try String(contentsOfFile: configPath, encoding: .utf8)
-        try directory.write("config.yaml", main + "\n" + database.storeYAML(passwordFile: passwordFile, extra: extra) + "\n")
+        try directory.write(
+            "config.yaml", main + "\n" + database.storeYAML(passwordFile: passwordFile, extra: extra) + "\n")
         return database
     }
 }

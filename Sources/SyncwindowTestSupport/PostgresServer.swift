@@ -141,7 +141,9 @@ public final class PostgresServer: Sendable {
         let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
         guard process.terminationStatus == 0 else {
             throw PostgresServerError(
-                message: "throwaway-postgres.sh \(arguments.first ?? "") failed: \(String(decoding: errorData, as: UTF8.self))")
+                message:
+                    "throwaway-postgres.sh \(arguments.first ?? "") failed: \(String(decoding: errorData, as: UTF8.self))"
+            )
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }

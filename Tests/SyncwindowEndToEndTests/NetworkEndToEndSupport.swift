@@ -62,7 +62,8 @@ struct HTTPSSetup {
 
     /// Pause/resume intents and outcomes in the audit trail: what syncwindow recorded as sent.
     func recordedSends() throws -> Int {
-        let sql = "SELECT count(*) FROM event WHERE kind IN ('pause_intent','pause_outcome','resume_intent','resume_outcome')"
+        let sql =
+            "SELECT count(*) FROM event WHERE kind IN ('pause_intent','pause_outcome','resume_intent','resume_outcome')"
         if fixture.database != nil {
             // Before the first pass there is no event table to count.
             return Int((try? fixture.queryTrail(sql)) ?? "0") ?? -1

@@ -9,7 +9,9 @@ import Testing
 struct SharedStoreEndToEndTests {
     static let inWindow = "2026-12-01T01:31:00Z"
     static let afterWindow = "2026-12-01T03:31:00Z"
-    static let instances = ["orders-primary-in12", "orders-standby-in12", "sessions-primary-in12", "sessions-standby-in12"]
+    static let instances = [
+        "orders-primary-in12", "orders-standby-in12", "sessions-primary-in12", "sessions-standby-in12",
+    ]
 
     struct Setup {
         let fixture: ConfigFixture
@@ -22,12 +24,14 @@ struct SharedStoreEndToEndTests {
             fixture = try ConfigFixture(storeFromEnvironment: false)
             database = try fixture.usePostgres(
                 try (server ?? PostgresServer.shared()).makeDatabase(), extra: "\n    lease: 10s\n    lease_margin: 3s")
-            emulator = try SpawnedEmulator(configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
+            emulator = try SpawnedEmulator(
+                configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
             config = try fixture.configPointing(at: emulator.baseURL)
         }
 
         func arguments(host: String, at: String?, _ extra: [String]) -> [String] {
-            ["tick", "--config", config, "--host-id", host, "--poll-interval", "0.05"] + (at.map { ["--at", $0] } ?? [])
+            ["tick", "--config", config, "--host-id", host, "--poll-interval", "0.05"]
+                + (at.map { ["--at", $0] } ?? [])
                 + extra
         }
 
@@ -62,9 +66,11 @@ struct SharedStoreEndToEndTests {
         /// Every call recorded before it was sent, each settled, every event naming its host, one chain.
         func expectAuditedAndIntact(_ comment: Comment? = nil) throws {
             let accepted = try acceptedPosts().values.reduce(0, +)
-            let intents = Int(try sql("SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")) ?? -1
+            let intents =
+                Int(try sql("SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")) ?? -1
             let notApplied = Int(try sql("SELECT count(*) FROM event WHERE outcome = 'not_applied'")) ?? -1
-            #expect(intents == accepted + notApplied, "intents \(intents), accepted \(accepted), not applied \(notApplied)")
+            #expect(
+                intents == accepted + notApplied, "intents \(intents), accepted \(accepted), not applied \(notApplied)")
             #expect(
                 try sql(
                     """
@@ -114,15 +120,18 @@ struct SharedStoreEndToEndTests {
         defer { setup.finish() }
         let set = try BinaryRunner.run(
             "syncwindow",
-            ["override", "pause", "orders", "--for", "1h", "--reason", "incident 42", "--config", setup.config,
-             "--host-id", "alpha"])
+            [
+                "override", "pause", "orders", "--for", "1h", "--reason", "incident 42", "--config", setup.config,
+                "--host-id", "alpha",
+            ])
         #expect(set.status == 0, "\(set.stderr)")
         // Now (the override's clock), outside any window, beta's pass keeps orders paused for alpha's override.
         let tick = try setup.tick(host: "beta", at: nil)
         #expect(tick.status == 0, "\(tick.stderr)")
         #expect(try setup.emulator.status(of: "orders-primary-in12") == "SUSPENDED")
         #expect(try setup.emulator.status(of: "sessions-primary-in12") == "SYNCING")
-        let status = try BinaryRunner.run("syncwindow", ["status", "--config", setup.config, "--format", "json", "--host-id", "gamma"])
+        let status = try BinaryRunner.run(
+            "syncwindow", ["status", "--config", setup.config, "--format", "json", "--host-id", "gamma"])
         #expect(status.stdout.contains("incident 42"))
         #expect(try setup.sql("SELECT host FROM event WHERE kind = 'override_set'") == "alpha")
         try setup.expectAuditedAndIntact()
@@ -184,7 +193,8 @@ struct SharedStoreEndToEndTests {
         for row in landed { callsByInstance[row[0], default: []].append(row[1]) }
         for (instance, calls) in callsByInstance {
             #expect(calls.first == "pause_outcome" && calls.last == "resume_outcome", "\(instance): \(calls)")
-            #expect(zip(calls, calls.dropFirst()).allSatisfy { $0 != $1 }, "\(instance) got the same call twice: \(calls)")
+            #expect(
+                zip(calls, calls.dropFirst()).allSatisfy { $0 != $1 }, "\(instance) got the same call twice: \(calls)")
         }
         let posts = try setup.acceptedPosts()
         #expect(posts == callsByInstance.mapValues(\.count), "every call the cloud took is in the trail once")
@@ -225,7 +235,9 @@ struct SharedStoreEndToEndTests {
         let tick = try setup.tick(host: "alpha", at: Self.inWindow)
         #expect(tick.status == 1)
         let lines = tick.stderr.split(separator: "\n")
-        #expect(lines.count == 1 && lines[0].contains("unavailable") && lines[0].contains("connection refused"), "\(tick.stderr)")
+        #expect(
+            lines.count == 1 && lines[0].contains("unavailable") && lines[0].contains("connection refused"),
+            "\(tick.stderr)")
         #expect(try setup.emulator.requests().isEmpty, "a call went out with no store to record it")
         #expect(!tick.stderr.contains(PostgresServer.rolePassword))
         try server.resume()
@@ -240,14 +252,16 @@ struct SharedStoreEndToEndTests {
         let sqliteConfig = try setup.fixture.directory.write(
             "config-sqlite.yaml", String(text[..<text.range(of: "store:")!.lowerBound]))
         for at in [Self.inWindow, Self.afterWindow] {
-            let tick = try BinaryRunner.run("syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
+            let tick = try BinaryRunner.run(
+                "syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
             #expect(tick.status == 0, "\(tick.stderr)")
         }
         let sqliteVerify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", sqliteConfig])
         let migrate = try BinaryRunner.run(
             "syncwindow", ["audit", "migrate", "--config", setup.config, "--from-sqlite", setup.fixture.stateDirectory])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        let head = sqliteVerify.stdout.components(separatedBy: "head ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = sqliteVerify.stdout.components(separatedBy: "head ").last?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(head != nil && migrate.stdout.contains(head!), "\(migrate.stdout) vs \(sqliteVerify.stdout)")
         let again = try BinaryRunner.run(
             "syncwindow", ["audit", "migrate", "--config", setup.config, "--from-sqlite", setup.fixture.stateDirectory])

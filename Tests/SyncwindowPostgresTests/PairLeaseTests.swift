@@ -174,8 +174,10 @@ struct PairLeaseTests {
                     let store = index.isMultiple(of: 2) ? alpha : beta
                     group.addTask {
                         try await store.append([
-                            NewAuditEvent(at: Date(), pair: "p\(index % 5)", kind: .drift, actor: "test", detail: "\(index)"),
-                            NewAuditEvent(at: Date(), pair: "p\(index % 5)", kind: .error, actor: "test", detail: "\(index)"),
+                            NewAuditEvent(
+                                at: Date(), pair: "p\(index % 5)", kind: .drift, actor: "test", detail: "\(index)"),
+                            NewAuditEvent(
+                                at: Date(), pair: "p\(index % 5)", kind: .error, actor: "test", detail: "\(index)"),
                         ])
                     }
                 }
