@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "SyncwindowTestSupport",
             dependencies: [
-                "GeminiDBAPI", "GeminiDBEmulator",
+                "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowConfig
 
 /// A throwaway PostgreSQL server for tests (`scripts/throwaway-postgres.sh`): the one
 /// `SYNCWINDOW_TEST_POSTGRES` names (`SOCKET_DIR:PORT`, as `make test` exports it), else one
@@ -166,6 +167,11 @@ public struct TestDatabase: Sendable {
             password_file: \(passwordFile)
             tls: disable\(extra)
         """
+    }
+
+    /// `store.postgres` for this database (plain TCP on loopback), as a test builds it in process.
+    public var settings: PostgresSettings {
+        PostgresSettings(host: "127.0.0.1", port: server.port, user: PostgresServer.role, database: name, tls: .disable)
     }
 
     /// Runs SQL as the superuser in this database.

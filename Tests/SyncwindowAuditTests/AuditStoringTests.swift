@@ -53,12 +53,6 @@ enum TestDatabases {
     }
 }
 
-extension TestDatabase {
-    /// `store.postgres` for this database (plain TCP on loopback).
-    var settings: PostgresSettings {
-        PostgresSettings(host: "127.0.0.1", port: server.port, user: PostgresServer.role, database: name, tls: .disable)
-    }
-}
 
 private func event(
     _ kind: AuditKind, pair: String? = "orders", side: PairSide? = nil, window: String? = nil,

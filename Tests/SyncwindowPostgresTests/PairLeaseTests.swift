@@ -15,9 +15,7 @@ private func withHosts(
     _ body: (PostgresAuditStore, PostgresPairLeases, PostgresAuditStore, PostgresPairLeases) async throws -> Void
 ) async throws {
     let database = try (server ?? PostgresServer.shared()).makeDatabase()
-    var settings = PostgresSettings(
-        host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
-        tls: .disable)
+    var settings = database.settings
     settings.lease = lease
     settings.leaseMargin = margin
     settings.timeout = .seconds(3)
@@ -107,9 +105,7 @@ struct PairLeaseTests {
     @Test("a lease of a dead process of the same host is reclaimed at once; another host still waits")
     func deadLocalHolderIsReclaimed() async throws {
         let database = try PostgresServer.shared().makeDatabase()
-        let settings = PostgresSettings(
-            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
-            tls: .disable)
+        let settings = database.settings
         // A process that has exited: its pid is free (and not reused within the test).
         let finished = Process()
         finished.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -200,9 +196,7 @@ struct PairLeaseTests {
     @Test("hosts starting at once on an empty database migrate it once")
     func concurrentMigration() async throws {
         let database = try PostgresServer.shared().makeDatabase()
-        let settings = PostgresSettings(
-            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
-            tls: .disable)
+        let settings = database.settings
         try await withThrowingTaskGroup(of: Void.self) { group in
             for host in ["a", "b", "c", "d"] {
                 group.addTask {
@@ -220,9 +214,7 @@ struct PairLeaseTests {
     @Test("the database itself refuses UPDATE, DELETE and TRUNCATE of events")
     func appendOnlyInTheDatabase() async throws {
         let database = try PostgresServer.shared().makeDatabase()
-        let settings = PostgresSettings(
-            host: "127.0.0.1", port: database.server.port, user: PostgresServer.role, database: database.name,
-            tls: .disable)
+        let settings = database.settings
         try await PostgresBackend.with(settings, password: PostgresServer.rolePassword, logger: quiet) {
             let store = try await PostgresAuditStore.open($0, wallClock: Date.init, host: "alpha")
             try await store.append([intent("orders")])
