@@ -288,7 +288,7 @@ def yes(flag):
 
 
 def seconds(value):
-    return "n/a" if value is None else f"{value:.1f}s"
+    return "n/a (the frozen host had finished its pairs' work)" if value is None else f"{value:.1f}s"
 
 
 if __name__ == "__main__":
