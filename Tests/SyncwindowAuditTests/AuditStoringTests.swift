@@ -246,6 +246,8 @@ struct AuditStoringTests {
 /// dropped first, as an attacker would), or with the in-memory store's test hook.
 enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
     case editText, editIntentID, remove, swap
+    /// Names a host on a row written without one: the host is hashed once set.
+    case forgeHost
 
     var testDescription: String { rawValue }
 
@@ -255,6 +257,8 @@ enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
             "DROP TRIGGER event_is_append_only_update; UPDATE event SET detail = 'nothing to see' WHERE id = 2;"
         case .editIntentID:
             "DROP TRIGGER event_is_append_only_update; UPDATE event SET intent_id = 2 WHERE id = 4;"
+        case .forgeHost:
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET host = 'mallory' WHERE id = 2;"
         case .remove:
             "DROP TRIGGER event_is_append_only_delete; DELETE FROM event WHERE id = 3;"
         case .swap:
@@ -272,6 +276,7 @@ enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .editText: return unguarded + "UPDATE event SET detail = 'nothing to see' WHERE id = 2;"
         case .editIntentID: return unguarded + "UPDATE event SET intent_id = 2 WHERE id = 4;"
+        case .forgeHost: return unguarded + "UPDATE event SET host = 'mallory' WHERE id = 2;"
         case .remove: return unguarded + "DELETE FROM event WHERE id = 3;"
         case .swap:
             return unguarded
@@ -284,6 +289,7 @@ enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .editText: rows[1].fields["detail"] = "nothing to see"
         case .editIntentID: rows[3].fields["intent_id"] = "2"
+        case .forgeHost: rows[1].fields["host"] = "mallory"
         case .remove: rows.remove(at: 2)
         case .swap:
             (rows[1], rows[2]) = (rows[2], rows[1])
@@ -295,6 +301,7 @@ enum AuditTamper: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .editText: .broken(rowID: 2, problem: "its content does not match its hash (the row was edited)")
         case .editIntentID: .broken(rowID: 4, problem: "its content does not match its hash (the row was edited)")
+        case .forgeHost: .broken(rowID: 2, problem: "its content does not match its hash (the row was edited)")
         case .remove: .broken(rowID: 4, problem: "row 3 is missing (ids jump from 2 to 4)")
         case .swap: .broken(rowID: 2, problem: "it does not link to row 1 (rows removed or reordered)")
         }
