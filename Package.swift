@@ -62,6 +62,8 @@ let package = Package(
             dependencies: [
                 "SyncwindowCivilTime", "SyncwindowLocks",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for `verify` and exports reading column bytes without a String per value.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -136,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "syncwindow-bench",
             dependencies: [
-                "SyncwindowSchedule", "GeminiDBAPI", "GeminiDBEmulator",
+                "SyncwindowSchedule", "GeminiDBAPI", "GeminiDBEmulator", "SyncwindowAudit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -211,6 +213,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "SyncwindowCLITests", dependencies: ["SyncwindowCLI", "SyncwindowAudit"]),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]
 )

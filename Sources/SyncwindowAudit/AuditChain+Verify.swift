@@ -1,3 +1,5 @@
+import Foundation
+
 /// A stored row as its raw column text, the form in which every driver hands rows to
 /// `AuditChain.Verifier`: not an `AuditEvent`, so that a value the decoder would
 /// normalise still counts as tampering.
@@ -32,33 +34,71 @@ extension AuditChain {
     /// same rows give the same answer, whatever holds them.
     package struct Verifier {
         private var expectedID: Int64 = 1
-        private var previousHash = AuditChain.genesis
+        private var previousHash = Array(AuditChain.genesis.utf8)
         private var count = 0
+        private var input = HashInput()
+        private var recomputed = [UInt8](repeating: 0, count: 64)
 
         /// Nil while the chain holds; the first break otherwise (stop there).
         package init() {}
 
         package mutating func check(_ row: AuditRawRow) -> AuditVerification? {
-            let id = row.id
+            var previous = row.previousHash
+            var hash = row.hash
+            return previous.withUTF8 { previous in
+                hash.withUTF8 { hash in
+                    check(
+                        id: row.id, previousHash: UnsafeRawBufferPointer(previous), hash: UnsafeRawBufferPointer(hash)
+                    ) { input in
+                        input.append(line: row.recordedAt)
+                        for field in AuditChain.hashOrder {
+                            // A driver that lacks a column hands it over as NULL.
+                            let value = row.fields[field.name] ?? nil
+                            if value == nil && field.hashedOnlyWhenSet { continue }
+                            input.append(label: field.label, value: value)
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The same check on raw bytes, for a driver that reads its rows without making strings of them:
+        /// `content` appends the row's `recorded_at` line and its hashed fields (``AuditChain/hashOrder``).
+        package mutating func check(
+            id: Int64, previousHash stored: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer,
+            content: (inout HashInput) -> Void
+        ) -> AuditVerification? {
             guard id == expectedID else {
                 return .broken(
                     rowID: id, problem: "row \(expectedID) is missing (ids jump from \(expectedID - 1) to \(id))")
             }
-            guard row.previousHash == previousHash else {
+            guard Self.same(stored, previousHash) else {
                 return .broken(rowID: id, problem: "it does not link to row \(id - 1) (rows removed or reordered)")
             }
-            let recomputed = AuditChain.hash(
-                id: id, recordedAt: row.recordedAt, fields: row.fields, previousHash: previousHash)
-            guard recomputed == row.hash else {
+            input.start(id: id)
+            content(&input)
+            previousHash.withUnsafeBytes { input.append(raw: $0) }
+            recomputed.withUnsafeMutableBytes { input.hexDigest(into: $0) }
+            guard Self.same(hash, recomputed) else {
                 return .broken(rowID: id, problem: "its content does not match its hash (the row was edited)")
             }
-            previousHash = row.hash
+            previousHash.removeAll(keepingCapacity: true)
+            previousHash.append(contentsOf: hash)
             expectedID += 1
             count += 1
             return nil
         }
 
+        private static func same(_ stored: UnsafeRawBufferPointer, _ expected: [UInt8]) -> Bool {
+            guard stored.count == expected.count else { return false }
+            return expected.withUnsafeBytes { expected in
+                expected.count == 0 || memcmp(stored.baseAddress!, expected.baseAddress!, expected.count) == 0
+            }
+        }
+
         /// The answer once every row has passed `check`.
-        package var result: AuditVerification { .intact(count: count, headHash: previousHash) }
+        package var result: AuditVerification {
+            .intact(count: count, headHash: String(decoding: previousHash, as: UTF8.self))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Mapping between `AuditEvent` and its table row, and the exact fields the hash covers.
 package struct AuditRow {
@@ -62,20 +63,70 @@ package struct AuditRow {
     /// Decodes a stored row. Unknown kinds or bad timestamps surface as `error` events
     /// rather than crashing a report; `audit verify` flags them via the hash anyway.
     static func event(from row: Row) -> AuditEvent {
-        let kindText: String = row["kind"]
-        let atText: String = row["at"]
-        let recordedText: String = row["recorded_at"]
-        let event = NewAuditEvent(
-            at: AuditTimestamp.date(atText) ?? Date(timeIntervalSince1970: 0), passID: row["pass_id"],
-            pair: row["pair"],
-            side: (row["side"] as String?).flatMap(PairSide.init(rawValue:)), window: row["window"],
-            kind: AuditKind(rawValue: kindText) ?? .error, outcome: row["outcome"], jobID: row["job_id"],
-            actor: row["actor"], reason: row["reason"], detail: row["detail"],
-            until: (row["until"] as String?).flatMap(AuditTimestamp.date), intentID: row["intent_id"],
-            host: row["host"])
-        return AuditEvent(
-            id: row["id"], recordedAt: AuditTimestamp.date(recordedText) ?? Date(timeIntervalSince1970: 0),
-            event: event,
-            previousHash: row["prev_hash"], hash: row["hash"])
+        Columns.of(row).event(row)
+    }
+
+    /// Where each column sits in a row of one query, found once: a name lookup per value costs GRDB a
+    /// case-insensitive scan of every column name when rows are copied (`fetchAll`), a million times over
+    /// for a year's trail.
+    package struct Columns: Sendable, Equatable {
+        let names: [String]
+        let id, at, recordedAt, passID, pair, side, window, kind, outcome, jobID, actor, reason, detail, until,
+            intentID, host, previousHash, hash: Int?
+
+        package init(_ names: [String]) {
+            self.names = names
+            var index: [String: Int] = [:]
+            for (position, name) in names.enumerated() where index[name.lowercased()] == nil {
+                index[name.lowercased()] = position
+            }
+            id = index["id"]
+            at = index["at"]
+            recordedAt = index["recorded_at"]
+            passID = index["pass_id"]
+            pair = index["pair"]
+            side = index["side"]
+            window = index["window"]
+            kind = index["kind"]
+            outcome = index["outcome"]
+            jobID = index["job_id"]
+            actor = index["actor"]
+            reason = index["reason"]
+            detail = index["detail"]
+            until = index["until"]
+            intentID = index["intent_id"]
+            host = index["host"]
+            previousHash = index["prev_hash"]
+            hash = index["hash"]
+        }
+
+        private static let last = Mutex<Columns?>(nil)
+
+        /// The layout of `row`'s query: the one seen last when the names match (rows come by the thousand from
+        /// one query), else worked out and kept.
+        static func of(_ row: Row) -> Columns {
+            let names = Array(row.columnNames)
+            if let known = last.withLock({ $0 }), known.names == names { return known }
+            let columns = Columns(names)
+            last.withLock { $0 = columns }
+            return columns
+        }
+
+        /// The event in `row`, as `AuditRow.event(from:)` reads it by name: a missing column reads as NULL.
+        package func event(_ row: Row) -> AuditEvent {
+            func text(_ index: Int?) -> String? { index.flatMap { row[$0] as String? } }
+            let kindText = text(kind) ?? ""
+            let event = NewAuditEvent(
+                at: text(at).flatMap(AuditTimestamp.date) ?? Date(timeIntervalSince1970: 0), passID: text(passID),
+                pair: text(pair), side: text(side).flatMap(PairSide.init(rawValue:)), window: text(window),
+                kind: AuditKind(rawValue: kindText) ?? .error, outcome: text(outcome), jobID: text(jobID),
+                actor: text(actor) ?? "", reason: text(reason), detail: text(detail),
+                until: text(until).flatMap(AuditTimestamp.date), intentID: intentID.flatMap { row[$0] as Int64? },
+                host: text(host))
+            return AuditEvent(
+                id: id.flatMap { row[$0] as Int64? } ?? 0,
+                recordedAt: text(recordedAt).flatMap(AuditTimestamp.date) ?? Date(timeIntervalSince1970: 0),
+                event: event, previousHash: text(previousHash) ?? "", hash: text(hash) ?? "")
+        }
     }
 }

@@ -41,7 +41,16 @@ struct AuditListCommand: AsyncParsableCommand {
             since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
             until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
             pair: pair)
-        let events = try await Wiring.openAuditForReading(config).events(query)
+        let audit = try await Wiring.openAuditForReading(config)
+        // CSV and JSON stream, a row in memory at a time, where the store can hand rows over as it reads them;
+        // a pair missing from the config needs the events first (none at all is a typo, not an empty export).
+        if format != .table, let streaming = audit as? any AuditEventStreaming,
+            pair.map({ config.pair(named: $0) != nil }) ?? true
+        {
+            try await AuditExport.stream(from: streaming, query, format: format.output)
+            return
+        }
+        let events = try await audit.events(query)
         if let pair, config.pair(named: pair) == nil, events.isEmpty {
             // A pair no longer configured may still have history; one that has neither is a typo.
             throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")

@@ -5,6 +5,8 @@ import Foundation
 //   syncwindow-bench --list           that bench's cases as JSON, for scripts/bench_cronsim.py
 //   syncwindow-bench emulator-year [--pairs N] [--nights N]
 //                                     a year of nights through one emulator engine, µs per request (make bench-emulator)
+//   syncwindow-bench audit-trail --state DIR [--pairs N] [--nights N] [--batch N]
+//                                     a year's audit trail through AuditStore.append (make bench-audit)
 
 /// The value after `flag` in the arguments, as an integer.
 func intOption(_ flag: String, in arguments: [String]) -> Int? {
@@ -21,6 +23,15 @@ case "emulator-year":
     options.pairs = intOption("--pairs", in: arguments) ?? options.pairs
     options.nights = intOption("--nights", in: arguments) ?? options.nights
     try await EmulatorYearBench.run(options)
+case "audit-trail":
+    var options = AuditTrailGenerator.Options()
+    if let index = arguments.firstIndex(of: "--state"), index + 1 < arguments.count {
+        options.stateDirectory = arguments[index + 1]
+    }
+    options.pairs = intOption("--pairs", in: arguments) ?? options.pairs
+    options.nights = intOption("--nights", in: arguments) ?? options.nights
+    options.batch = intOption("--batch", in: arguments) ?? options.batch
+    try await AuditTrailGenerator.run(options)
 case nil:
     try ScheduleBench.run()
 case let other?:
