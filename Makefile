@@ -66,6 +66,12 @@ bench-emulator:
 	swift build -c release --product syncwindow-bench
 	.build/release/syncwindow-bench emulator-year
 
+# A year's audit trail (200 pairs, ~1,000,000 events) through AuditStore.append: verify per event, exports' memory.
+bench-audit:
+	swift build -c release --product syncwindow
+	swift build -c release --product syncwindow-bench
+	scripts/bench_audit.sh 200 365
+
 demo:
 	swift run syncwindow demo
 
