@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-pass bench-emulator bench-plan demo fuzz clean ha-drill
+.PHONY: all build test venv bench bench-tick bench-pass bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
 
 all: build
 
