@@ -53,7 +53,6 @@ enum TestDatabases {
     }
 }
 
-
 private func event(
     _ kind: AuditKind, pair: String? = "orders", side: PairSide? = nil, window: String? = nil,
     outcome: String? = nil, detail: String? = nil, intentID: Int64? = nil, at seconds: Double = 0
