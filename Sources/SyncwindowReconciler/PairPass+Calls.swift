@@ -20,10 +20,15 @@ extension PairPass {
         let outcomeKind: AuditKind = action == .pause ? .pauseOutcome : .resumeOutcome
         var summary = CallsResult()
         var jobs: [(PairSide, String)] = []
+        // The previous side's accepted outcome, recorded in one append with the next side's
+        // intent (same pair, same fence, same order in the trail): one transaction fewer.
+        var accepted: (event: NewAuditEvent, side: PairSide, jobID: String)?
         for side in sides {
             let instance = self.instance(side)
-            let intent = try await recorder.record(
+            let intentEvent = recorder.event(
                 intentKind, pair: pair.name, side: side, reason: reason, detail: "instance \(instance.instanceID)")
+            let intent = try await recordAccepted(accepted, with: intentEvent)!
+            accepted = nil
             // Only the cloud call's own failure is a failed call. A store that cannot record
             // an outcome must not turn an accepted call into an `error` row: its error escapes
             // below, the intent stays unsettled, and the next pass settles it from live status.
@@ -47,51 +52,76 @@ extension PairPass {
                 summary.problem = "\(action.rawValue) on \(side.rawValue) failed: \(error)"
                 break
             }
-            do {
-                try await recorder.record(
+            accepted = (
+                recorder.event(
                     outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.accepted, jobID: jobID,
-                    detail: "instance \(instance.instanceID)", intentID: intent.id)
-            } catch {
-                // journald keeps the job id the trail could not.
-                logger.error(
-                    "Call accepted but its outcome could not be recorded; the next pass settles it",
-                    metadata: ["side": "\(side.rawValue)", "job.id": "\(jobID)", "error": "\(error)"])
-                throw error
-            }
+                    detail: "instance \(instance.instanceID)", intentID: intent.id),
+                side, jobID
+            )
             summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
             jobs.append((side, jobID))
         }
+        try await recordAccepted(accepted, with: nil)
         let ends = try await waitForJobs(jobs)
-        for ((side, jobID), job) in zip(jobs, ends) {
-            if let problem = try await recordJobEnd(job, id: jobID, action: action, side: side) {
-                summary.problem = summary.problem ?? problem
-            }
+        if let problem = try await recordJobEnds(zip(jobs, ends).map { ($0.0, $0.1, $1) }, action: action) {
+            summary.problem = summary.problem ?? problem
         }
         return summary
     }
 
-    /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
-    func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
-        try await recordJobEnd(try await waitForJobs([(side, jobID)])[0], id: jobID, action: action, side: side)
+    /// Records an accepted call's outcome, and after it `next` (the next side's intent) in the
+    /// same append. Returns `next` as stored.
+    @discardableResult
+    private func recordAccepted(
+        _ accepted: (event: NewAuditEvent, side: PairSide, jobID: String)?, with next: NewAuditEvent?
+    ) async throws -> AuditEvent? {
+        let events = [accepted?.event, next].compactMap { $0 }
+        guard !events.isEmpty else { return nil }
+        do {
+            let stored = try await recorder.record(events)
+            return next == nil ? nil : stored.last
+        } catch {
+            if let accepted {
+                // journald keeps the job id the trail could not.
+                logger.error(
+                    "Call accepted but its outcome could not be recorded; the next pass settles it",
+                    metadata: ["side": "\(accepted.side.rawValue)", "job.id": "\(accepted.jobID)", "error": "\(error)"])
+            }
+            throw error
+        }
     }
 
-    /// Records how a followed job ended (nil: it did not end within the job timeout). Returns a problem, if any.
-    func recordJobEnd(_ job: Job?, id jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
-        switch job?.state {
-        case .completed:
-            try await recorder.record(
-                .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
-                detail: action.rawValue)
-            return nil
-        case .failed:
-            let why = job?.failReason ?? "no reason given"
-            try await recorder.record(
-                .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID, reason: why,
-                detail: action.rawValue)
-            return "\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)"
-        default:
-            return "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout"
+    /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
+    func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
+        try await recordJobEnds([(side, jobID, try await waitForJobs([(side, jobID)])[0])], action: action)
+    }
+
+    /// Records how followed jobs ended, in one append (nil: a job did not end within the job
+    /// timeout, nothing to record). Returns the first problem, if any.
+    func recordJobEnds(_ ends: [(side: PairSide, id: String, job: Job?)], action: SyncAction) async throws -> String? {
+        var events: [NewAuditEvent] = []
+        var problems: [String] = []
+        for (side, jobID, job) in ends {
+            switch job?.state {
+            case .completed:
+                events.append(
+                    recorder.event(
+                        .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
+                        detail: action.rawValue))
+            case .failed:
+                let why = job?.failReason ?? "no reason given"
+                events.append(
+                    recorder.event(
+                        .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID,
+                        reason: why, detail: action.rawValue))
+                problems.append("\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)")
+            default:
+                problems.append(
+                    "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout")
+            }
         }
+        if !events.isEmpty { try await recorder.record(events) }
+        return problems.first
     }
 
     /// Polls the pair's jobs until each is finished (its final `Job`) or the job timeout passes

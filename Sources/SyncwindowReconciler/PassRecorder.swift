@@ -39,6 +39,27 @@ actor PassRecorder {
         _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil, outcome: String? = nil,
         jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
     ) async throws -> AuditEvent {
+        try await record([
+            event(
+                kind, pair: pair, side: side, window: window, outcome: outcome, jobID: jobID, reason: reason,
+                detail: detail, until: until, intentID: intentID)
+        ]).last!
+    }
+
+    /// An event of this pass, stamped with the pass's instant and actor, for ``record(_:)``.
+    nonisolated func event(
+        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil, outcome: String? = nil,
+        jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
+    ) -> NewAuditEvent {
+        NewAuditEvent(
+            at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome, jobID: jobID,
+            actor: actor, reason: reason, detail: detail, until: until, intentID: intentID)
+    }
+
+    /// Records events of ONE pair's pass in one append, in order, under the acting hold's fence
+    /// (never several pairs' events: each pair's appends carry its own lease). Returns them stored.
+    @discardableResult
+    func record(_ pairEvents: [NewAuditEvent]) async throws -> [AuditEvent] {
         var events: [NewAuditEvent] = []
         // Decide and mark before the first await: the actor is reentrant, and pairs of one
         // pass record concurrently, so checking after the write would bracket twice.
@@ -49,13 +70,9 @@ actor PassRecorder {
                     at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
                     detail: "config sha256=\(configurationHash)"))
         }
-        events.append(
-            NewAuditEvent(
-                at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome,
-                jobID: jobID,
-                actor: actor, reason: reason, detail: detail, until: until, intentID: intentID))
+        events += pairEvents
         let stored = try await store.append(events, fence: ActingHold.current?.fence)
-        return stored.last!
+        return Array(stored.suffix(pairEvents.count))
     }
 
     /// How far back (in `at`) a pass looks for the `configuration` event in force.
