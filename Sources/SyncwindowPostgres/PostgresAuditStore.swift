@@ -38,11 +38,9 @@ public final class PostgresAuditStore: AuditStoring {
     ) async throws -> PostgresAuditStore {
         let logger = backend.logger
         let missing = try await backend.withDirectConnection { connection in
-            let exists =
-                try await connection.query(
-                    "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-                ).collect().first.map { try $0.decode(Bool.self) } ?? false
-            guard exists else { return nil as [String]? }
+            guard try await PostgresSchema.hasMigrationTable(connection, logger: logger) else {
+                return nil as [String]?
+            }
             let applied = try await PostgresSchema.appliedMigrations(connection, logger: logger)
             return PostgresSchema.migrations.map(\.name).filter { !applied.contains($0) }
         }

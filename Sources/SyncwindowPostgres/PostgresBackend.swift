@@ -58,11 +58,15 @@ public final class PostgresBackend: Sendable {
         await running.value
     }
 
-    static func clientConfiguration(_ settings: PostgresSettings, password: String?) -> PostgresClient.Configuration {
+    /// Verified TLS (no setting turns verification off), trusting `ca_file` when given.
+    static func tlsConfiguration(_ settings: PostgresSettings) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = settings.caFile {
-            tls.trustRoots = .file(caFile)
-        }
+        if let caFile = settings.caFile { tls.trustRoots = .file(caFile) }
+        return tls
+    }
+
+    static func clientConfiguration(_ settings: PostgresSettings, password: String?) -> PostgresClient.Configuration {
+        let tls = tlsConfiguration(settings)
         let mode: PostgresClient.Configuration.TLS =
             switch settings.tls {
             case .disable: .disable
@@ -112,8 +116,7 @@ public final class PostgresBackend: Sendable {
     }
 
     private func directConfiguration() throws -> PostgresConnection.Configuration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = settings.caFile { tls.trustRoots = .file(caFile) }
+        let tls = Self.tlsConfiguration(settings)
         let mode: PostgresConnection.Configuration.TLS
         do {
             mode =

@@ -98,11 +98,7 @@ enum PostgresSchema {
         do {
             // Inside the lock: two hosts creating it at once would collide in the catalog. Only
             // when missing: a role with no CREATE privilege (see README) runs a migrated store.
-            let exists =
-                try await connection.query(
-                    "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-                ).collect().first.map { try $0.decode(Bool.self) } ?? false
-            if !exists {
+            if try await !hasMigrationTable(connection, logger: logger) {
                 try await connection.run(
                     "CREATE TABLE syncwindow_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
                     logger: logger)
@@ -125,6 +121,12 @@ enum PostgresSchema {
         try await connection.run("SELECT pg_advisory_unlock(\(migrationLockKey))", logger: logger)
     }
 
+    /// Whether the database has been migrated at all (before the first pass it has nothing).
+    static func hasMigrationTable(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query("SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger)
+            .collect().first.map { try $0.decode(Bool.self) } ?? false
+    }
+
     static func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
         var names: Set<String> = []
         for try await name in try await connection.query(
@@ -140,11 +142,9 @@ enum PostgresSchema {
     /// that function still refusing.
     static func problems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         var problems: [String] = []
-        let tableExists =
-            try await connection.query(
-                "SELECT to_regclass('syncwindow_migration') IS NOT NULL", logger: logger
-            ).collect().first.map { try $0.decode(Bool.self) } ?? false
-        let applied = tableExists ? try await appliedMigrations(connection, logger: logger) : []
+        let applied =
+            try await hasMigrationTable(connection, logger: logger)
+            ? try await appliedMigrations(connection, logger: logger) : []
         let missing = migrations.map(\.name).filter { !applied.contains($0) }
         if !missing.isEmpty {
             problems.append("lacks the migration \(missing.joined(separator: ", ")) in syncwindow_migration")
