@@ -20,6 +20,10 @@ public protocol AuditLedgerReading {
 
     /// Every (non-empty) pair name the trail mentions, sorted by its UTF-8 bytes.
     func pairNames() throws -> [String]
+
+    /// The `latest` answers to `questions`, the unsettled intents and the open window edges
+    /// of `pair`: what a pass reads before it acts. Defaulted to one question at a time.
+    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers
 }
 
 extension AuditLedgerReading {

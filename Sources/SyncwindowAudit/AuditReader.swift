@@ -5,13 +5,26 @@ import GRDB
 public struct AuditReader {
     let db: Database
 
-    /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
+    /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have
+    /// made. Only those after the pair's newest settled intent (see `UnsettledIntents`): each
+    /// kind's newest settled intent is found walking the `(pair, kind, id)` index back from the
+    /// newest, and the intents after the later of the two by a range on the same index.
     public func unsettledIntents(pair: String) throws -> [AuditEvent] {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT * FROM event AS intent
-                    WHERE intent.pair = ? AND intent.kind IN ('pause_intent', 'resume_intent')
+                    WHERE intent.pair = ?1 AND intent.kind IN ('pause_intent', 'resume_intent')
+                      AND intent.id > coalesce((SELECT max(id) FROM (
+                            SELECT id FROM (SELECT id FROM event AS settled
+                                            WHERE settled.pair = ?1 AND settled.kind = 'pause_intent'
+                                              AND EXISTS (SELECT 1 FROM event WHERE intent_id = settled.id)
+                                            ORDER BY id DESC LIMIT 1)
+                            UNION ALL
+                            SELECT id FROM (SELECT id FROM event AS settled
+                                            WHERE settled.pair = ?1 AND settled.kind = 'resume_intent'
+                                              AND EXISTS (SELECT 1 FROM event WHERE intent_id = settled.id)
+                                            ORDER BY id DESC LIMIT 1))), 0)
                       AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
                     ORDER BY intent.id
                     """), arguments: [pair]

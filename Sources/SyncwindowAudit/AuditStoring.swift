@@ -21,6 +21,10 @@ public protocol AuditStoring: Sendable {
     /// Events matching `query`, oldest first.
     func events(_ query: AuditQuery) async throws -> [AuditEvent]
 
+    /// What a pass reads of one pair before it acts (see `AuditLedgerReading.pairTrail`), on
+    /// one consistent snapshot. Defaulted to `read`; a networked store answers in one round trip.
+    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers
+
     /// Runs several pair-level reads on one consistent snapshot of the trail.
     func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T
 

@@ -7,10 +7,11 @@ struct InMemoryAuditReader: AuditLedgerReading {
 
     func unsettledIntents(pair: String) throws -> [AuditEvent] {
         let settled = Set(rows.compactMap { $0.text("intent_id") })
-        let intentKinds = [AuditKind.pauseIntent.rawValue, AuditKind.resumeIntent.rawValue]
-        return rows.filter {
-            $0.text("pair") == pair && intentKinds.contains($0.text("kind") ?? "") && !settled.contains(String($0.id))
-        }.map(\.event)
+        let intentKinds = UnsettledIntents.kinds.map(\.rawValue)
+        let intents = rows.filter { $0.text("pair") == pair && intentKinds.contains($0.text("kind") ?? "") }
+        // After the newest settled intent only, as the SQL drivers look (see `UnsettledIntents`).
+        let newestSettled = intents.last { settled.contains(String($0.id)) }?.id ?? 0
+        return intents.filter { $0.id > newestSettled && !settled.contains(String($0.id)) }.map(\.event)
     }
 
     func latest(

@@ -12,35 +12,28 @@ struct PostgresLedgerReader: AuditLedgerReading {
     let logger: Logger
 
     func unsettledIntents(pair: String) throws -> [AuditEvent] {
-        try events(
-            """
-            SELECT \(unescaped: PostgresRows.columns) FROM event AS intent
-            WHERE intent.pair = \(pair) AND intent.kind IN ('pause_intent', 'resume_intent')
-              AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
-            ORDER BY intent.id
-            """)
+        try pairTrail(pair: pair, latest: []).unsettledIntents
     }
 
     func latest(
         pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
     ) throws -> AuditEvent? {
-        var sql = "SELECT \(PostgresRows.columns) FROM event WHERE pair = $1 AND kind = ANY($2)"
-        var bindings = PostgresBindings()
-        bindings.append(pair)
-        bindings.append(kinds.map(\.rawValue))
-        if let side {
-            bindings.append(side.rawValue)
-            sql += " AND side = $\(bindings.count)"
+        let question = LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes)
+        return try answers(PostgresPairTrail.query(pair: pair, latest: [question], intentsAndEdges: false), 1)
+            .latest[0]
+    }
+
+    /// One statement for all of it (see `PostgresPairTrail`).
+    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
+        try answers(PostgresPairTrail.query(pair: pair, latest: questions), questions.count)
+    }
+
+    private func answers(_ query: PostgresQuery, _ questions: Int) throws -> PairTrailAnswers {
+        try wait { [connection, logger] in
+            var collector = PostgresPairTrail.Collector(questions: questions)
+            for try await row in try await connection.query(query, logger: logger) { try collector.add(row) }
+            return collector.answers
         }
-        if let window {
-            bindings.append(window)
-            sql += " AND \"window\" = $\(bindings.count)"
-        }
-        if let outcomes {
-            bindings.append(outcomes)
-            sql += " AND outcome = ANY($\(bindings.count))"
-        }
-        return try events(PostgresQuery(unsafeSQL: sql + " ORDER BY id DESC LIMIT 1", binds: bindings)).first
     }
 
     func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
@@ -55,13 +48,7 @@ struct PostgresLedgerReader: AuditLedgerReading {
     }
 
     func openWindowEdges(pair: String) throws -> [AuditEvent] {
-        let recent = try events(
-            """
-            SELECT \(unescaped: PostgresRows.columns) FROM event
-            WHERE pair = \(pair) AND kind IN ('window_opened', 'window_closed')
-            ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit)
-            """)
-        return AuditWindowEdges.open(newestFirst: recent)
+        try pairTrail(pair: pair, latest: []).openWindowEdges
     }
 
     func pairNames() throws -> [String] {
@@ -83,16 +70,6 @@ struct PostgresLedgerReader: AuditLedgerReading {
                 names.append(name)
             }
             return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        }
-    }
-
-    private func events(_ query: PostgresQuery) throws -> [AuditEvent] {
-        try wait { [connection, logger] in
-            var events: [AuditEvent] = []
-            for try await row in try await connection.query(query, logger: logger) {
-                events.append(try PostgresRows.raw(row).event)
-            }
-            return events
         }
     }
 

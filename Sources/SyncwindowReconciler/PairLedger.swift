@@ -43,36 +43,31 @@ struct PairLedger: Sendable {
             resumedBySomeoneElseAt: lastReleasedAt)
     }
 
+    /// What the ledger asks of the trail: the newest override event, each side's newest
+    /// event that says who holds it, and the newest release of syncwindow's pause.
+    static let questions: [LatestEventQuestion] =
+        [LatestEventQuestion(kinds: [.overrideSet, .overrideCleared, .overrideExpired])]
+        + PairSide.allCases.map { side in
+            LatestEventQuestion(
+                kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
+                outcomes: [AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released])
+        }
+        + [LatestEventQuestion(kinds: [.drift], outcomes: [AuditOutcome.released])]
+
     static func load(pair: String, at instant: Date, from store: any AuditStoring) async throws -> PairLedger {
-        try await store.read { reader in try load(pair: pair, at: instant, from: reader) }
+        PairLedger(try await store.pairTrail(pair: pair, latest: questions), at: instant)
     }
 
     static func load(pair: String, at instant: Date, from reader: any AuditLedgerReading) throws -> PairLedger {
-        let overrideEvent = try reader.latest(pair: pair, kinds: [.overrideSet, .overrideCleared, .overrideExpired])
-        var override: ActiveOverride?
-        if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,
-            let state = event.outcome.flatMap(SyncState.init(rawValue:))
-        {
-            override = ActiveOverride(state: state, until: until, actor: event.actor, reason: event.reason ?? "")
-        }
-        var owned: Set<PairSide> = []
-        for side in PairSide.allCases {
-            let last = try reader.latest(
-                pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
-                outcomes: [AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released])
-            guard let last = last?.event else { continue }
-            switch last.kind {
-            case .pauseOutcome: owned.insert(side)
-            // A failed resume job leaves the instance paused, and still ours to resume.
-            case .jobFailed where last.detail == "resume": owned.insert(side)
-            default: break
-            }
-        }
-        let released = try reader.latest(pair: pair, kinds: [.drift], outcomes: [AuditOutcome.released])
-        return PairLedger(
-            override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
-            unsettledIntents: try reader.unsettledIntents(pair: pair), lastReleasedAt: released?.event.at,
-            openWindowEdges: try reader.openWindowEdges(pair: pair))
+        try load(pair: pair, at: instant, from: reader, also: []).ledger
+    }
+
+    /// The ledger, and the answers to `extra` questions asked in the same go.
+    static func load(
+        pair: String, at instant: Date, from reader: any AuditLedgerReading, also extra: [LatestEventQuestion]
+    ) throws -> (ledger: PairLedger, extra: [AuditEvent?]) {
+        let answers = try reader.pairTrail(pair: pair, latest: questions + extra)
+        return (PairLedger(answers, at: instant), Array(answers.latest.dropFirst(questions.count)))
     }
 
     /// An override whose time ran out with no event saying so yet.
@@ -81,5 +76,33 @@ struct PairLedger: Sendable {
             until <= instant
         else { return nil }
         return event
+    }
+}
+
+extension PairLedger {
+    /// The ledger from the answers to ``questions`` (the first of `answers.latest`).
+    init(_ answers: PairTrailAnswers, at instant: Date) {
+        let overrideEvent = answers.latest[0]
+        var override: ActiveOverride?
+        if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,
+            let state = event.outcome.flatMap(SyncState.init(rawValue:))
+        {
+            override = ActiveOverride(state: state, until: until, actor: event.actor, reason: event.reason ?? "")
+        }
+        var owned: Set<PairSide> = []
+        for (index, side) in PairSide.allCases.enumerated() {
+            guard let last = answers.latest[1 + index]?.event else { continue }
+            switch last.kind {
+            case .pauseOutcome: owned.insert(side)
+            // A failed resume job leaves the instance paused, and still ours to resume.
+            case .jobFailed where last.detail == "resume": owned.insert(side)
+            default: break
+            }
+        }
+        let released = answers.latest[1 + PairSide.allCases.count]
+        self.init(
+            override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
+            unsettledIntents: answers.unsettledIntents, lastReleasedAt: released?.event.at,
+            openWindowEdges: answers.openWindowEdges)
     }
 }

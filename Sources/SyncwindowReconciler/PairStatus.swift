@@ -76,28 +76,30 @@ public enum PairStatusReader {
         of pair: String, at instant: Date, schedule: Schedule, observation: LiveObservation?, outcome: PassOutcome?,
         reader: any AuditLedgerReading
     ) throws -> PairStatus {
-        let ledger = try PairLedger.load(pair: pair, at: instant, from: reader)
-        let lastAction = try reader.latest(
-            pair: pair, kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
-        let latestDriftOrAction = try reader.latest(
-            pair: pair, kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
+        // The ledger and status's own questions in one go (one round trip on PostgreSQL).
+        let (ledger, extra) = try PairLedger.load(
+            pair: pair, at: instant, from: reader,
+            also: [
+                LatestEventQuestion(kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed]),
+                LatestEventQuestion(kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared]),
+                LatestEventQuestion(kinds: [.error]),
+            ])
+        let (lastAction, latestDriftOrAction, lastError) = (extra[0], extra[1], extra[2])
         return PairStatus(
             pair: pair, desired: ledger.desiredState(pair: pair, at: instant, schedule: schedule),
             live: observation, lastAction: lastAction,
             drift: latestDriftOrAction?.event.kind == .drift ? latestDriftOrAction : nil,
             ownedSides: PairSide.allCases.filter(ledger.ownedSides.contains),
             unsettledIntents: ledger.unsettledIntents.count,
-            lastError: try outstandingError(pair: pair, outcome: outcome, reader: reader))
+            lastError: outstandingError(outcome: outcome, recorded: lastError))
     }
 
     /// What stopped the pair's last pass, with the time it was first recorded; nil when that
     /// pass reached its desired state (or no pass ran yet).
-    static func outstandingError(pair: String, outcome: PassOutcome?, reader: any AuditLedgerReading) throws
-        -> PairError?
-    {
+    static func outstandingError(outcome: PassOutcome?, recorded: AuditEvent?) -> PairError? {
         guard let outcome, let problem = outcome.problem else { return nil }
-        // A persisting problem is recorded once, when it starts: report that time.
-        let recorded = try reader.latest(pair: pair, kinds: [.error])
+        // A persisting problem is recorded once, when it starts (`recorded`, the pair's newest
+        // error event): report that time.
         let since = recorded?.event.detail == problem ? min(recorded!.event.at, outcome.at) : outcome.at
         return PairError(at: since, message: problem)
     }

@@ -145,6 +145,72 @@ struct AuditStoringTests {
         }
     }
 
+    @Test(
+        "intents are looked for after the newest settled one: a year of settled nights is not re-probed",
+        arguments: AuditDriver.allCases)
+    func unsettledAfterNewestSettled(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            // Nights of settled calls, then a pass killed between its two pauses.
+            for night in 0..<5 {
+                let intent = try await store.append(event(.pauseIntent, side: .primary, at: Double(night)))
+                try await store.append(
+                    event(.pauseOutcome, side: .primary, outcome: "accepted", intentID: intent.id, at: Double(night)))
+            }
+            let first = try await store.append(event(.pauseIntent, side: .primary, at: 10))
+            try await store.append(event(.pauseOutcome, side: .primary, outcome: "accepted", intentID: first.id))
+            let open = try await store.append(event(.resumeIntent, side: .standby, at: 11))
+            let another = try await store.append(event(.pauseIntent, side: .standby, at: 12))
+            #expect(try await store.unsettledIntents(pair: "orders").map(\.id) == [open.id, another.id])
+            // Settling the newer one first (never done by a pass, which settles oldest first)
+            // hides the older: the drivers look after the newest settled intent only.
+            try await store.append(event(.pauseOutcome, side: .standby, outcome: "landed", intentID: another.id))
+            #expect(try await store.unsettledIntents(pair: "orders").isEmpty)
+        }
+    }
+
+    @Test("pairTrail answers what the questions one at a time answer", arguments: AuditDriver.allCases)
+    func pairTrailMatchesOneByOne(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            try await store.append([
+                event(.windowOpened, window: "nightly"),  // 1
+                event(.pauseIntent, side: .primary),  // 2
+                event(.pauseOutcome, side: .primary, outcome: "accepted", intentID: 2),  // 3
+                event(.overrideSet, outcome: "paused"),  // 4
+                event(.pauseIntent, side: .standby),  // 5: unsettled
+                event(.drift, side: .standby, outcome: "released"),  // 6
+                event(.windowOpened, window: "weekly"),  // 7
+                event(.windowClosed, window: "nightly"),  // 8
+                event(.overrideCleared, pair: "sessions"),  // 9
+                event(.jobFailed, side: .primary, outcome: "failed", detail: "resume"),  // 10
+            ])
+            let questions = [
+                LatestEventQuestion(kinds: [.overrideSet, .overrideCleared, .overrideExpired]),
+                LatestEventQuestion(
+                    kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: .primary,
+                    outcomes: ["accepted", "landed", "failed", "released"]),
+                LatestEventQuestion(
+                    kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: .standby,
+                    outcomes: ["accepted", "landed", "failed", "released"]),
+                LatestEventQuestion(kinds: [.drift], outcomes: ["released"]),
+                LatestEventQuestion(kinds: [.windowOpened], window: "nightly"),
+                LatestEventQuestion(kinds: [.resumeOutcome]),
+                LatestEventQuestion(kinds: []),
+            ]
+            let together = try await store.pairTrail(pair: "orders", latest: questions)
+            let inSnapshot = try await store.read { try $0.pairTrail(pair: "orders", latest: questions) }
+            let oneByOne = try await store.read { try $0.pairTrailOneByOne(pair: "orders", latest: questions) }
+            #expect(together.latest.map { $0?.id } == [4, 10, 6, 6, 1, nil, nil])
+            #expect(together.unsettledIntents.map(\.id) == [5])
+            #expect(together.openWindowEdges.map(\.id) == [7])
+            for answers in [inSnapshot, oneByOne] {
+                #expect(answers.latest.map { $0?.id } == together.latest.map { $0?.id })
+                #expect(answers.unsettledIntents.map(\.id) == together.unsettledIntents.map(\.id))
+                #expect(answers.openWindowEdges.map(\.id) == together.openWindowEdges.map(\.id))
+            }
+            #expect(together.latest[0]?.event == (try await store.events(AuditQuery(pair: "orders")))[3].event)
+        }
+    }
+
     @Test("open window edges: opens with no later close, among the recent edges only", arguments: AuditDriver.allCases)
     func openWindowEdges(driver: AuditDriver) async throws {
         try await driver.withStore { store in
