@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// A time zone's UTC offsets as a sorted table of transitions, read once from Foundation and
-/// cached per zone, so that converting between UTC and wall time is a table lookup.
+/// A time zone's UTC offsets as a sorted table of transitions, read once from the system tzdata (``TZif``; from
+/// Foundation when the zone has no file) and cached per zone, so that converting between UTC and wall time is a
+/// table lookup.
 ///
 /// Conversions follow Python's `zoneinfo` (PEP 495), which is what cronsim runs on:
 /// - UTC to wall: a wall time that occurs twice gets `fold = true` the second time.
@@ -25,7 +26,24 @@ final class ZoneTable: Sendable {
     static let rangeStart: Int64 = -2_208_988_800  // 1900-01-01T00:00:00Z
     static let rangeEnd: Int64 = 10_413_792_000  // 2300-01-01T00:00:00Z
 
-    init(zone: TimeZone) {
+    /// The table of `zone`: from its TZif file when there is one, else from Foundation.
+    convenience init(zone: TimeZone) {
+        if let file = TZif.load(identifier: zone.identifier) {
+            self.init(file)
+        } else {
+            self.init(foundation: zone)
+        }
+    }
+
+    /// The table from a zone's TZif data.
+    convenience init(_ file: TZif) {
+        let changes = file.changes(from: Self.rangeStart, to: Self.rangeEnd)
+        self.init(instants: changes.instants, offsets: [changes.initial] + changes.offsets)
+    }
+
+    /// The table as Foundation (ICU) gives it, one transition at a time: the way without a TZif file, and the
+    /// reference the files are tested against.
+    convenience init(foundation zone: TimeZone) {
         var instants: [Int64] = []
         var offsets: [Int64] = [Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(Self.rangeStart))))]
         var cursor = Date(timeIntervalSince1970: Double(Self.rangeStart))
@@ -39,6 +57,11 @@ final class ZoneTable: Sendable {
             }
             cursor = Date(timeIntervalSince1970: Double(t))
         }
+        self.init(instants: instants, offsets: offsets)
+    }
+
+    /// `offsets.count == instants.count + 1`; consecutive offsets differ.
+    init(instants: [Int64], offsets: [Int64]) {
         self.instants = instants
         self.offsets = offsets
         var keys0: [Int64] = []
