@@ -31,52 +31,120 @@ enum PlanJSON {
                 let bytes = pieces.format(rows[start..<end], last: end == rows.count)
                 formatted.withLock { $0[slice] = bytes }
             }
+            // Megabytes at a time, straight to the file descriptor rather than copied into the buffer first.
+            try output.flush()
             for bytes in formatted.withLock({ $0 }) {
-                output.append(bytes)
-                try output.flushIfFull()
+                try writeOut(bytes)
             }
         }
         output.append("  ]\n}\n")
         try output.flush()
     }
 
+    private static func writeOut(_ bytes: [UInt8]) throws {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes[written...].withUnsafeBytes { raw in Foundation.write(1, raw.baseAddress, raw.count) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw CLIFailure(
+                    "cannot write to standard output: \(String(cString: strerror(errno)))", exitCode: 1)
+            }
+            written += result
+        }
+    }
+
     /// The fixed bytes around each row's values, made once per pair and window.
     struct Pieces: Sendable {
-        let pairPrefix: [[UInt8]]
-        let windowPart: [[UInt8]]
+        /// `pairPrefix(i)` then `windowPart(j)` open row (i, j), up to its start: byte ranges of `bytes`.
+        let bytes: [UInt8]
+        let pairRanges: [Range<Int>]
+        let windowRanges: [Range<Int>]
+        let endPart: Range<Int>
+        /// `"` and the row's closing brace, `,` and a newline.
+        let close: Range<Int>
         let writers: [RFC3339.Writer]
         let durations: [TimeInterval]
-        let endPart = Array("\",\n      \"end\": \"".utf8)
-        let close = Array("\"\n    }".utf8)
+        /// The durations in whole seconds, where they are whole: the end is then written from an integer.
+        let wholeDurations: [Int64?]
+        /// The most bytes one row can take.
+        let rowCapacity: Int
 
         init(pairs: [String], windows: [Window]) {
-            pairPrefix = pairs.map { Array("    {\n      \"pair\": \(JSONValue.quoted($0)),\n      \"window\": ".utf8) }
-            windowPart = windows.map { Array("\(JSONValue.quoted($0.name)),\n      \"start\": \"".utf8) }
+            var bytes: [UInt8] = []
+            func add(_ text: String) -> Range<Int> {
+                let start = bytes.count
+                bytes += Array(text.utf8)
+                return start..<bytes.count
+            }
+            pairRanges = pairs.map { add("    {\n      \"pair\": \(JSONValue.quoted($0)),\n      \"window\": ") }
+            windowRanges = windows.map { add("\(JSONValue.quoted($0.name)),\n      \"start\": \"") }
+            endPart = add("\",\n      \"end\": \"")
+            close = add("\"\n    },\n")
+            self.bytes = bytes
             writers = windows.map { RFC3339.Writer(zone: $0.timeZone) }
             durations = windows.map(\.duration)
+            wholeDurations = windows.map { window in
+                let duration = window.duration
+                return duration == duration.rounded() && abs(duration) < 1e12 ? Int64(duration) : nil
+            }
+            rowCapacity =
+                (pairRanges.map(\.count).max() ?? 0) + (windowRanges.map(\.count).max() ?? 0) + endPart.count
+                + close.count + 2 * RFC3339.Writer.maximumLength
         }
 
         /// The rows as array elements, each followed by `,` unless it is the `last` of the whole plan.
         func format(_ rows: ArraySlice<PlanRow>, last: Bool) -> [UInt8] {
             var writers = self.writers
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(rows.count * 160)
-            for row in rows {
-                let start = Date(timeIntervalSince1970: Double(row.start))
-                bytes.append(contentsOf: pairPrefix[row.pair])
-                bytes.append(contentsOf: windowPart[row.window])
-                writers[row.window].append(start, to: &bytes)
-                bytes.append(contentsOf: endPart)
-                writers[row.window].append(start + durations[row.window], to: &bytes)
-                bytes.append(contentsOf: close)
-                bytes.append(UInt8(ascii: ","))
-                bytes.append(UInt8(ascii: "\n"))
+            let capacity = rows.count * rowCapacity
+            return bytes.withUnsafeBufferPointer { pieces in
+                let pieces = pieces.baseAddress!
+                return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                    let start = buffer.baseAddress!
+                    var out = start
+                    @inline(__always)
+                    func put(_ range: Range<Int>) {
+                        (out).update(from: pieces + range.lowerBound, count: range.count)
+                        out += range.count
+                    }
+                    for row in rows {
+                        put(pairRanges[row.pair])
+                        put(windowRanges[row.window])
+                        write(Date(timeIntervalSince1970: Double(row.start)), row.start, &writers[row.window], &out)
+                        put(endPart)
+                        if let duration = wholeDurations[row.window] {
+                            write(nil, row.start + duration, &writers[row.window], &out)
+                        } else {
+                            let end = Date(timeIntervalSince1970: Double(row.start)) + durations[row.window]
+                            write(end, nil, &writers[row.window], &out)
+                        }
+                        put(close)
+                    }
+                    count = out - start
+                    if last && count >= 2 {
+                        // No comma after the last element.
+                        count -= 1
+                        start[count - 1] = UInt8(ascii: "\n")
+                    }
+                }
             }
-            if last {
-                bytes.removeLast(2)
-                bytes.append(UInt8(ascii: "\n"))
+        }
+
+        /// Writes an instant: whole `seconds` when given, else `date` through the general path.
+        @inline(__always)
+        private func write(
+            _ date: Date?, _ seconds: Int64?, _ writer: inout RFC3339.Writer, _ out: inout UnsafeMutablePointer<UInt8>
+        ) {
+            if let seconds, let count = writer.write(seconds: seconds, to: out) {
+                out += count
+                return
             }
-            return bytes
+            var text: [UInt8] = []
+            writer.append(date ?? Date(timeIntervalSince1970: Double(seconds ?? 0)), to: &text)
+            // Years past 9999 at most: the row's room is never exceeded.
+            precondition(text.count <= RFC3339.Writer.maximumLength)
+            text.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+            out += text.count
         }
     }
 }

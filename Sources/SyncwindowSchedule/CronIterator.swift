@@ -25,6 +25,9 @@ struct CronIterator {
     private var segmentHint = 0
     private var maskKey = -1
     private var mask: UInt64 = 0
+    /// The civil date of the last day converted: the steps towards one start mostly stay on one day.
+    private var dateDay = Int64.min
+    private var date = (year: 0, month: 0, day: 0)
 
     init(spec: CronSpec, table: ZoneTable, after instant: Date) {
         self.spec = spec
@@ -158,7 +161,7 @@ struct CronIterator {
 
     private mutating func advance() -> Advance {
         // cronsim gives up past 50 years on: a wall time in year startYear + 51 or later.
-        let horizon = CivilTime.days(year: WallFields(wall).year + 51, month: 1, day: 1) * 86_400
+        let horizon = CivilTime.days(year: fields(wall).year + 51, month: 1, day: 1) * 86_400
         // Brent's cycle detection: the steps depend on (wall, fold) alone, so meeting a saved state
         // again means a cycle. A state is saved at each power of two steps.
         var saved: (wall: Int64, fold: Bool)?
@@ -168,7 +171,7 @@ struct CronIterator {
             steps += 1
             if steps & (steps - 1) == 0 { saved = (wall, fold) }
             // One civil-date conversion per step where the month already matches (the common case).
-            let fields = advanceMonth(WallFields(wall))
+            let fields = advanceMonth(fields(wall))
             if wall >= horizon { return .beyondHorizon }
             if advanceDay(fields) { continue }
             if advanceHour() { continue }
@@ -192,7 +195,18 @@ struct CronIterator {
         } while spec.months & (UInt64(1) << UInt64(month)) == 0
         wall = CivilTime.days(year: year, month: month, day: 1) * 86_400
         fold = false
-        return WallFields(wall)
+        return fields(wall)
+    }
+
+    /// `WallFields(wall)`, with the calendar conversion skipped while the day stays the same.
+    @inline(__always)
+    private mutating func fields(_ wall: Int64) -> WallFields {
+        let days = CivilTime.floorDiv(wall, 86_400)
+        if days != dateDay {
+            date = CivilTime.date(days: days)
+            dateDay = days
+        }
+        return WallFields(wall: wall, days: days, date: date)
     }
 
     /// `f`: the fields of `wall`.

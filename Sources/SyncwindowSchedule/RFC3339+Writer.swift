@@ -28,6 +28,23 @@ extension RFC3339 {
                 base += 1
                 millis -= 1000
             }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumLength) { text in
+                if let count = write(seconds: base, millis: millis, to: text.baseAddress!) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<count]))
+                } else {
+                    bytes += Array(slowText(seconds: base, millis: millis).utf8)
+                }
+            }
+        }
+
+        /// The most bytes ``write(seconds:millis:to:)`` writes: `9999-12-31T23:59:59.999+14:00` is 29.
+        public static let maximumLength = 32
+
+        /// Writes the instant `seconds` (whole UTC seconds) and `millis` (0...999) as ``append(_:to:)`` would, at
+        /// `text`, which has room for ``maximumLength`` bytes; the number of bytes written. Nil, and nothing
+        /// written, for a wall time outside years 0...9999, which only `append` writes.
+        @inline(__always)
+        public mutating func write(seconds base: Int64, millis: Int = 0, to text: UnsafeMutablePointer<UInt8>) -> Int? {
             if base < segment.start || base >= segment.end {
                 let index = table.segment(containing: base)
                 let bounds = table.bounds(ofSegment: index)
@@ -41,61 +58,55 @@ extension RFC3339 {
                 let civil = CivilTime.date(days: day)
                 self.date = (day, civil.year, civil.month, civil.day)
             }
+            guard (0...9999).contains(self.date.year) else { return nil }
             let secondOfDay = Int(wallSeconds - day * 86_400)
-            let wall = (
-                year: self.date.year, month: self.date.month, day: self.date.dayOfMonth, hour: secondOfDay / 3600,
-                minute: secondOfDay / 60 % 60, second: secondOfDay % 60
-            )
-            guard (0...9999).contains(wall.year) else {
-                // Outside what `parse` accepts: the slow path writes the same odd text it always did.
-                bytes += Array(
-                    RFC3339.slowFormat(wall: WallFields(wallSeconds), millis: millis, offset: offset, writesZ: writesZ)
-                        .utf8)
-                return
+            var at = 0
+            @inline(__always)
+            func put(_ byte: UInt8) {
+                text[at] = byte
+                at += 1
             }
-            // At most 29 bytes (`9999-12-31T23:59:59.999+14:00`), put together on the stack and appended at once.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { text in
-                var at = 0
-                func put(_ byte: UInt8) {
-                    text[at] = byte
-                    at += 1
-                }
-                func put(_ value: Int, _ width: Int) {
-                    var rest = value
-                    var position = at + width - 1
-                    while position >= at {
-                        text[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                        rest /= 10
-                        position -= 1
-                    }
-                    at += width
-                }
-                put(wall.year, 4)
-                put(UInt8(ascii: "-"))
-                put(wall.month, 2)
-                put(UInt8(ascii: "-"))
-                put(wall.day, 2)
-                put(UInt8(ascii: "T"))
-                put(wall.hour, 2)
-                put(UInt8(ascii: ":"))
-                put(wall.minute, 2)
-                put(UInt8(ascii: ":"))
-                put(wall.second, 2)
-                if millis != 0 {
-                    put(UInt8(ascii: "."))
-                    put(millis, 3)
-                }
-                if offset == 0 && writesZ {
-                    put(UInt8(ascii: "Z"))
-                } else {
-                    let magnitude = Int(abs(offset))
-                    put(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-                    put(magnitude / 3600, 2)
-                    put(UInt8(ascii: ":"))
-                    put(magnitude % 3600 / 60, 2)
-                }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<at]))
+            @inline(__always)
+            func put2(_ value: Int) {
+                text[at] = UInt8(truncatingIfNeeded: 48 + value / 10)
+                text[at + 1] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                at += 2
             }
+            let year = self.date.year
+            put2(year / 100)
+            put2(year % 100)
+            put(UInt8(ascii: "-"))
+            put2(self.date.month)
+            put(UInt8(ascii: "-"))
+            put2(self.date.dayOfMonth)
+            put(UInt8(ascii: "T"))
+            put2(secondOfDay / 3600)
+            put(UInt8(ascii: ":"))
+            put2(secondOfDay / 60 % 60)
+            put(UInt8(ascii: ":"))
+            put2(secondOfDay % 60)
+            if millis != 0 {
+                put(UInt8(ascii: "."))
+                put(UInt8(truncatingIfNeeded: 48 + millis / 100))
+                put2(millis % 100)
+            }
+            if offset == 0 && writesZ {
+                put(UInt8(ascii: "Z"))
+            } else {
+                let magnitude = Int(abs(offset))
+                put(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                put2(magnitude / 3600)
+                put(UInt8(ascii: ":"))
+                put2(magnitude % 3600 / 60)
+            }
+            return at
+        }
+
+        /// Outside what `parse` accepts: the slow path writes the same odd text it always did.
+        private func slowText(seconds base: Int64, millis: Int) -> String {
+            let offset = segment.offset
+            return RFC3339.slowFormat(
+                wall: WallFields(base + offset), millis: millis, offset: offset, writesZ: writesZ)
         }
 
         /// `date` as a `String`.

@@ -12,8 +12,13 @@ struct WallFields {
 
     init(_ wall: Int64) {
         let days = CivilTime.floorDiv(wall, 86_400)
+        self.init(wall: wall, days: days, date: CivilTime.date(days: days))
+    }
+
+    /// From the day number of `wall` and its civil date, already known.
+    @inline(__always)
+    init(wall: Int64, days: Int64, date: (year: Int, month: Int, day: Int)) {
         let sod = Int(wall - days * 86_400)
-        let date = CivilTime.date(days: days)
         self.year = date.year
         self.month = date.month
         self.day = date.day

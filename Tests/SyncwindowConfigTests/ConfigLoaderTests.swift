@@ -90,6 +90,13 @@ let badConfigs: [BadConfigCase] = [
         mainEdit: { $0.replacingOccurrences(of: "concurrency: 8", with: "concurrency: 8\n  concurrency: 9") },
         expect: "duplicate key 'concurrency'", file: "config.yaml"),
     .init(
+        name: "one pair name twice, plain and quoted",
+        mainEdit: {
+            $0.replacingOccurrences(of: "  orders:", with: "  1:").replacingOccurrences(
+                of: "  sessions:", with: "  \"1\":")
+        },
+        expect: "duplicate key '1'", file: "config.yaml"),
+    .init(
         name: "no cloud section", mainEdit: { $0.replacingOccurrences(of: "cloud:", with: "clouds:") },
         expect: "unknown key 'clouds'", file: "config.yaml"),
     .init(
