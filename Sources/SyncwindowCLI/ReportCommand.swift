@@ -112,7 +112,52 @@ enum ReportRenderer {
         }
     }
 
+    /// The text with `&`, `<`, `>` and `"` as HTML entities: Foundation's `replacingOccurrences`, done on bytes
+    /// where that gives the same text (a year's HTML report escapes a few hundred thousand titles).
     static func escape(_ text: String) -> String {
+        var text = text
+        switch text.withUTF8(escaping) {
+        case .unchanged: return text
+        case .foundation: return foundationEscape(text)
+        case .bytes:
+            var out: [UInt8] = []
+            out.reserveCapacity(text.utf8.count + 16)
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+                case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+                case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+                case UInt8(ascii: "\""): out += Array("&quot;".utf8)
+                default: out.append(byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    enum Escaping { case unchanged, bytes, foundation }
+
+    /// Nothing to replace; ASCII with something to replace (bytes and Foundation agree); or text where
+    /// Foundation's search, which matches canonically equivalent text, may differ from a byte search.
+    static func escaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Escaping {
+        var ascii = true
+        var special = false
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""): special = true
+            case 0x80...:
+                ascii = false
+                // ≮ and ≯ (E2 89 AE, E2 89 AF) decompose to < and > with a combining stroke.
+                if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x89, bytes[index + 2] & 0xFE == 0xAE {
+                    return .foundation
+                }
+            default: break
+            }
+        }
+        return !special ? .unchanged : ascii ? .bytes : .foundation
+    }
+
+    static func foundationEscape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }

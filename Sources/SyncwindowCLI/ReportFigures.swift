@@ -5,7 +5,7 @@ import SyncwindowSchedule
 /// The report figures beyond the summary counts — time paused outside windows, pause
 /// latency, overrides and failures — for `--format json` and the table's notes.
 enum ReportFigures {
-    static func utc(_ date: Date) -> String { RFC3339.format(date, in: .gmt) }
+    static func utc(_ date: Date) -> String { ReportInstants.utc.text(date) }
 
     /// A pair's JSON object with the newer fields appended (fields are added, never renamed).
     static func adding(to pair: JSONValue, _ report: PairReport) -> JSONValue {

@@ -44,8 +44,8 @@ enum ReportHTML {
 
     /// An instant in a table cell: UTC, and beneath it the axis zone's wall time when that differs.
     static func instantCell(_ timeline: ReportTimeline, _ date: Date) -> String {
-        let utc = RFC3339.format(date, in: .gmt)
-        let local = RFC3339.format(date, in: timeline.zone)
+        let utc = ReportInstants.utc.text(date)
+        let local = timeline.local.text(date)
         return local == utc ? utc : "\(utc)<br><small>\(escape(local))</small>"
     }
 

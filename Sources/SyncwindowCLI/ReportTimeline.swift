@@ -14,6 +14,17 @@ struct ReportTimeline {
     let since: Date
     let until: Date
     let zone: TimeZone
+    let local: ReportInstants
+    /// The axis zone is called UTC or GMT.
+    private let namedUTC: Bool
+
+    init(since: Date, until: Date, zone: TimeZone) {
+        self.since = since
+        self.until = until
+        self.zone = zone
+        local = ReportInstants(zone: zone)
+        namedUTC = zone.identifier == "UTC" || zone.identifier == "GMT"
+    }
 
     static let width = 1180.0
     static let labelWidth = 130.0
@@ -33,9 +44,9 @@ struct ReportTimeline {
 
     /// An instant for a title: UTC, and the axis zone when it differs.
     func instant(_ date: Date) -> String {
-        let utc = RFC3339.format(date, in: .gmt)
-        if zone.secondsFromGMT(for: date) == 0 && (zone.identifier == "UTC" || zone.identifier == "GMT") { return utc }
-        return "\(utc) (\(RFC3339.format(date, in: zone)))"
+        let utc = ReportInstants.utc.text(date)
+        if namedUTC && zone.secondsFromGMT(for: date) == 0 { return utc }
+        return "\(utc) (\(local.text(date)))"
     }
 
     func span(_ start: Date, _ end: Date) -> String { "\(instant(start)) to \(instant(end))" }
@@ -270,5 +281,17 @@ struct ReportTimeline {
         }
     }
 
-    private func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
+    /// `String(format: "%.1f", value)`, without the formatter (a year's page has a few hundred thousand marks)
+    /// where the answer is certain: not near a tie, where only the exact binary value decides.
+    static func fmt(_ value: Double) -> String {
+        let tenths = value * 10
+        let rounded = tenths.rounded(.toNearestOrEven)
+        guard value.sign == .plus, tenths < 1e15, abs(abs(tenths - rounded) - 0.5) > 1e-6 else {
+            return String(format: "%.1f", value)
+        }
+        let whole = Int64(rounded)
+        return "\(whole / 10).\(whole % 10)"
+    }
+
+    private func fmt(_ value: Double) -> String { Self.fmt(value) }
 }

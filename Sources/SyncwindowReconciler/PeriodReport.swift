@@ -64,61 +64,132 @@ public enum PeriodReport {
 
     /// The period's report with the configurations behind it. `configuration` names the pairs
     /// reported and stands in for the plan only where the trail records none.
+    ///
+    /// The trail is read once, oldest first, and folded pair by pair as it is read (from a cursor
+    /// where the store offers one): a year's trail is never in memory at once.
     public static func summary(
         configuration: SyncwindowConfiguration, audit: any AuditStoring, since: Date, until: Date,
         pairs: [String]? = nil
     ) async throws -> PeriodSummary {
-        let plan = try await PlanHistory.load(from: audit, current: configuration, until: until)
-        var reports: [PairReport] = []
-        for pair in configuration.pairs where pairs?.contains(pair.name) ?? true {
+        let names = configuration.pairs.map(\.name).filter { pairs?.contains($0) ?? true }
+        var index: [String: Int] = [:]
+        for (position, name) in names.enumerated() { index[name] = position }
+        var folds = names.map { _ in PairEventFold(since: since, until: until) }
+        let plan: PlanHistory
+        if pairs == nil {
             // Events before `since` matter too: a pause that began before the period is still running in it.
-            let events = try await audit.events(AuditQuery(until: until, pair: pair.name))
-            reports.append(summarise(pair: pair.name, events: events, plan: plan, since: since, until: until))
+            var planEvents = PlanHistory.Events()
+            try await forEachEvent(in: audit, AuditQuery(until: until, kinds: PlanHistory.kinds + PairEventFold.kinds))
+            { event in
+                if PlanHistory.kinds.contains(event.event.kind) {
+                    planEvents.add(event)
+                } else if let pair = event.event.pair, let position = index[pair] {
+                    folds[position].add(event)
+                }
+            }
+            plan = PlanHistory.build(events: planEvents.events, current: configuration)
+        } else {
+            plan = try await PlanHistory.load(from: audit, current: configuration, until: until)
+            for (position, name) in names.enumerated() {
+                try await forEachEvent(in: audit, AuditQuery(until: until, pair: name, kinds: PairEventFold.kinds)) {
+                    folds[position].add($0)
+                }
+            }
+        }
+        // Pairs under the same windows in every era share their plan: worked out once, not once per pair.
+        var plans: [[[Int]?]: PairPlan] = [:]
+        let reports = zip(names, folds).map { name, fold in
+            let key = plan.windowKey(forPair: name)
+            let pairPlan = plans[key] ?? PairPlan(plan, pair: name, since: since, until: until)
+            plans[key] = pairPlan
+            return summarise(pair: name, fold: fold, plan: pairPlan, plannedFrom: plan.plannedFrom(pair: name))
         }
         return PeriodSummary(
-            pairs: reports, configurations: plan.eras(overlapping: since, until),
+            pairs: reports,
+            configurations: plan.eras(overlapping: since, until),
             trailBegan: plan.trailBegan, notes: plan.periodNotes(since: since, until: until))
+    }
+
+    /// The events matching `query`, oldest first: from a cursor where the store streams, else loaded.
+    static func forEachEvent(
+        in audit: any AuditStoring, _ query: AuditQuery, _ body: (AuditEvent) throws -> Void
+    ) async throws {
+        if let streaming = audit as? any AuditEventStreaming {
+            try await streaming.forEachEvent(query, body)
+        } else {
+            for event in try await audit.events(query) { try body(event) }
+        }
     }
 
     /// The report of one pair from its events (oldest first, none after `until`) and the plan. Pure.
     static func summarise(pair: String, events: [AuditEvent], plan: PlanHistory, since: Date, until: Date)
         -> PairReport
     {
-        let planned = plan.plannedOccurrences(forPair: pair, since: since, until: until)
-        var report = summarise(pair: pair, events: events, planned: planned, since: since, until: until)
-        let period = DateInterval(start: since, end: until)
-        let paused = pausedIntervals(events, openUntil: until).compactMap { $0.intersection(with: period) }
-            .filter { $0.duration > 0 }
-        report.pausedOutsideWindows = subtract(
-            plan.openIntervals(forPair: pair, since: since, until: until), from: paused)
+        summarise(pair: pair, fold: fold(events, since: since, until: until), plan: plan)
+    }
+
+    static func summarise(pair: String, fold: PairEventFold, plan: PlanHistory) -> PairReport {
+        summarise(
+            pair: pair, fold: fold, plan: PairPlan(plan, pair: pair, since: fold.since, until: fold.until),
+            plannedFrom: plan.plannedFrom(pair: pair))
+    }
+
+    /// What the plan says of one pair over a period.
+    struct PairPlan {
+        var planned: [Occurrence]
+        var open: [DateInterval]
+        var suppressed: [SuppressedOccurrence]
+
+        init(_ plan: PlanHistory, pair: String, since: Date, until: Date) {
+            planned = plan.plannedOccurrences(forPair: pair, since: since, until: until)
+            open = plan.openIntervals(forPair: pair, since: since, until: until)
+            suppressed = plan.suppressedOccurrences(forPair: pair, since: since, until: until)
+        }
+    }
+
+    static func summarise(pair: String, fold: PairEventFold, plan: PairPlan, plannedFrom: Date?) -> PairReport {
+        var report = summarise(pair: pair, fold: fold, planned: plan.planned)
+        report.pausedOutsideWindows = subtract(plan.open, from: report.timeline.paused)
         report.pausedOutsideWindowsSeconds = report.pausedOutsideWindows.reduce(0) { $0 + $1.duration }
-        report.timeline.suppressed = plan.suppressedOccurrences(forPair: pair, since: since, until: until)
-        report.plannedFrom = plan.plannedFrom(pair: pair)
+        report.timeline.suppressed = plan.suppressed
+        report.plannedFrom = plannedFrom
         return report
     }
 
     static func summarise(pair: String, events: [AuditEvent], planned: [Occurrence], since: Date, until: Date)
         -> PairReport
     {
+        summarise(pair: pair, fold: fold(events, since: since, until: until), planned: planned)
+    }
+
+    static func fold(_ events: [AuditEvent], since: Date, until: Date) -> PairEventFold {
+        var fold = PairEventFold(since: since, until: until)
+        for event in events { fold.add(event) }
+        return fold
+    }
+
+    static func summarise(pair: String, fold: PairEventFold, planned: [Occurrence]) -> PairReport {
+        let (since, until) = (fold.since, fold.until)
         // A pause whose job failed at once held nothing: it neither honours a window nor counts as a pause.
-        let intervals = pausedIntervals(events, openUntil: until).filter { $0.duration > 0 }
-        let inPeriod = events.filter { $0.event.at >= since && $0.event.at < until }
-        let skippedEvents = events.filter { $0.event.kind == .skipped }
-        let holds = overrideHolds(events, since: since, until: until)
+        let intervals = fold.pauses.intervals(openUntil: until).filter { $0.duration > 0 }
+        let skippedEvents = fold.skipped
+        let holds = overrideHolds(fold.overrideChanges, since: since, until: until)
         var honoured = 0, missed = 0, skipped = 0
         var latencies: [Double] = []
         var verdicts: [PlannedOccurrence] = []
         for occurrence in planned {
             let overlapEnd = min(occurrence.end, until)
-            let start = RFC3339.format(occurrence.start, in: .gmt)
             if let interval = intervals.first(where: { $0.start < overlapEnd && $0.end > occurrence.start }) {
                 honoured += 1
                 let latency = max(0, interval.start.timeIntervalSince(occurrence.start))
                 latencies.append(latency)
                 verdicts.append(PlannedOccurrence(occurrence: occurrence, verdict: .honoured, latencySeconds: latency))
-            } else if let event = skippedEvents.first(where: {
-                $0.event.detail == start && ($0.event.window ?? occurrence.window) == occurrence.window
-            }) {
+            } else if !skippedEvents.isEmpty,
+                case let start = RFC3339.format(occurrence.start, in: .gmt),
+                let event = skippedEvents.first(where: {
+                    $0.event.detail == start && ($0.event.window ?? occurrence.window) == occurrence.window
+                })
+            {
                 skipped += 1
                 verdicts.append(
                     PlannedOccurrence(occurrence: occurrence, verdict: .skipped, note: event.event.reason ?? "skipped"))
@@ -139,62 +210,25 @@ public enum PeriodReport {
         }
         let clipped = intervals.compactMap { $0.intersection(with: DateInterval(start: since, end: until)) }
             .filter { $0.duration > 0 }
-        let failures = inPeriod.filter(isFailure)
         var report = PairReport(
             pair: pair, windowsPlanned: planned.count, windowsHonoured: honoured, windowsMissed: missed,
             windowsSkipped: skipped, pauses: intervals.filter { $0.start >= since && $0.start < until }.count,
-            resumes: intervals.filter { $0.end >= since && $0.end < until }.count, failures: failures.count,
+            resumes: intervals.filter { $0.end >= since && $0.end < until }.count, failures: fold.failures.count,
             pausedSeconds: clipped.reduce(0) { $0 + $1.duration }, maxPauseLatencySeconds: latencies.max(),
-            overrides: inPeriod.filter { $0.event.kind == .overrideSet }.count)
+            overrides: fold.overridesSet)
         report.pauseLatency = LatencySummary(latencies)
         report.overrideHolds = holds
-        report.failureList = failures.map(ReportFailure.init)
+        report.failureList = fold.failures
         report.timeline = PairTimeline(
-            planned: verdicts, paused: clipped,
-            drift: inPeriod.filter { $0.event.kind == .drift }.map {
-                TimelineMark(
-                    at: $0.event.at,
-                    text: [$0.event.detail, $0.event.reason].compactMap { $0 }
-                        .joined(separator: ": "))
-            },
-            skippedEvents: inPeriod.filter { $0.event.kind == .skipped }.map {
-                TimelineMark(at: $0.event.at, text: "\($0.event.window ?? "window"): \($0.event.reason ?? "skipped")")
-            })
+            planned: verdicts, paused: clipped, drift: fold.drift, skippedEvents: fold.skippedMarks)
         return report
     }
 
     /// When syncwindow held the pair paused: from the call that took its first side out of
     /// sync to the call that put its last side back (an interval still open ends at `openUntil`).
     static func pausedIntervals(_ events: [AuditEvent], openUntil: Date) -> [DateInterval] {
-        var owned: Set<PairSide> = []
-        var start: Date?
-        var intervals: [DateInterval] = []
-        for stored in events {
-            let event = stored.event
-            guard let side = event.side else { continue }
-            let took = [AuditOutcome.accepted, AuditOutcome.landed].contains(event.outcome ?? "")
-            switch event.kind {
-            case .pauseOutcome where took: owned.insert(side)
-            case .resumeOutcome where took: owned.remove(side)
-            case .jobFailed where event.detail == "resume": owned.insert(side)
-            case .jobFailed where event.detail == "pause": owned.remove(side)
-            // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
-            case .drift where event.outcome == AuditOutcome.released: owned.remove(side)
-            default: continue
-            }
-            if !owned.isEmpty && start == nil {
-                // A resume whose job then failed never un-paused the pair: the pause goes on.
-                if let last = intervals.last, last.end == event.at {
-                    start = intervals.removeLast().start
-                } else {
-                    start = event.at
-                }
-            } else if owned.isEmpty, let begun = start {
-                intervals.append(DateInterval(start: begun, end: max(begun, event.at)))
-                start = nil
-            }
-        }
-        if let start, openUntil > start { intervals.append(DateInterval(start: start, end: openUntil)) }
-        return intervals
+        var tracker = PauseTracker()
+        for stored in events { tracker.add(stored.event) }
+        return tracker.intervals(openUntil: openUntil)
     }
 }

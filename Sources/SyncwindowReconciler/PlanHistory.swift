@@ -67,8 +67,35 @@ public struct PlanHistory: Sendable {
     public static func load(from audit: any AuditStoring, current: SyncwindowConfiguration, until: Date)
         async throws -> PlanHistory
     {
-        let events = try await audit.events(AuditQuery(until: until, kinds: [.passStarted, .configuration]))
-        return build(events: events, current: current)
+        var events = Events()
+        try await PeriodReport.forEachEvent(in: audit, AuditQuery(until: until, kinds: kinds)) { events.add($0) }
+        return build(events: events.events, current: current)
+    }
+
+    /// The kinds a plan is built from.
+    public static let kinds: [AuditKind] = [.passStarted, .configuration]
+
+    /// What `build` needs of a trail's `pass_started` and `configuration` events, taken one at a
+    /// time: every configuration, and the earliest pass only (a year's trail holds thousands).
+    public struct Events: Sendable {
+        public private(set) var events: [AuditEvent] = []
+        private var earliestPass: Int?
+
+        public init() {}
+
+        public mutating func add(_ stored: AuditEvent) {
+            switch stored.event.kind {
+            case .configuration: events.append(stored)
+            case .passStarted:
+                if let earliestPass {
+                    if stored.event.at < events[earliestPass].event.at { events[earliestPass] = stored }
+                } else {
+                    earliestPass = events.count
+                    events.append(stored)
+                }
+            default: break
+            }
+        }
     }
 
     /// The plan from a trail's `pass_started` and `configuration` events (any others are ignored). Pure.
@@ -147,6 +174,15 @@ extension PlanHistory {
     /// The eras overlapping [since, until) whose configuration names `pair`.
     func eras(forPair pair: String, since: Date, until: Date) -> [Era] {
         eras.filter { $0.pairs.contains(pair) && $0.from < until && ($0.until.map { $0 > since } ?? true) }
+    }
+
+    /// Per era, which of its windows `pair` has (by position), or nil where the era's configuration does not
+    /// name it: two pairs with the same answer have the same planned, open and suppressed occurrences.
+    func windowKey(forPair pair: String) -> [[Int]?] {
+        eras.map { era in
+            era.pairs.contains(pair)
+                ? era.schedule.windows.indices.filter { era.schedule.windows[$0].pairs.includes(pair) } : nil
+        }
     }
 
     /// When `pair`'s windows are first judged: the start of the first era naming it.
