@@ -37,7 +37,7 @@ public struct PairLockUnavailable: Error, Equatable, CustomStringConvertible {
 /// What proves a holder still holds a pair's lease: the store refuses an append whose
 /// token is no longer the pair's current one, inside the append's own transaction, so a
 /// host that lost its lease cannot record an intent — and sends no call without one.
-public struct LeaseFence: Sendable, Equatable, CustomStringConvertible {
+public struct LeaseFence: Sendable, Hashable, CustomStringConvertible {
     public var pair: String
     /// This process's identity in the lease table (host id, pid and a random part).
     public var holder: String

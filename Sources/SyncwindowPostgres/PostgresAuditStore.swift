@@ -7,12 +7,13 @@ import SyncwindowLocks
 /// The audit trail in PostgreSQL, shared by every host: the same rows, chain and answers as
 /// the SQLite `AuditStore` (one `AuditChain`, one `AuditRow.hashedColumns`, one verifier).
 /// Appends of all hosts are serialised on an advisory lock around the chain head, so the
-/// chain stays one line; an append carrying a lease fence is refused, in its own
-/// transaction, unless the fence is still the pair's current lease.
+/// chain stays one line; an append carrying a lease fence is refused, in the transaction
+/// that would write it, unless the fence is still the pair's current lease.
 public final class PostgresAuditStore: AuditStoring {
     let backend: PostgresBackend
     let wallClock: @Sendable () -> Date
     let host: String?
+    let appends: PostgresGroupAppend
 
     public var location: String { backend.location }
 
@@ -55,70 +56,14 @@ public final class PostgresAuditStore: AuditStoring {
         self.backend = backend
         self.wallClock = wallClock
         self.host = host
+        self.appends = PostgresGroupAppend(backend: backend, wallClock: wallClock)
     }
 
+    /// Appends in the next group transaction (see `PostgresGroupAppend`), the fence checked in it.
     @discardableResult
     public func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
-        let recordedAt = wallClock()
-        let events = events.stampingHost(host)
-        let logger = backend.logger
-        return try await backend.withTransaction { connection in
-            if let fence { try await Self.check(fence, on: connection, logger: logger) }
-            try await connection.run("SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
-            let head = try await connection.query(
-                "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1", logger: logger
-            ).collect().first.map { try $0.decode((Int64, String).self) }
-            var (previousID, previousHash) = head ?? (0, AuditChain.genesis)
-            var stored: [AuditEvent] = []
-            for event in events {
-                let id = previousID + 1
-                let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
-                let hash = AuditChain.hash(
-                    id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
-                try await connection.run(Self.insert(row, previousHash: previousHash, hash: hash), logger: logger)
-                stored.append(
-                    AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
-                previousID = id
-                previousHash = hash
-            }
-            return stored
-        }
-    }
-
-    /// Refuses the append unless `fence` is the pair's current, unexpired lease. `FOR SHARE`
-    /// holds off a takeover until this transaction ends, so an append is either before the
-    /// takeover (and the new holder sees it) or refused.
-    static func check(_ fence: LeaseFence, on connection: PostgresConnection, logger: Logger) async throws {
-        let row = try await connection.query(
-            """
-            SELECT holder, host, token, expires_at > clock_timestamp() FROM pair_lease
-            WHERE pair = \(fence.pair) FOR SHARE
-            """, logger: logger
-        ).collect().first.map { try $0.decode((String, String, Int64, Bool).self) }
-        guard let (holder, host, token, alive) = row else {
-            throw AuditStoreError.fenced(pair: fence.pair, reason: "the pair has no lease")
-        }
-        guard holder == fence.holder, token == fence.token else {
-            throw AuditStoreError.fenced(
-                pair: fence.pair, reason: "host \(host) holds lease \(token); this host held lease \(fence.token)")
-        }
-        guard alive else {
-            throw AuditStoreError.fenced(pair: fence.pair, reason: "lease \(token) expired before this append")
-        }
-    }
-
-    static func insert(_ row: AuditRow, previousHash: String, hash: String) -> PostgresQuery {
-        let event = row.event
-        let until = event.until.map(AuditTimestamp.string)
-        return """
-            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, "window", kind, outcome, job_id, actor,
-                               reason, detail, until, intent_id, host, prev_hash, hash)
-            VALUES (\(row.id), \(AuditTimestamp.string(event.at)), \(row.recordedAtText), \(event.passID),
-                    \(event.pair), \(event.side?.rawValue), \(event.window), \(event.kind.rawValue), \(event.outcome),
-                    \(event.jobID), \(event.actor), \(event.reason), \(event.detail), \(until), \(event.intentID),
-                    \(event.host), \(previousHash), \(hash))
-            """
+        return try await appends.append(events.stampingHost(host), fence: fence)
     }
 
     public func events(_ query: AuditQuery) async throws -> [AuditEvent] {

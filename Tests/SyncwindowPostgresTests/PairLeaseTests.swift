@@ -102,6 +102,44 @@ struct PairLeaseTests {
         }
     }
 
+    @Test("appends racing into one group transaction: a stale fence is refused alone, the rest commit in order")
+    func groupAppendRefusesOnlyTheStaleFence() async throws {
+        try await withHosts(lease: .seconds(2), margin: .milliseconds(500)) { alpha, alphaLeases, _, betaLeases in
+            let stale = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            (stale as? PostgresLeaseHold)?.stopRenewingForTests()
+            try await Task.sleep(for: .milliseconds(2_300))
+            let taken = try await betaLeases.acquire(pair: "orders", timeout: .seconds(1))
+            let pairs = (0..<40).map { "pair-\($0)" }
+            var holds: [any PairLockHold] = []
+            for pair in pairs { holds.append(try await alphaLeases.acquire(pair: pair, timeout: .seconds(1))) }
+            // Forty appends with live fences and one with the stale fence, all at once.
+            let outcomes = await withTaskGroup(of: (String, Bool).self) { group in
+                for (pair, hold) in zip(pairs, holds) {
+                    group.addTask {
+                        let stored = try? await alpha.append([intent(pair), intent(pair)], fence: hold.fence)
+                        return (pair, stored?.count == 2)
+                    }
+                }
+                group.addTask { (("orders", (try? await alpha.append([intent("orders")], fence: stale.fence)) != nil)) }
+                return await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes["orders"] == false, "the stale fence is refused")
+            #expect(pairs.allSatisfy { outcomes[$0] == true }, "every live fence commits")
+            let events = try await alpha.events()
+            #expect(events.count == 80 && !events.contains { $0.event.pair == "orders" })
+            // Each append's two events are contiguous: one append's ids never interleave another's.
+            for index in stride(from: 0, to: events.count, by: 2) {
+                #expect(events[index].event.pair == events[index + 1].event.pair)
+            }
+            guard case .intact(80, _) = try await alpha.verify() else {
+                Issue.record("the chain must stay intact")
+                return
+            }
+            for hold in holds { await hold.release() }
+            await taken.release()
+        }
+    }
+
     @Test("a lease of a dead process of the same host is reclaimed at once; another host still waits")
     func deadLocalHolderIsReclaimed() async throws {
         let database = try PostgresServer.shared().makeDatabase()
