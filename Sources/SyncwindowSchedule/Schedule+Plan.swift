@@ -148,99 +148,148 @@ struct PlanOrder: Sendable {
 
     /// The starts of each window in use (`lists[i]` of `windowsInUse[i]`, each sorted) to rows sorted by
     /// (start, pair, window): a heap merge by (start, window rank), each start one row per pair its window
-    /// covers.
+    /// covers. The heap holds one integer per list, the start above the window's rank in the low bits.
     func rows(merging lists: [[Int64]]) -> [PlanRow] {
-        var rows: [PlanRow] = []
-        rows.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-        var heap = StartHeap()
-        var next = [Int](repeating: 1, count: lists.count)
-        for (list, starts) in lists.enumerated() where !starts.isEmpty {
-            heap.push(.init(start: starts[0], rank: windowRank[windowsInUse[list]], list: list))
+        let total = lists.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return [] }
+        let low = lists.compactMap(\.first).min()!
+        let high = lists.compactMap(\.last).max()!
+        let rankBits = max(1, Int.bitWidth - (windowRank.count - 1).leadingZeroBitCount)
+        guard rankBits < 32, high - low < Int64(1) << (62 - rankBits) else { return rowsBySorting(lists) }
+        let rankMask = (Int64(1) << rankBits) - 1
+        // All starts in one array, list after list; the list of each window rank.
+        var starts: [Int64] = []
+        starts.reserveCapacity(total)
+        var ends: [Int] = []
+        for list in lists {
+            starts += list
+            ends.append(starts.count)
         }
+        var listOfRank = [Int](repeating: -1, count: windowRank.count)
+        for list in lists.indices { listOfRank[windowRank[windowsInUse[list]]] = list }
+        // The pair of each window that covers exactly one of those asked for, else -1.
+        let onlyPair = coveredPairRanks.map { $0.count == 1 ? pairByRank[$0[0]] : -1 }
+        var next = [Int](repeating: 0, count: lists.count)
+        var heap: [Int64] = []
+        for list in lists.indices where !lists[list].isEmpty {
+            next[list] = (list == 0 ? 0 : ends[list - 1]) + 1
+            heap.append((lists[list][0] - low) << rankBits | Int64(windowRank[windowsInUse[list]]))
+        }
+        var rows: [PlanRow] = []
+        rows.reserveCapacity(total)
         var group: [Entry] = []
-        while let first = heap.pop() {
-            // Every window opening at this instant, in window-rank order.
-            group.removeAll(keepingCapacity: true)
-            var head: StartHeap.Item? = first
-            while let item = head, item.start == first.start {
-                let window = windowsInUse[item.list]
-                group.append(Entry(start: item.start, windowRank: item.rank, window: window))
-                let position = next[item.list]
-                if position < lists[item.list].count {
-                    next[item.list] = position + 1
-                    heap.push(.init(start: lists[item.list][position], rank: item.rank, list: item.list))
+        starts.withUnsafeBufferPointer { starts in
+            heap.withUnsafeMutableBufferPointer { buffer in
+                var heap = MinHeap(buffer)
+                heap.heapify()
+                while heap.count > 0 {
+                    let top = heap.top
+                    let rank = Int(top & rankMask)
+                    let list = listOfRank[rank]
+                    // The next start of the same list takes the top's place, or the list is done.
+                    let position = next[list]
+                    if position < ends[list] {
+                        heap.replaceTop((starts[position] - low) << rankBits | Int64(rank))
+                        next[list] = position + 1
+                    } else {
+                        heap.removeTop()
+                    }
+                    let start = (top >> rankBits) + low
+                    let window = windowsInUse[list]
+                    // Windows opening at the same instant come out by window rank; with one pair each, that is
+                    // already the order of their rows.
+                    let sameStartNext = heap.count > 0 && heap.top >> rankBits == top >> rankBits
+                    if group.isEmpty && !sameStartNext && onlyPair[window] >= 0 {
+                        rows.append(PlanRow(pair: onlyPair[window], window: window, start: start))
+                        continue
+                    }
+                    group.append(Entry(start: start, windowRank: rank, window: window))
+                    if !sameStartNext {
+                        appendRows(of: group, to: &rows)
+                        group.removeAll(keepingCapacity: true)
+                    }
                 }
-                head = heap.peek?.start == first.start ? heap.pop() : nil
-            }
-            if group.count == 1 {
-                for rank in coveredPairRanks[group[0].window] {
-                    rows.append(PlanRow(pair: pairByRank[rank], window: group[0].window, start: first.start))
-                }
-                continue
-            }
-            // Several windows open at once: order their rows by pair, then window.
-            var expanded: [Entry] = []
-            for entry in group {
-                for rank in coveredPairRanks[entry.window] {
-                    var row = entry
-                    row.pairRank = rank
-                    expanded.append(row)
-                }
-            }
-            expanded.sort(by: Entry.precedes)
-            for row in expanded {
-                rows.append(PlanRow(pair: pairByRank[row.pairRank], window: row.window, start: first.start))
             }
         }
         return rows
     }
-}
 
-/// A binary min-heap of the next start of each window's list, by (start, window rank).
-struct StartHeap {
-    struct Item {
-        var start: Int64
-        var rank: Int
-        var list: Int
-
-        @inline(__always)
-        func precedes(_ other: Item) -> Bool {
-            start != other.start ? start < other.start : rank < other.rank
-        }
-    }
-
-    private var items: [Item] = []
-
-    var peek: Item? { items.first }
-
-    mutating func push(_ item: Item) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child].precedes(items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Item? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var first = parent
-                if left < items.count, items[left].precedes(items[first]) { first = left }
-                if right < items.count, items[right].precedes(items[first]) { first = right }
-                guard first != parent else { break }
-                items.swapAt(parent, first)
-                parent = first
+    /// The rows of windows opening at one instant, ordered by pair, then window.
+    private func appendRows(of group: [Entry], to rows: inout [PlanRow]) {
+        var expanded: [Entry] = []
+        for entry in group {
+            for rank in coveredPairRanks[entry.window] {
+                var row = entry
+                row.pairRank = rank
+                expanded.append(row)
             }
         }
-        return top
+        if group.count > 1 { expanded.sort(by: Entry.precedes) }
+        for row in expanded {
+            rows.append(PlanRow(pair: pairByRank[row.pairRank], window: row.window, start: row.start))
+        }
+    }
+
+    /// The same rows by one sort, for starts too far apart to share an integer with a window rank.
+    func rowsBySorting(_ lists: [[Int64]]) -> [PlanRow] {
+        var entries: [Entry] = []
+        for (list, starts) in lists.enumerated() {
+            let window = windowsInUse[list]
+            for start in starts {
+                for rank in coveredPairRanks[window] {
+                    entries.append(Entry(start: start, windowRank: windowRank[window], window: window, pairRank: rank))
+                }
+            }
+        }
+        entries.sort(by: Entry.precedes)
+        return entries.map { PlanRow(pair: pairByRank[$0.pairRank], window: $0.window, start: $0.start) }
+    }
+}
+
+/// A binary min-heap of integers in a buffer it does not own.
+struct MinHeap {
+    private let items: UnsafeMutableBufferPointer<Int64>
+    private(set) var count: Int
+
+    init(_ items: UnsafeMutableBufferPointer<Int64>) {
+        self.items = items
+        self.count = items.count
+    }
+
+    var top: Int64 { items[0] }
+
+    mutating func heapify() {
+        var index = count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(from: index)
+        }
+    }
+
+    mutating func replaceTop(_ value: Int64) {
+        items[0] = value
+        siftDown(from: 0)
+    }
+
+    mutating func removeTop() {
+        count -= 1
+        if count > 0 {
+            items[0] = items[count]
+            siftDown(from: 0)
+        }
+    }
+
+    private func siftDown(from start: Int) {
+        let value = items[start]
+        var parent = start
+        while true {
+            var child = 2 * parent + 1
+            if child >= count { break }
+            if child + 1 < count && items[child + 1] < items[child] { child += 1 }
+            if items[child] >= value { break }
+            items[parent] = items[child]
+            parent = child
+        }
+        items[parent] = value
     }
 }

@@ -100,6 +100,23 @@ struct PlanTests {
         }
     }
 
+    @Test("the heap merge of window starts gives the rows one sort of all of them gives")
+    func heapMergeMatchesSort() throws {
+        var random = SplitMix64(seed: SplitMix64.testSeed(default: 20_261_130))
+        let pairs = ["orders", "Sessions", "cache-2", "alpha", "zeta"]
+        for round in 0..<30 {
+            // Given windows over some pairs and sorted starts for each, many of them shared (ties across windows)
+            let schedule = try Self.randomSchedule(&random, pairs: pairs)
+            let asked = pairs.filter { _ in random.next() % 3 != 0 }.shuffled(using: &random)
+            let order = PlanOrder(schedule: schedule, pairs: asked)
+            let lists = order.windowsInUse.map { _ in
+                (0..<Int(random.next() % 50)).map { _ in Int64(random.next() % 40) * 900 - 3_600 }.sorted()
+            }
+            // When they are merged, then the rows are those of sorting every (start, pair, window)
+            #expect(order.rows(merging: lists) == order.rowsBySorting(lists), "round \(round)")
+        }
+    }
+
     @Test("the byte writer writes what the field-by-field formatter wrote, in any zone, with or without millis")
     func writerMatchesGeneralFormat() {
         var random = SplitMix64(seed: SplitMix64.testSeed(default: 7))
