@@ -97,13 +97,10 @@ public final class PostgresAuditStore: AuditStoring {
         let logger = backend.logger
         let observedAt = AuditTimestamp.string(observation.observedAt)
         try await backend.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO observation (pair, primary_status, standby_status, observed_at)
-                VALUES (\(pair), \(observation.primary), \(observation.standby), \(observedAt))
-                ON CONFLICT (pair) DO UPDATE SET primary_status = EXCLUDED.primary_status,
-                    standby_status = EXCLUDED.standby_status, observed_at = EXCLUDED.observed_at
-                """, logger: logger)
+            _ = try await connection.execute(
+                RecordObservationStatement(
+                    pair: pair, primary: observation.primary, standby: observation.standby, observedAt: observedAt),
+                logger: logger)
         }
     }
 
@@ -125,11 +122,8 @@ public final class PostgresAuditStore: AuditStoring {
         let logger = backend.logger
         let at = AuditTimestamp.string(outcome.at)
         try await backend.withConnection { connection in
-            try await connection.run(
-                """
-                INSERT INTO pass_outcome (pair, at, problem) VALUES (\(pair), \(at), \(outcome.problem))
-                ON CONFLICT (pair) DO UPDATE SET at = EXCLUDED.at, problem = EXCLUDED.problem
-                """, logger: logger)
+            _ = try await connection.execute(
+                RecordPassOutcomeStatement(pair: pair, at: at, problem: outcome.problem), logger: logger)
         }
     }
 

@@ -19,20 +19,15 @@ struct PostgresLedgerReader: AuditLedgerReading {
         pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
     ) throws -> AuditEvent? {
         let question = LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes)
-        return try answers(PostgresPairTrail.query(pair: pair, latest: [question], intentsAndEdges: false), 1)
-            .latest[0]
+        return try wait { [connection, logger] in
+            try await connection.pairTrail(pair: pair, latest: [question], intentsAndEdges: false, logger: logger)
+        }.latest[0]
     }
 
     /// One statement for all of it (see `PostgresPairTrail`).
     func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
-        try answers(PostgresPairTrail.query(pair: pair, latest: questions), questions.count)
-    }
-
-    private func answers(_ query: PostgresQuery, _ questions: Int) throws -> PairTrailAnswers {
         try wait { [connection, logger] in
-            var collector = PostgresPairTrail.Collector(questions: questions)
-            for try await row in try await connection.query(query, logger: logger) { try collector.add(row) }
-            return collector.answers
+            try await connection.pairTrail(pair: pair, latest: questions, logger: logger)
         }
     }
 

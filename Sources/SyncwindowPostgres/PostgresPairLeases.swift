@@ -62,17 +62,13 @@ public struct PostgresPairLeases: PairLocks {
         let milliseconds = Self.milliseconds(backend.settings.lease)
         let (holder, host) = (self.holder, self.host)
         return try await backend.withConnection { connection in
-            let taken = try await connection.query(
-                """
-                INSERT INTO pair_lease (pair, holder, host, token, acquired_at, expires_at)
-                VALUES (\(pair), \(holder), \(host), 1, clock_timestamp(),
-                        clock_timestamp() + \(milliseconds) * interval '1 millisecond')
-                ON CONFLICT (pair) DO UPDATE SET holder = EXCLUDED.holder, host = EXCLUDED.host,
-                    token = pair_lease.token + 1, acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
-                WHERE pair_lease.expires_at <= clock_timestamp()
-                RETURNING token
-                """, logger: logger
-            ).collect().first.map { try $0.decode(Int64.self) }
+            var taken: Int64?
+            for try await token in try await connection.execute(
+                AcquireLeaseStatement(pair: pair, holder: holder, host: host, milliseconds: milliseconds),
+                logger: logger)
+            {
+                taken = token
+            }
             if let taken { return .acquired(token: taken) }
             let current = try await connection.query(
                 """
@@ -105,14 +101,15 @@ public struct PostgresPairLeases: PairLocks {
         let logger = backend.logger
         let milliseconds = Self.milliseconds(backend.settings.lease)
         return try await backend.withConnection(within: limit) { connection in
-            try await connection.query(
-                """
-                UPDATE pair_lease SET expires_at = clock_timestamp() + \(milliseconds) * interval '1 millisecond'
-                WHERE pair = \(fence.pair) AND holder = \(fence.holder) AND token = \(fence.token)
-                  AND expires_at > clock_timestamp()
-                RETURNING token
-                """, logger: logger
-            ).collect().first != nil
+            var renewed = false
+            for try await _ in try await connection.execute(
+                RenewLeaseStatement(
+                    pair: fence.pair, holder: fence.holder, token: fence.token, milliseconds: milliseconds),
+                logger: logger)
+            {
+                renewed = true
+            }
+            return renewed
         }
     }
 
@@ -120,12 +117,8 @@ public struct PostgresPairLeases: PairLocks {
     func release(_ fence: LeaseFence) async throws {
         let logger = backend.logger
         try await backend.withConnection { connection in
-            try await connection.run(
-                """
-                UPDATE pair_lease SET expires_at = clock_timestamp()
-                WHERE pair = \(fence.pair) AND holder = \(fence.holder) AND token = \(fence.token)
-                  AND expires_at > clock_timestamp()
-                """, logger: logger)
+            _ = try await connection.execute(
+                ReleaseLeaseStatement(pair: fence.pair, holder: fence.holder, token: fence.token), logger: logger)
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 import SyncwindowAudit
 
@@ -16,70 +17,81 @@ enum PostgresPairTrail {
     static let unsettledTag: Int32 = -1
     static let openEdgeTag: Int32 = -2
 
-    static func query(pair: String, latest questions: [LatestEventQuestion], intentsAndEdges: Bool = true)
-        -> PostgresQuery
-    {
-        var bindings = PostgresBindings()
-        func bind(_ value: String) -> String {
-            bindings.append(value)
-            return "$\(bindings.count)"
-        }
-        func bind(_ values: [String]) -> String {
-            bindings.append(values)
-            return "$\(bindings.count)"
-        }
-        let pairParameter = bind(pair)
-        let columns = PostgresRows.columns
-        var parts: [String] = []
-        for (index, question) in questions.enumerated() {
-            var filter = ""
-            if let side = question.side { filter += " AND side = \(bind(side.rawValue))" }
-            if let window = question.window { filter += " AND \"window\" = \(bind(window))" }
-            if let outcomes = question.outcomes { filter += " AND outcome = ANY(\(bind(outcomes)))" }
-            for kind in question.kinds {
-                parts.append(
-                    "(SELECT \(index)::int4 AS q, \(columns) FROM event WHERE pair = \(pairParameter)"
-                        + " AND kind = '\(kind.rawValue)'\(filter) ORDER BY id DESC LIMIT 1)")
-            }
-        }
-        if intentsAndEdges {
-            parts.append(unsettledIntents(pairParameter))
-            parts.append(openWindowEdges(pairParameter))
-        }
-        return PostgresQuery(unsafeSQL: parts.joined(separator: "\nUNION ALL "), binds: bindings)
-    }
+    /// The `latest` questions as rows (`$2`…`$6`: tag, kind, side, window, outcomes; an empty
+    /// string for "any", outcomes joined by commas), each the newest matching event of the
+    /// pair `$1` from the `(pair, kind, id)` index. The questions are parameters, not SQL, so
+    /// the text never changes and each connection prepares (and plans) it once.
+    static let latestSQL = """
+        SELECT question.tag AS q, answer.* FROM unnest($2::int4[], $3::text[], $4::text[], $5::text[], $6::text[])
+            AS question(tag, kind, side, "window", outcomes)
+        CROSS JOIN LATERAL (
+            SELECT \(PostgresRows.columns) FROM event
+            WHERE pair = $1 AND kind = question.kind
+              AND (question.side = '' OR side = question.side)
+              AND (question."window" = '' OR "window" = question."window")
+              AND (question.outcomes = '' OR outcome = ANY(string_to_array(question.outcomes, ',')))
+            ORDER BY id DESC LIMIT 1) AS answer
+        """
 
-    private static func unsettledIntents(_ pair: String) -> String {
+    static let unsettledSQL: String = {
         let newestSettled = UnsettledIntents.kinds.map { kind in
             """
-            (SELECT id FROM event AS settled WHERE settled.pair = \(pair) AND settled.kind = '\(kind.rawValue)'
+            (SELECT id FROM event AS settled WHERE settled.pair = $1 AND settled.kind = '\(kind.rawValue)'
                AND EXISTS (SELECT 1 FROM event WHERE intent_id = settled.id) ORDER BY id DESC LIMIT 1)
             """
         }
         let kinds = UnsettledIntents.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return """
-            (SELECT \(unsettledTag)::int4 AS q, \(PostgresRows.columns) FROM event AS intent
-             WHERE intent.pair = \(pair) AND intent.kind IN (\(kinds))
-               AND intent.id > coalesce(greatest(\(newestSettled.joined(separator: ", "))), 0)
-               AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id))
+            SELECT \(unsettledTag)::int4 AS q, \(PostgresRows.columns) FROM event AS intent
+            WHERE intent.pair = $1 AND intent.kind IN (\(kinds))
+              AND intent.id > coalesce(greatest(\(newestSettled.joined(separator: ", "))), 0)
+              AND NOT EXISTS (SELECT 1 FROM event AS outcome WHERE outcome.intent_id = intent.id)
             """
-    }
+    }()
 
     /// The newest edge of each window among the recent ones, kept when it is an opening.
-    private static func openWindowEdges(_ pair: String) -> String {
-        let limit = AuditWindowEdges.recentLimit
-        return """
-            (SELECT \(openEdgeTag)::int4 AS q, \(PostgresRows.columns) FROM event
-             WHERE kind = 'window_opened' AND id IN (
-                SELECT DISTINCT ON ("window") id FROM (
-                    (SELECT id, "window" FROM event WHERE pair = \(pair) AND kind = 'window_opened'
-                     ORDER BY id DESC LIMIT \(limit))
-                    UNION ALL
-                    (SELECT id, "window" FROM event WHERE pair = \(pair) AND kind = 'window_closed'
-                     ORDER BY id DESC LIMIT \(limit))
-                    ORDER BY id DESC LIMIT \(limit)) AS recent
-                WHERE "window" IS NOT NULL ORDER BY "window", id DESC))
-            """
+    static let openWindowEdgesSQL = """
+        SELECT \(openEdgeTag)::int4 AS q, \(PostgresRows.columns) FROM event
+        WHERE kind = 'window_opened' AND id IN (
+            SELECT DISTINCT ON ("window") id FROM (
+                (SELECT id, "window" FROM event WHERE pair = $1 AND kind = 'window_opened'
+                 ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit))
+                UNION ALL
+                (SELECT id, "window" FROM event WHERE pair = $1 AND kind = 'window_closed'
+                 ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit))
+                ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit)) AS recent
+            WHERE "window" IS NOT NULL ORDER BY "window", id DESC)
+        """
+
+    /// The `latest` questions' parameters, one row per kind asked.
+    static func bindings(pair: String, latest questions: [LatestEventQuestion]) -> PostgresBindings {
+        var tags: [Int32] = []
+        var kinds: [String] = []
+        var sides: [String] = []
+        var windows: [String] = []
+        var outcomes: [String] = []
+        for (index, question) in questions.enumerated() {
+            for kind in question.kinds {
+                tags.append(Int32(index))
+                kinds.append(kind.rawValue)
+                sides.append(question.side?.rawValue ?? "")
+                windows.append(question.window ?? "")
+                outcomes.append(question.outcomes.map(outcomeList) ?? "")
+            }
+        }
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(pair)
+        bindings.append(tags)
+        bindings.append(kinds)
+        bindings.append(sides)
+        bindings.append(windows)
+        bindings.append(outcomes)
+        return bindings
+    }
+
+    /// Outcomes as one parameter. An empty list matches nothing, as `outcome IN ()` would.
+    private static func outcomeList(_ outcomes: [String]) -> String {
+        outcomes.isEmpty ? "," : outcomes.joined(separator: ",")
     }
 
     /// Sorts the statement's rows into answers: per question the newest row tagged with it.
@@ -112,18 +124,60 @@ enum PostgresPairTrail {
     }
 }
 
+/// Everything `pairTrail` asks, as one prepared statement.
+struct PairTrailStatement: PostgresPreparedStatement {
+    static let sql =
+        "(\(PostgresPairTrail.latestSQL))\nUNION ALL (\(PostgresPairTrail.unsettledSQL))"
+        + "\nUNION ALL (\(PostgresPairTrail.openWindowEdgesSQL))"
+    typealias Row = PostgresRow
+
+    var pair: String
+    var questions: [LatestEventQuestion]
+
+    func makeBindings() -> PostgresBindings { PostgresPairTrail.bindings(pair: pair, latest: questions) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+/// `latest` questions only, as one prepared statement.
+struct LatestEventsStatement: PostgresPreparedStatement {
+    static let sql = PostgresPairTrail.latestSQL
+    typealias Row = PostgresRow
+
+    var pair: String
+    var questions: [LatestEventQuestion]
+
+    func makeBindings() -> PostgresBindings { PostgresPairTrail.bindings(pair: pair, latest: questions) }
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+extension PostgresConnection {
+    /// Runs `pairTrail`'s statement (or, without `intentsAndEdges`, its `latest` part only).
+    func pairTrail(
+        pair: String, latest questions: [LatestEventQuestion], intentsAndEdges: Bool = true, logger: Logger
+    ) async throws -> PairTrailAnswers {
+        var collector = PostgresPairTrail.Collector(questions: questions.count)
+        if intentsAndEdges {
+            for try await row in try await execute(PairTrailStatement(pair: pair, questions: questions), logger: logger)
+            {
+                try collector.add(row)
+            }
+        } else {
+            for try await row in try await execute(
+                LatestEventsStatement(pair: pair, questions: questions), logger: logger)
+            {
+                try collector.add(row)
+            }
+        }
+        return collector.answers
+    }
+}
+
 extension PostgresAuditStore {
     /// One statement on a pooled connection, no transaction: a statement is its own snapshot.
     public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
         let logger = backend.logger
         return try await backend.withConnection { connection in
-            var collector = PostgresPairTrail.Collector(questions: questions.count)
-            for try await row in try await connection.query(
-                PostgresPairTrail.query(pair: pair, latest: questions), logger: logger)
-            {
-                try collector.add(row)
-            }
-            return collector.answers
+            try await connection.pairTrail(pair: pair, latest: questions, logger: logger)
         }
     }
 }
