@@ -7,8 +7,9 @@ import SyncwindowSchedule
 /// thousands of rows; each costs two timestamps and a few copies of bytes prepared once per pair and window,
 /// and batches of rows are formatted on every core, then written in order.
 enum PlanJSON {
-    /// Rows formatted per batch: a few megabytes at most in memory, whatever the length of the plan.
-    static let batchRows = 16_384
+    /// Rows formatted per batch: the two slices of a batch fill buffers of a few hundred kilobytes, allocated
+    /// once and written out before the next batch (reused, their pages are touched once, not once per row).
+    static let batchRows = 4_096
 
     static func write(_ rows: [PlanRow], pairs: [String], windows: [Window]) throws {
         var output = StandardOutput()
@@ -19,32 +20,46 @@ enum PlanJSON {
         }
         let pieces = Pieces(pairs: pairs, windows: windows)
         output.append("{\n  \"occurrences\": [\n")
+        try output.flush()
         let slices = 2
+        let part = (batchRows + slices - 1) / slices
+        let buffers = SliceBuffers(count: slices, capacity: part * pieces.rowCapacity)
+        defer { buffers.deallocate() }
         for batch in stride(from: 0, to: rows.count, by: batchRows) {
             let range = batch..<min(rows.count, batch + batchRows)
-            let formatted = Mutex([[UInt8]](repeating: [], count: slices))
-            let part = (range.count + slices - 1) / slices
+            let counts = Mutex([Int](repeating: 0, count: slices))
             DispatchQueue.concurrentPerform(iterations: slices) { slice in
                 let start = range.lowerBound + slice * part
                 let end = min(range.upperBound, start + part)
                 guard start < end else { return }
-                let bytes = pieces.format(rows[start..<end], last: end == rows.count)
-                formatted.withLock { $0[slice] = bytes }
+                let count = pieces.format(rows[start..<end], last: end == rows.count, into: buffers.pointers[slice])
+                counts.withLock { $0[slice] = count }
             }
-            // Megabytes at a time, straight to the file descriptor rather than copied into the buffer first.
-            try output.flush()
-            for bytes in formatted.withLock({ $0 }) {
-                try writeOut(bytes)
+            for (slice, count) in counts.withLock({ $0 }).enumerated() {
+                try writeOut(UnsafeRawBufferPointer(start: buffers.pointers[slice], count: count))
             }
         }
         output.append("  ]\n}\n")
         try output.flush()
     }
 
-    private static func writeOut(_ bytes: [UInt8]) throws {
+    /// One output buffer per slice, each written by one thread at a time.
+    struct SliceBuffers: @unchecked Sendable {
+        let pointers: [UnsafeMutablePointer<UInt8>]
+
+        init(count: Int, capacity: Int) {
+            pointers = (0..<count).map { _ in UnsafeMutablePointer<UInt8>.allocate(capacity: capacity) }
+        }
+
+        func deallocate() {
+            for pointer in pointers { pointer.deallocate() }
+        }
+    }
+
+    private static func writeOut(_ bytes: UnsafeRawBufferPointer) throws {
         var written = 0
         while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { raw in Foundation.write(1, raw.baseAddress, raw.count) }
+            let result = Foundation.write(1, bytes.baseAddress! + written, bytes.count - written)
             if result < 0 {
                 if errno == EINTR { continue }
                 throw CLIFailure(
@@ -93,40 +108,38 @@ enum PlanJSON {
                 + close.count + 2 * RFC3339.Writer.maximumLength
         }
 
-        /// The rows as array elements, each followed by `,` unless it is the `last` of the whole plan.
-        func format(_ rows: ArraySlice<PlanRow>, last: Bool) -> [UInt8] {
+        /// Writes the rows as array elements at `start`, which has room for `rowCapacity` bytes a row, each
+        /// followed by `,` unless it is the `last` of the whole plan; the number of bytes written.
+        func format(_ rows: ArraySlice<PlanRow>, last: Bool, into start: UnsafeMutablePointer<UInt8>) -> Int {
             var writers = self.writers
-            let capacity = rows.count * rowCapacity
             return bytes.withUnsafeBufferPointer { pieces in
                 let pieces = pieces.baseAddress!
-                return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                    let start = buffer.baseAddress!
-                    var out = start
-                    @inline(__always)
-                    func put(_ range: Range<Int>) {
-                        (out).update(from: pieces + range.lowerBound, count: range.count)
-                        out += range.count
-                    }
-                    for row in rows {
-                        put(pairRanges[row.pair])
-                        put(windowRanges[row.window])
-                        write(Date(timeIntervalSince1970: Double(row.start)), row.start, &writers[row.window], &out)
-                        put(endPart)
-                        if let duration = wholeDurations[row.window] {
-                            write(nil, row.start + duration, &writers[row.window], &out)
-                        } else {
-                            let end = Date(timeIntervalSince1970: Double(row.start)) + durations[row.window]
-                            write(end, nil, &writers[row.window], &out)
-                        }
-                        put(close)
-                    }
-                    count = out - start
-                    if last && count >= 2 {
-                        // No comma after the last element.
-                        count -= 1
-                        start[count - 1] = UInt8(ascii: "\n")
-                    }
+                var out = start
+                @inline(__always)
+                func put(_ range: Range<Int>) {
+                    out.update(from: pieces + range.lowerBound, count: range.count)
+                    out += range.count
                 }
+                for row in rows {
+                    put(pairRanges[row.pair])
+                    put(windowRanges[row.window])
+                    write(Date(timeIntervalSince1970: Double(row.start)), row.start, &writers[row.window], &out)
+                    put(endPart)
+                    if let duration = wholeDurations[row.window] {
+                        write(nil, row.start + duration, &writers[row.window], &out)
+                    } else {
+                        let end = Date(timeIntervalSince1970: Double(row.start)) + durations[row.window]
+                        write(end, nil, &writers[row.window], &out)
+                    }
+                    put(close)
+                }
+                var count = out - start
+                if last && count >= 2 {
+                    // No comma after the last element.
+                    count -= 1
+                    start[count - 1] = UInt8(ascii: "\n")
+                }
+                return count
             }
         }
 

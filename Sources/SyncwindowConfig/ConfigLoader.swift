@@ -57,13 +57,17 @@ public enum ConfigLoader {
                 windows.append(window)
             }
         }
-        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hash = String(
+            decoding: hasher.finalize().flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 15)]] }, as: UTF8.self)
         return SyncwindowConfiguration(
             sourceFile: path, stateDirectory: stateDirectory, schedulesDirectory: schedulesDirectory, cloud: cloud,
             pairs: pairs, windows: windows, contentHash: hash, store: store)
     }
 
     // MARK: - Pieces
+
+    /// Lower-case hex, as `String(format: "%02x")` wrote it (which cost more than hashing the files).
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func readText(_ path: String) throws(ConfigError) -> String {
         var isDirectory: ObjCBool = false

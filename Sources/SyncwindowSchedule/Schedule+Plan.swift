@@ -205,7 +205,13 @@ struct PlanOrder: Sendable {
                     }
                     group.append(Entry(start: start, windowRank: rank, window: window))
                     if !sameStartNext {
-                        appendRows(of: group, to: &rows)
+                        let pair = onlyPair[group[0].window]
+                        if pair >= 0 && group.allSatisfy({ onlyPair[$0.window] == pair }) {
+                            // One pair for all of them: already in window order.
+                            for entry in group { rows.append(PlanRow(pair: pair, window: entry.window, start: start)) }
+                        } else {
+                            appendRows(of: group, to: &rows)
+                        }
                         group.removeAll(keepingCapacity: true)
                     }
                 }
