@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # A year of audit trail (PAIRS pairs, NIGHTS nights: ~1,000,000 events for 200 x 365) built through the
-# library's own append path (`syncwindow-bench audit-trail`), then timed through the release binary:
+# library's own append path (`syncwindow-bench audit-trail`), then timed through the release binary, on SQLite
+# and/or on PostgreSQL (the same trail copied in with `syncwindow audit migrate --from-sqlite`):
 #   - audit verify: seconds and microseconds per event (target: at most 2 µs per event),
-#   - audit --format csv and --format json to /dev/null: seconds and peak memory (they stream: flat memory).
-# The trail is kept in $TRAIL (default .build/bench-trail-PAIRSxNIGHTS) and reused by later runs.
-# Usage: scripts/bench_audit.sh [PAIRS] [NIGHTS] (binaries from $BIN, default .build/release)
+#   - audit --format csv and --format json to /dev/null: seconds and peak memory (they stream: flat memory),
+#   - report over the whole trail in each format (target: at most 1 µs per event; it folds from a cursor).
+# Each figure is the median of RUNS runs (default 3); peak memory is the largest of them.
+# The trail is kept in $TRAIL (default .build/bench-trail-PAIRSxNIGHTS) and reused by later runs; PostgreSQL is
+# a throwaway server (scripts/throwaway-postgres.sh), stopped at the end.
+# Usage: scripts/bench_audit.sh [--store sqlite|postgres|both] [PAIRS] [NIGHTS] (default both; binaries from
+# $BIN, default .build/release)
 set -euo pipefail
+store=both
+if [ "${1:-}" = --store ]; then
+    store=$2
+    shift 2
+fi
+case "$store" in sqlite | postgres | both) ;; *) echo "--store sqlite|postgres|both" >&2; exit 2 ;; esac
 pairs=${1:-200}
 nights=${2:-365}
 bin=${BIN:-.build/release}
+runs=${RUNS:-3}
+here=$(cd "$(dirname "$0")" && pwd)
 trail=${TRAIL:-.build/bench-trail-${pairs}x${nights}}
 
 if [ ! -f "$trail/config.yaml" ]; then
@@ -16,16 +29,66 @@ if [ ! -f "$trail/config.yaml" ]; then
     echo "building the trail in $trail (through AuditStore.append; a few minutes for a year)"
     "$bin/syncwindow-bench" audit-trail --state "$trail" --pairs "$pairs" --nights "$nights" | tail -2
 fi
+trail=$(cd "$trail" && pwd)
 events=$(sqlite3 "$trail/audit.sqlite" 'SELECT count(*) FROM event;')
-echo "trail: $events events, $(du -h "$trail/audit.sqlite" | cut -f1)"
+# The report's period: whole days around the trail.
+since=$(sqlite3 "$trail/audit.sqlite" "SELECT substr(min(at), 1, 10) || 'T00:00:00Z' FROM event;")
+until=$(sqlite3 "$trail/audit.sqlite" "SELECT date(max(at), '+1 day') || 'T00:00:00Z' FROM event;")
+echo "trail: $events events, $(du -h "$trail/audit.sqlite" | cut -f1); report period $since to $until"
 
-measure() { # label, then the syncwindow arguments; output to /dev/null
-    local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$trail/.time" "$bin/syncwindow" "$@" --config "$trail/config.yaml" > /dev/null
-    read -r seconds kilobytes < "$trail/.time"
-    printf '%-34s %8.2f s %8.2f µs/event %6d MB peak\n' "$label" "$seconds" \
-        "$(echo "$seconds * 1000000 / $events" | bc -l)" "$((kilobytes / 1024))"
+measure() { # config, label, target µs/event (or -), then the syncwindow arguments; output to /dev/null
+    local config=$1 label=$2 target=$3; shift 3
+    local times=() peak=0 seconds kilobytes
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o "$trail/.time" "$bin/syncwindow" "$@" --config "$config" > /dev/null
+        read -r seconds kilobytes < "$trail/.time"
+        times+=("$seconds")
+        if [ "$kilobytes" -gt "$peak" ]; then peak=$kilobytes; fi
+    done
+    seconds=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
+    local per=$(echo "$seconds * 1000000 / $events" | bc -l) verdict=""
+    if [ "$target" != - ]; then
+        verdict=$(echo "$per <= $target" | bc -l | sed 's/1/met/; s/0/NOT met/')
+        verdict="  target ≤ $target µs/event: $verdict"
+    fi
+    printf '%-30s %8.2f s %8.2f µs/event %6d MB peak%s\n' "$label" "$seconds" "$per" "$((peak / 1024))" "$verdict"
 }
-measure "audit verify (target: ≤ 2 µs/event)" audit verify
-measure "audit --format csv" audit --format csv
-measure "audit --format json" audit --format json
+
+run_all() { # config
+    local config=$1
+    measure "$config" "audit verify" 2 audit verify
+    measure "$config" "audit --format csv" - audit --format csv
+    measure "$config" "audit --format json" - audit --format json
+    for format in table json csv html; do
+        measure "$config" "report --format $format" 1 report --since "$since" --until "$until" --format "$format"
+    done
+}
+
+if [ "$store" != postgres ]; then
+    echo "SQLite ($trail/audit.sqlite)"
+    run_all "$trail/config.yaml"
+fi
+
+if [ "$store" != sqlite ]; then
+    read -r pgdir pgport < <("$here/throwaway-postgres.sh" start)
+    trap '"$here/throwaway-postgres.sh" stop "$pgdir"' EXIT
+    psql -q -h "$pgdir" -p "$pgport" -U postgres -c "CREATE ROLE bench LOGIN PASSWORD 'bench-password'"
+    psql -q -h "$pgdir" -p "$pgport" -U postgres -c "CREATE DATABASE trail OWNER bench"
+    # The same config and secrets beside the SQLite trail, with a store: block (state_dir stays the trail's).
+    pgconfig="$trail/config-postgres.yaml"
+    printf 'bench-password\n' > "$trail/pgpass"
+    chmod 600 "$trail/pgpass"
+    awk -v port="$pgport" '
+        /^pairs:/ && !done {
+            print "store:"; print "  postgres:"
+            print "    url: postgresql://bench@127.0.0.1:" port "/trail"
+            print "    password_file: pgpass"; print "    tls: disable"; done = 1
+        }
+        { print }' "$trail/config.yaml" > "$pgconfig"
+    /usr/bin/time -f "%e %M" -o "$trail/.time" "$bin/syncwindow" audit migrate --config "$pgconfig" \
+        --from-sqlite "$trail" > /dev/null
+    read -r seconds kilobytes < "$trail/.time"
+    printf 'PostgreSQL (throwaway server; trail copied by audit migrate in %.0f s, %d MB peak)\n' "$seconds" \
+        "$((kilobytes / 1024))"
+    run_all "$pgconfig"
+fi

@@ -140,19 +140,6 @@ public final class PostgresAuditStore: AuditStoring {
         }
     }
 
-    /// Streams every row through the one verifier, in id order, within one snapshot.
-    public func verify() async throws -> AuditVerification {
-        let logger = backend.logger
-        return try await backend.withTransaction { connection in
-            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var verifier = AuditChain.Verifier()
-            for try await row in try await connection.query(PostgresRows.select(AuditQuery()), logger: logger) {
-                if let broken = verifier.check(try PostgresRows.raw(row)) { return broken }
-            }
-            return verifier.result
-        }
-    }
-
     public func schemaProblems() async throws -> [String] {
         let logger = backend.logger
         return try await backend.withConnection { try await PostgresSchema.problems($0, logger: logger) }
