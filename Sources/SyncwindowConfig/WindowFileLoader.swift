@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SyncwindowSchedule
 
 /// Where a window was defined, for messages that point the operator at the right line.
@@ -75,7 +76,7 @@ enum WindowFileLoader {
         var zone = TimeZone(identifier: "UTC")!
         if let zoneValue = fields["timezone"] {
             let identifier = try zoneValue.string()
-            guard let named = TimeZone(identifier: identifier),
+            guard let named = knownZone(identifier),
                 identifier.contains("/") || identifier == "UTC" || identifier == named.identifier
             else {
                 throw zoneValue.error(
@@ -110,6 +111,17 @@ enum WindowFileLoader {
         return Window(
             name: name, cron: cron, timeZone: zone, duration: duration, pairs: pairs, cutoff: cutoff,
             activeFrom: activeFrom, activeUntil: activeUntil, exceptDates: exceptDates, enabled: enabled)
+    }
+
+    /// `TimeZone(identifier:)`, remembered: a hundred windows name a handful of zones, and each lookup takes a
+    /// lock and asks ICU. Only zones that exist are kept (a few hundred at most, whatever the input).
+    private static let zones = Mutex<[String: TimeZone]>([:])
+
+    private static func knownZone(_ identifier: String) -> TimeZone? {
+        if let known = zones.withLock({ $0[identifier] }) { return known }
+        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        zones.withLock { $0[identifier] = zone }
+        return zone
     }
 
     private static func pairSelector(_ value: YAMLValue, window: String, knownPairs: [String]) throws(ConfigError)

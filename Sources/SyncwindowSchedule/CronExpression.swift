@@ -16,7 +16,7 @@ public struct CronExpression: Sendable, Equatable {
 
     /// Parses `text`, refusing what cronsim refuses and any expression that can never fire.
     public static func parse(_ text: String) throws(CronError) -> CronExpression {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = hasGraphicASCIIEnds(text) ? text : text.trimmingCharacters(in: .whitespacesAndNewlines)
         let expanded: String
         if trimmed.hasPrefix("@") {
             guard let macro = macros[trimmed.lowercased()] else {
@@ -37,6 +37,13 @@ public struct CronExpression: Sendable, Equatable {
         }
         let spec = try CronSpec(fields: fields)
         return CronExpression(source: text, fields: fields, spec: spec)
+    }
+
+    /// Whether the first and last scalars are printable ASCII other than a space: then trimming white space
+    /// and newlines changes nothing, and Foundation's trimming (a tenth of reading a window) can be skipped.
+    static func hasGraphicASCIIEnds(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
+        return (33...126).contains(first.value) && (33...126).contains(last.value)
     }
 
     static let macros: [String: String] = [

@@ -28,6 +28,9 @@ struct CronIterator {
     /// The civil date of the last day converted: the steps towards one start mostly stay on one day.
     private var dateDay = Int64.min
     private var date = (year: 0, month: 0, day: 0)
+    /// The first wall time beyond cronsim's 50 years from `horizonYear`.
+    private var horizonYear = Int.min
+    private var horizon: Int64 = 0
 
     init(spec: CronSpec, table: ZoneTable, after instant: Date) {
         self.spec = spec
@@ -161,7 +164,11 @@ struct CronIterator {
 
     private mutating func advance() -> Advance {
         // cronsim gives up past 50 years on: a wall time in year startYear + 51 or later.
-        let horizon = CivilTime.days(year: fields(wall).year + 51, month: 1, day: 1) * 86_400
+        let year = fields(wall).year
+        if year != horizonYear {
+            horizonYear = year
+            horizon = CivilTime.days(year: year + 51, month: 1, day: 1) * 86_400
+        }
         // Brent's cycle detection: the steps depend on (wall, fold) alone, so meeting a saved state
         // again means a cycle. A state is saved at each power of two steps.
         var saved: (wall: Int64, fold: Bool)?
@@ -201,7 +208,7 @@ struct CronIterator {
     /// `WallFields(wall)`, with the calendar conversion skipped while the day stays the same.
     @inline(__always)
     private mutating func fields(_ wall: Int64) -> WallFields {
-        let days = CivilTime.floorDiv(wall, 86_400)
+        let days = WallMath.day(wall)
         if days != dateDay {
             date = CivilTime.date(days: days)
             dateDay = days
@@ -229,7 +236,7 @@ struct CronIterator {
     }
 
     private mutating func advanceHour() -> Bool {
-        let sod = CivilTime.floorMod(wall, 86_400)
+        let sod = WallMath.secondOfDay(wall)
         let hour = Int(sod / 3600)
         if spec.hours & (UInt64(1) << UInt64(hour)) != 0 { return false }
         wall -= sod % 3600  // replace(minute=0, second=0), fold kept
@@ -238,24 +245,24 @@ struct CronIterator {
     }
 
     private mutating func advanceMinute() -> Bool {
-        let sod = CivilTime.floorMod(wall, 86_400)
+        let sod = WallMath.secondOfDay(wall)
         let minute = Int((sod / 60) % 60)
         if spec.minutes & (UInt64(1) << UInt64(minute)) != 0 { return false }
         wall -= sod % 60  // replace(second=0)
         if let target = spec.singleMinute {
             tick(Int64((target - minute + 60) % 60) * 60)
         }
-        let now = Int((CivilTime.floorMod(wall, 86_400) / 60) % 60)
+        let now = Int((WallMath.secondOfDay(wall) / 60) % 60)
         if spec.minutes & (UInt64(1) << UInt64(now)) != 0 { return true }
         stepUntil(step: 60, mask: spec.minutes, modulus: 60)
         return true
     }
 
     private mutating func advanceSecond() -> Bool {
-        let second = Int(CivilTime.floorMod(wall, 60))
+        let second = Int(WallMath.secondOfMinute(wall))
         if second == 0 { return false }
         tick(Int64(60 - second))
-        while CivilTime.floorMod(wall, 60) != 0 {
+        while WallMath.secondOfMinute(wall) != 0 {
             tick(1)
         }
         return true
@@ -264,7 +271,7 @@ struct CronIterator {
     /// The value of the hour (step 3600) or minute (step 60) field of a wall time.
     @inline(__always)
     private static func value(_ wall: Int64, step: Int64, modulus: Int) -> Int {
-        Int((CivilTime.floorMod(wall, 86_400) / step) % Int64(modulus))
+        Int((WallMath.secondOfDay(wall) / step) % Int64(modulus))
     }
 
     /// Next set bit of `mask` above `value`, or `modulus` when none below it.

@@ -21,7 +21,8 @@ public enum DurationText {
 
     /// Parses a positive duration to seconds.
     public static func parse(_ text: String) throws(DurationError) -> TimeInterval {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed =
+            CronExpression.hasGraphicASCIIEnds(text) ? text : text.trimmingCharacters(in: .whitespaces)
         func fail(_ reason: String) -> DurationError { DurationError(text: text, reason: reason) }
         if trimmed.isEmpty { throw fail("is empty; write e.g. 90m, 2h or 1h30m") }
         if trimmed.hasPrefix("-") { throw fail("is negative; durations must be positive") }

@@ -53,7 +53,7 @@ extension RFC3339 {
             }
             let offset = segment.offset
             let wallSeconds = base + offset
-            let day = CivilTime.floorDiv(wallSeconds, 86_400)
+            let day = WallMath.day(wallSeconds)
             if day != self.date.day {
                 let civil = CivilTime.date(days: day)
                 self.date = (day, civil.year, civil.month, civil.day)

@@ -21,23 +21,44 @@ struct TZif: Equatable {
 
     /// The directories searched for a zone's file, in order: `TZDIR` first when it is set, then the places
     /// Python's `zoneinfo` looks.
-    static var directories: [String] {
+    static let directories: [String] = {
         var result = ["/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo", "/etc/zoneinfo"]
         if let directory = ProcessInfo.processInfo.environment["TZDIR"], directory.hasPrefix("/") {
             result.insert(directory, at: 0)
         }
         return result
-    }
+    }()
 
     /// The zone's file parsed, or nil when the identifier is no plain tzdata name, no file has it, or the file is
     /// not a TZif file this reader understands.
     static func load(identifier: String) -> TZif? {
         guard isPlainName(identifier) else { return nil }
         for directory in directories {
-            guard let data = FileManager.default.contents(atPath: directory + "/" + identifier) else { continue }
-            return parse(Array(data))
+            guard let bytes = contents(of: directory + "/" + identifier) else { continue }
+            return parse(bytes)
         }
         return nil
+    }
+
+    /// The bytes of a regular file of at most a megabyte (a TZif file is a few kilobytes), or nil.
+    static func contents(of path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_size <= 1 << 20 else {
+            return nil
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+            guard bytes.count <= 1 << 20 else { return nil }
+        }
     }
 
     /// A relative path of name characters without `.` or `..` components: never a way out of the directory.
