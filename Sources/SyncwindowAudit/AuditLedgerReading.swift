@@ -1,3 +1,5 @@
+import Foundation
+
 /// The pair-level questions a pass and `status` ask of the trail, answered inside one
 /// consistent snapshot (see `AuditStoring.read`). Each driver has its own reader: SQLite's
 /// `AuditReader` runs SQL in a read transaction; `InMemoryAuditStore`'s scans a copy of its rows.
@@ -20,6 +22,11 @@ public protocol AuditLedgerReading {
 
     /// Every (non-empty) pair name the trail mentions, sorted by its UTF-8 bytes.
     func pairNames() throws -> [String]
+
+    /// The event of `kind` naming no pair (a `configuration`) with the latest `at` not after
+    /// `instant` (the highest id among equals). Found from the `(pair, kind, id)` index: such
+    /// events are few (one per change of configuration), whatever the trail's length.
+    func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent?
 
     /// The `latest` answers to `questions`, the unsettled intents and the open window edges
     /// of `pair`: what a pass reads before it acts. Defaulted to one question at a time.

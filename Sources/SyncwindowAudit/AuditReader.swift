@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The pair-level questions a pass and `status` ask of the trail, answered inside one
@@ -65,6 +66,15 @@ public struct AuditReader {
         let arguments = kinds.flatMap { [pair, $0.rawValue] + filterArguments }
         return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             .map(AuditRow.event(from:))
+    }
+
+    public func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent? {
+        try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT * FROM event WHERE pair IS NULL AND kind = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1"
+            ),
+            arguments: [kind.rawValue, AuditTimestamp.string(instant)]
+        ).map(AuditRow.event(from:))
     }
 
     /// Whether an event of `kind` already records this window occurrence for `pair`.

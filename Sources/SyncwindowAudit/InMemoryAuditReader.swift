@@ -42,6 +42,14 @@ struct InMemoryAuditReader: AuditLedgerReading {
         return AuditWindowEdges.open(newestFirst: recent.map(\.event))
     }
 
+    func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent? {
+        let limit = AuditTimestamp.string(instant)
+        return rows.filter {
+            $0.text("pair") == nil && $0.text("kind") == kind.rawValue && ($0.text("at") ?? "") <= limit
+        }
+        .max { ($0.text("at") ?? "", $0.id) < ($1.text("at") ?? "", $1.id) }?.event
+    }
+
     func pairNames() throws -> [String] {
         // SQLite's BINARY collation compares UTF-8 bytes; the skip scan starts above ''.
         Set(rows.compactMap { $0.text("pair") }.filter { !$0.isEmpty })

@@ -80,7 +80,7 @@ public final class PostgresBackend: Sendable {
         // Passes come and go every minute; idle connections are not worth keeping open.
         configuration.options.connectionIdleTimeout = .seconds(30)
         configuration.options.maximumConnections = 16
-        configuration.options.additionalStartupParameters = [("application_name", "syncwindow")]
+        configuration.options.additionalStartupParameters = Self.startupParameters
         return configuration
     }
 
@@ -133,9 +133,15 @@ public final class PostgresBackend: Sendable {
             host: settings.host, port: settings.port, username: settings.user, password: password,
             database: settings.database, tls: mode)
         configuration.options.connectTimeout = .milliseconds(PostgresPairLeases.milliseconds(settings.timeout))
-        configuration.options.additionalStartupParameters = [("application_name", "syncwindow")]
+        configuration.options.additionalStartupParameters = Self.startupParameters
         return configuration
     }
+
+    /// Every connection names itself, and plans its prepared statements once: a pass's
+    /// statements (`PostgresStatements`, `PairTrailStatement`) have one good plan whatever the
+    /// pair, and re-planning them per execution (PostgreSQL's default for a statement's first
+    /// five runs) cost more than running them.
+    static let startupParameters = [("application_name", "syncwindow"), ("plan_cache_mode", "force_generic_plan")]
 
     /// `withConnection` inside a transaction (committed when `body` returns, rolled back when it throws).
     func withTransaction<T: Sendable>(

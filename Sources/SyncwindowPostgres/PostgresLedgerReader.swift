@@ -46,6 +46,18 @@ struct PostgresLedgerReader: AuditLedgerReading {
         try pairTrail(pair: pair, latest: []).openWindowEdges
     }
 
+    func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent? {
+        let limit = AuditTimestamp.string(instant)
+        return try wait { [connection, logger] in
+            try await connection.query(
+                """
+                SELECT \(unescaped: PostgresRows.columns) FROM event
+                WHERE pair IS NULL AND kind = \(kind.rawValue) AND at <= \(limit) ORDER BY at DESC, id DESC LIMIT 1
+                """, logger: logger
+            ).collect().first.map { try PostgresRows.raw($0).event }
+        }
+    }
+
     func pairNames() throws -> [String] {
         // A loose index scan (one index probe per pair, not a scan of every event), then
         // sorted by UTF-8 bytes as SQLite's BINARY collation sorts.

@@ -75,17 +75,6 @@ actor PassRecorder {
         return Array(stored.suffix(pairEvents.count))
     }
 
-    /// How far back (in `at`) a pass looks for the `configuration` event in force.
-    ///
-    /// Configuration events carry no pair, so no index serves "the newest of them" (the
-    /// (pair, kind, id) index needs a pair), and scanning the whole trail every pass would
-    /// slow passes as history grows (issue 10). A range of `at` is served by the `at` index
-    /// (`EXPLAIN QUERY PLAN`: `SEARCH event USING INDEX event_at (at>? AND at<?)`) and costs
-    /// what a week of events costs, whatever the trail's age. Not finding one in
-    /// that week only means the same snapshot is recorded again — at most once a week on a
-    /// trail that nothing else writes to, and harmless: the report reads the newest one.
-    static let configurationLookback: TimeInterval = 7 * 86_400
-
     /// Records the configuration (a `configuration` event, right after `pass_started` in the
     /// same append) unless the trail's configuration in force at this instant is already
     /// this one. Called once at the start of a pass, before any pair records: a change of
@@ -94,15 +83,10 @@ actor PassRecorder {
     /// the report must not miss.
     func recordConfigurationIfChanged() async throws {
         guard bracketed, !started, let snapshot else { return }
-        // Both bounds: with `since` alone SQLite prefers a scan in id order to the `at` index.
-        let recent = try await store.events(
-            AuditQuery(
-                since: at.addingTimeInterval(-Self.configurationLookback), until: at.addingTimeInterval(1),
-                kinds: [.configuration]))
-        // In force at `at`: the newest at or before it (a rehearsal's `--at` may go back in time;
-        // the trail keeps milliseconds).
-        let inForce = recent.filter { $0.event.at <= at.addingTimeInterval(0.001) }
-            .max { ($0.event.at, $0.id) < ($1.event.at, $1.id) }
+        // In force at `at`: the latest at or before it (a rehearsal's `--at` may go back in time;
+        // the trail keeps milliseconds). One index walk over the configuration events alone.
+        let instant = at.addingTimeInterval(0.001)
+        let inForce = try await store.read { try $0.latestUnpaired(kind: .configuration, atOrBefore: instant) }
         let previous = inForce.flatMap { $0.event.detail }.flatMap { try? ConfigurationSnapshot.parse($0) }
         if previous?.configSHA256 == snapshot.configSHA256 { return }
         let reason =
@@ -111,7 +95,7 @@ actor PassRecorder {
             } else if inForce != nil {
                 "the last one recorded is unreadable"
             } else {
-                "none recorded in the \(Int(Self.configurationLookback / 86_400)) days before"
+                "none recorded before"
             }
         started = true
         try await store.append([

@@ -168,6 +168,29 @@ struct AuditStoringTests {
         }
     }
 
+    @Test("latestUnpaired: the configuration with the latest at not after the instant", arguments: AuditDriver.allCases)
+    func latestUnpaired(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            try await store.append([
+                event(.configuration, pair: nil, detail: "a", at: 100),  // 1
+                event(.configuration, pair: nil, detail: "b", at: 300),  // 2
+                event(.configuration, pair: nil, detail: "c", at: 200),  // 3: a rehearsal back in time
+                event(.configuration, pair: "orders", detail: "paired", at: 250),  // 4: names a pair
+                event(.passStarted, pair: nil, at: 260),  // 5: another kind
+                event(.configuration, pair: nil, detail: "d", at: 200),  // 6: same at as 3, higher id
+            ])
+            func inForce(_ seconds: Double) async throws -> Int64? {
+                try await store.read {
+                    try $0.latestUnpaired(kind: .configuration, atOrBefore: t0.addingTimeInterval(seconds))
+                }?.id
+            }
+            #expect(try await inForce(50) == nil)
+            #expect(try await inForce(100) == 1)
+            #expect(try await inForce(299) == 6)
+            #expect(try await inForce(1_000) == 2)
+        }
+    }
+
     @Test("pairTrail answers what the questions one at a time answer", arguments: AuditDriver.allCases)
     func pairTrailMatchesOneByOne(driver: AuditDriver) async throws {
         try await driver.withStore { store in
