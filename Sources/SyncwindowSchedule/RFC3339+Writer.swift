@@ -12,6 +12,10 @@ extension RFC3339 {
         /// both, and then cost neither a search of the zone's transitions nor a calendar conversion.
         private var segment: (start: Int64, end: Int64, offset: Int64) = (1, 0, 0)
         private var date: (day: Int64, year: Int, month: Int, dayOfMonth: Int) = (.min, 0, 0, 0)
+        /// The text of both, ready to store: `YYYY-MM-` and `DDT` for the day, `+hh:mm` or `Z` for the offset
+        /// (little-endian: the first character in the lowest byte).
+        private var datePrefix: (head: UInt64, tail: UInt32) = (0, 0)
+        private var offsetSuffix: (bytes: UInt64, count: Int) = (0, 0)
 
         public init(zone: TimeZone) {
             table = ZoneTable.forZone(zone)
@@ -50,56 +54,59 @@ extension RFC3339 {
                 let bounds = table.bounds(ofSegment: index)
                 // RFC 3339 offsets have minute precision.
                 segment = (bounds.start, bounds.end, CivilTime.floorDiv(table.offsets[index], 60) * 60)
+                offsetSuffix = Self.suffix(offset: segment.offset, writesZ: writesZ)
             }
-            let offset = segment.offset
-            let wallSeconds = base + offset
+            let wallSeconds = base + segment.offset
             let day = WallMath.day(wallSeconds)
             if day != self.date.day {
                 let civil = CivilTime.date(days: day)
                 self.date = (day, civil.year, civil.month, civil.day)
+                datePrefix = Self.prefix(year: civil.year, month: civil.month, day: civil.day)
             }
             guard (0...9999).contains(self.date.year) else { return nil }
             let secondOfDay = Int(wallSeconds - day * 86_400)
-            var at = 0
-            @inline(__always)
-            func put(_ byte: UInt8) {
-                text[at] = byte
-                at += 1
-            }
-            @inline(__always)
-            func put2(_ value: Int) {
-                text[at] = UInt8(truncatingIfNeeded: 48 + value / 10)
-                text[at + 1] = UInt8(truncatingIfNeeded: 48 + value % 10)
-                at += 2
-            }
-            let year = self.date.year
-            put2(year / 100)
-            put2(year % 100)
-            put(UInt8(ascii: "-"))
-            put2(self.date.month)
-            put(UInt8(ascii: "-"))
-            put2(self.date.dayOfMonth)
-            put(UInt8(ascii: "T"))
-            put2(secondOfDay / 3600)
-            put(UInt8(ascii: ":"))
-            put2(secondOfDay / 60 % 60)
-            put(UInt8(ascii: ":"))
-            put2(secondOfDay % 60)
+            let raw = UnsafeMutableRawPointer(text)
+            // `YYYY-MM-DDT` (the store of `DDT` runs one byte over, into the hour written next), then `hh:mm:ss`.
+            raw.storeBytes(of: datePrefix.head.littleEndian, as: UInt64.self)
+            raw.storeBytes(of: datePrefix.tail.littleEndian, toByteOffset: 8, as: UInt32.self)
+            let time =
+                Self.digits(secondOfDay / 3600) | 0x3A << 16 | Self.digits(secondOfDay / 60 % 60) << 24 | 0x3A << 40
+                | Self.digits(secondOfDay % 60) << 48
+            raw.storeBytes(of: time.littleEndian, toByteOffset: 11, as: UInt64.self)
+            var count = 19
             if millis != 0 {
-                put(UInt8(ascii: "."))
-                put(UInt8(truncatingIfNeeded: 48 + millis / 100))
-                put2(millis % 100)
+                let fraction =
+                    0x2E | UInt32(48 + millis / 100) << 8 | UInt32(truncatingIfNeeded: Self.digits(millis % 100)) << 16
+                raw.storeBytes(of: fraction.littleEndian, toByteOffset: 19, as: UInt32.self)
+                count = 23
             }
-            if offset == 0 && writesZ {
-                put(UInt8(ascii: "Z"))
-            } else {
-                let magnitude = Int(abs(offset))
-                put(offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-                put2(magnitude / 3600)
-                put(UInt8(ascii: ":"))
-                put2(magnitude % 3600 / 60)
-            }
-            return at
+            // Eight bytes stored, one or six of them the offset: at most 31 of the 32 a timestamp has.
+            raw.storeBytes(of: offsetSuffix.bytes.littleEndian, toByteOffset: count, as: UInt64.self)
+            return count + offsetSuffix.count
+        }
+
+        /// Two decimal digits of `value` (0...99) as two bytes, the tens in the low one.
+        @inline(__always)
+        private static func digits(_ value: Int) -> UInt64 {
+            UInt64(truncatingIfNeeded: 48 + value / 10) | UInt64(truncatingIfNeeded: 48 + value % 10) << 8
+        }
+
+        /// `YYYY-MM-` and `DDT` of a date in years 0...9999.
+        private static func prefix(year: Int, month: Int, day: Int) -> (head: UInt64, tail: UInt32) {
+            guard (0...9999).contains(year) else { return (0, 0) }
+            let head =
+                digits(year / 100) | digits(year % 100) << 16 | 0x2D << 32 | digits(month) << 40 | 0x2D << 56
+            let tail = UInt32(truncatingIfNeeded: digits(day)) | 0x54 << 16
+            return (head, tail)
+        }
+
+        /// `Z`, or `+hh:mm` / `-hh:mm`.
+        private static func suffix(offset: Int64, writesZ: Bool) -> (bytes: UInt64, count: Int) {
+            if offset == 0 && writesZ { return (0x5A, 1) }
+            let magnitude = Int(abs(offset))
+            let sign: UInt64 = offset < 0 ? 0x2D : 0x2B
+            let bytes = sign | digits(magnitude / 3600 % 100) << 8 | 0x3A << 24 | digits(magnitude % 3600 / 60) << 32
+            return (bytes, 6)
         }
 
         /// Outside what `parse` accepts: the slow path writes the same odd text it always did.
