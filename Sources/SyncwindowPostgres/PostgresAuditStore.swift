@@ -14,6 +14,8 @@ public final class PostgresAuditStore: AuditStoring {
     let wallClock: @Sendable () -> Date
     let host: String?
     let appends: PostgresGroupAppend
+    let caches: StatusCaches
+
 
     public var location: String { backend.location }
 
@@ -57,6 +59,22 @@ public final class PostgresAuditStore: AuditStoring {
         self.wallClock = wallClock
         self.host = host
         self.appends = PostgresGroupAppend(backend: backend, wallClock: wallClock)
+        self.caches = StatusCaches(backend: backend)
+    }
+
+    /// The writes of `status`'s caches, each batched across pairs.
+    struct StatusCaches: Sendable {
+        let observations: PostgresWriteBatcher<PostgresBatchedWrites.Observation>
+        let outcomes: PostgresWriteBatcher<PostgresBatchedWrites.Outcome>
+
+        init(backend: PostgresBackend) {
+            observations = PostgresWriteBatcher(backend: backend) { items, connection, logger in
+                try await PostgresBatchedWrites.observations(items, on: connection, logger: logger)
+            }
+            outcomes = PostgresWriteBatcher(backend: backend) { items, connection, logger in
+                try await PostgresBatchedWrites.outcomes(items, on: connection, logger: logger)
+            }
+        }
     }
 
     /// Appends in the next group transaction (see `PostgresGroupAppend`), the fence checked in it.
@@ -93,15 +111,12 @@ public final class PostgresAuditStore: AuditStoring {
         }
     }
 
+    /// Batched with other pairs' (see `PostgresWriteBatcher`): a cache, written every pass.
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
-        let logger = backend.logger
-        let observedAt = AuditTimestamp.string(observation.observedAt)
-        try await backend.withConnection { connection in
-            _ = try await connection.execute(
-                RecordObservationStatement(
-                    pair: pair, primary: observation.primary, standby: observation.standby, observedAt: observedAt),
-                logger: logger)
-        }
+        try await caches.observations.submit(
+            PostgresBatchedWrites.Observation(
+                pair: pair, primary: observation.primary, standby: observation.standby,
+                observedAt: AuditTimestamp.string(observation.observedAt)))
     }
 
     public func observations() async throws -> [String: LiveObservation] {
@@ -118,13 +133,10 @@ public final class PostgresAuditStore: AuditStoring {
         }
     }
 
+    /// Batched with other pairs' (see `PostgresWriteBatcher`): a cache, written every pass.
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
-        let logger = backend.logger
-        let at = AuditTimestamp.string(outcome.at)
-        try await backend.withConnection { connection in
-            _ = try await connection.execute(
-                RecordPassOutcomeStatement(pair: pair, at: at, problem: outcome.problem), logger: logger)
-        }
+        try await caches.outcomes.submit(
+            PostgresBatchedWrites.Outcome(pair: pair, at: AuditTimestamp.string(outcome.at), problem: outcome.problem))
     }
 
     public func passOutcomes() async throws -> [String: PassOutcome] {

@@ -20,11 +20,16 @@ public struct PostgresPairLeases: PairLocks {
     /// This process among the host's (a timer's tick and an operator's override may overlap).
     let holder: String
     let clock = ContinuousClock()
+    /// Leases given back at the end of pairs' passes, batched across pairs.
+    let releases: PostgresWriteBatcher<PostgresBatchedWrites.Release>
 
     public init(backend: PostgresBackend, host: String) {
         self.backend = backend
         self.host = host
         self.holder = "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32.random(in: 0...UInt32.max))"
+        self.releases = PostgresWriteBatcher(backend: backend) { items, connection, logger in
+            try await PostgresBatchedWrites.releases(items, on: connection, logger: logger)
+        }
     }
 
     public func acquire(pair: String, timeout: Duration) async throws -> any PairLockHold {
@@ -115,11 +120,8 @@ public struct PostgresPairLeases: PairLocks {
 
     /// Ends the lease now, so the next host need not wait for it to run out.
     func release(_ fence: LeaseFence) async throws {
-        let logger = backend.logger
-        try await backend.withConnection { connection in
-            _ = try await connection.execute(
-                ReleaseLeaseStatement(pair: fence.pair, holder: fence.holder, token: fence.token), logger: logger)
-        }
+        try await releases.submit(
+            PostgresBatchedWrites.Release(pair: fence.pair, holder: fence.holder, token: fence.token))
     }
 
     /// The pid in a holder id (`HOST/PID/RANDOM`).

@@ -1,8 +1,8 @@
 import PostgresNIO
 
-// The statements every pair's pass runs (a lease taken and given back, two status caches),
-// prepared once per connection: at a thousand pairs a pass, planning each one again costs
-// more than running it.
+// The lease statements every pair's pass runs, prepared once per connection: at a thousand
+// pairs a pass, planning each one again costs more than running it. (Giving leases back and
+// the status caches are batched across pairs instead: `PostgresWriteBatcher`.)
 
 /// Takes the pair's lease if nobody holds it or the holder's lease ran out; returns the new token.
 struct AcquireLeaseStatement: PostgresPreparedStatement {
@@ -57,76 +57,4 @@ struct RenewLeaseStatement: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
-}
-
-/// Ends the lease now, if `holder` still holds it with `token`.
-struct ReleaseLeaseStatement: PostgresPreparedStatement {
-    static let sql = """
-        UPDATE pair_lease SET expires_at = clock_timestamp()
-        WHERE pair = $1 AND holder = $2 AND token = $3 AND expires_at > clock_timestamp()
-        """
-    typealias Row = ()
-
-    var pair: String
-    var holder: String
-    var token: Int64
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(pair)
-        bindings.append(holder)
-        bindings.append(token)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) {}
-}
-
-/// Replaces the last live status seen for a pair.
-struct RecordObservationStatement: PostgresPreparedStatement {
-    static let sql = """
-        INSERT INTO observation (pair, primary_status, standby_status, observed_at) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (pair) DO UPDATE SET primary_status = EXCLUDED.primary_status,
-            standby_status = EXCLUDED.standby_status, observed_at = EXCLUDED.observed_at
-        """
-    typealias Row = ()
-
-    var pair: String
-    var primary: String?
-    var standby: String?
-    var observedAt: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 4)
-        bindings.append(pair)
-        bindings.append(primary)
-        bindings.append(standby)
-        bindings.append(observedAt)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) {}
-}
-
-/// Replaces how a pair's last pass ended.
-struct RecordPassOutcomeStatement: PostgresPreparedStatement {
-    static let sql = """
-        INSERT INTO pass_outcome (pair, at, problem) VALUES ($1, $2, $3)
-        ON CONFLICT (pair) DO UPDATE SET at = EXCLUDED.at, problem = EXCLUDED.problem
-        """
-    typealias Row = ()
-
-    var pair: String
-    var at: String
-    var problem: String?
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(pair)
-        bindings.append(at)
-        bindings.append(problem)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) {}
 }

@@ -168,6 +168,44 @@ struct AuditStoringTests {
         }
     }
 
+    @Test(
+        "status caches written by many pairs at once: every pair's row lands, NULLs and all",
+        arguments: AuditDriver.allCases)
+    func statusCachesConcurrently(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            let pairs = (0..<300).map { "pair-\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, pair) in pairs.enumerated() {
+                    group.addTask {
+                        let odd = index % 2 == 1
+                        try await store.recordObservation(
+                            pair: pair,
+                            LiveObservation(
+                                primary: odd ? nil : "p\(index)", standby: odd ? "s\(index)" : nil,
+                                observedAt: t0.addingTimeInterval(Double(index))))
+                        try await store.recordPassOutcome(
+                            pair: pair,
+                            PassOutcome(
+                                at: t0.addingTimeInterval(Double(index)), problem: odd ? "problem \(index)" : nil))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let observations = try await store.observations()
+            let outcomes = try await store.passOutcomes()
+            #expect(observations.count == 300 && outcomes.count == 300)
+            for (index, pair) in pairs.enumerated() {
+                let odd = index % 2 == 1
+                let at = t0.addingTimeInterval(Double(index))
+                #expect(
+                    observations[pair]
+                        == LiveObservation(
+                            primary: odd ? nil : "p\(index)", standby: odd ? "s\(index)" : nil, observedAt: at))
+                #expect(outcomes[pair] == PassOutcome(at: at, problem: odd ? "problem \(index)" : nil))
+            }
+        }
+    }
+
     @Test("latestUnpaired: the configuration with the latest at not after the instant", arguments: AuditDriver.allCases)
     func latestUnpaired(driver: AuditDriver) async throws {
         try await driver.withStore { store in
