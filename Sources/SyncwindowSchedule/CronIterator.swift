@@ -44,21 +44,26 @@ struct CronIterator {
         self.segmentHint = table.segment(containing: t)
     }
 
+    /// Whether `next()` may take ``sameDayShortcut()``; off only in tests, which compare the two ways.
+    var usesSameDayShortcut = true
+
     /// The next start (UTC seconds), or nil when none comes within cronsim's 50 years.
     mutating func next() -> Int64? {
         while true {
-            tick(1)
-            switch advance() {
-            case .beyondHorizon:
-                return nil
-            case .cycling:
-                if let found = scanRealInstants(after: floor) {
-                    floor = Double(found)
-                    return found
+            if !(usesSameDayShortcut && sameDayShortcut()) {
+                tick(1)
+                switch advance() {
+                case .beyondHorizon:
+                    return nil
+                case .cycling:
+                    if let found = scanRealInstants(after: floor) {
+                        floor = Double(found)
+                        return found
+                    }
+                    continue
+                case .matched:
+                    break
                 }
-                continue
-            case .matched:
-                break
             }
             let result: Int64
             if naive {
@@ -82,6 +87,47 @@ struct CronIterator {
             floor = Double(result)
             return result
         }
+    }
+
+    /// `tick(1)` and `advance()` in one step, where their outcome is plain: the next match is later on the day of
+    /// `wall + 1`, whose month and day match, and (reading the cron on real instants) every instant the steps
+    /// pass through, from the top of the current hour to the match, lies in one stretch of the zone's offset
+    /// where each wall time occurs once. Then cronsim's one-second tick and field-by-field steps land on the
+    /// next (hour, minute) of the masks at second 0, which this finds from the masks directly, leaving the same
+    /// `wall` and `fold`. False, with nothing changed, where the steps are needed (a change of day, month or
+    /// offset on the way, or the second pass of an overlap).
+    @inline(__always)
+    private mutating func sameDayShortcut() -> Bool {
+        let next = wall + 1
+        let f = fields(next)
+        guard spec.months & (UInt64(1) << UInt64(f.month)) != 0 else { return false }
+        let key = f.year * 16 + f.month
+        if key != maskKey {
+            mask = spec.dayMask(year: f.year, month: f.month)
+            maskKey = key
+        }
+        guard mask & (UInt64(1) << UInt64(f.day)) != 0 else { return false }
+        // The first (hour, minute, 0) at or after `next`.
+        let firstMinute = f.second == 0 ? f.minute : f.minute + 1
+        let laterMinutes = firstMinute < 60 ? spec.minutes >> UInt64(firstMinute) : 0
+        let target: Int
+        if spec.hours & (UInt64(1) << UInt64(f.hour)) != 0 && laterMinutes != 0 {
+            target = f.hour * 3600 + (firstMinute + laterMinutes.trailingZeroBitCount) * 60
+        } else {
+            let laterHours = spec.hours >> UInt64(f.hour + 1)
+            guard laterHours != 0 else { return false }
+            target = (f.hour + 1 + laterHours.trailingZeroBitCount) * 3600 + spec.minutes.trailingZeroBitCount * 60
+        }
+        let candidate = f.days * 86_400 + Int64(target)
+        if !naive {
+            let low = table.unambiguousLow[segmentHint]
+            let hourStart = next - Int64(f.minute * 60 + f.second)
+            guard !fold, wall >= low, hourStart >= low, candidate < table.unambiguousHigh[segmentHint] else {
+                return false
+            }
+        }
+        wall = candidate
+        return true
     }
 
     /// The first whole-minute instant after `floor`, within four days, whose local fields match;
