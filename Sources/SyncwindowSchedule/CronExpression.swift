@@ -28,7 +28,15 @@ public struct CronExpression: Sendable, Equatable {
         } else {
             expanded = trimmed
         }
-        let fields = expanded.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        let fields: [String]
+        if expanded.utf8.allSatisfy({ $0 < 128 }) {
+            // ASCII: the white space characters are these bytes (`\r\n` is one character, and white space too).
+            fields = expanded.utf8.split(whereSeparator: { $0 == 32 || (9...13).contains($0) }).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+        } else {
+            fields = expanded.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        }
         guard fields.count == 5 else {
             throw CronError(
                 field: nil, token: text,

@@ -145,6 +145,17 @@ struct CronSpec: Sendable {
     ]
     private static let dayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
+    /// `text.contains(String(needle))` as Foundation answers it, read off the bytes when the text is ASCII (where
+    /// the answers are the same, and Foundation's search costs more than the rest of a field's parse).
+    private static func contains(_ text: Substring, _ needle: UInt8) -> Bool {
+        var found = false
+        for byte in text.utf8 {
+            if byte >= 128 { return text.contains(String(UnicodeScalar(needle))) }
+            if byte == needle { found = true }
+        }
+        return found
+    }
+
     private static func isDigits(_ s: Substring) -> Bool {
         !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value >= 48 && $0.value <= 57 }
     }
@@ -195,7 +206,7 @@ struct CronSpec: Sendable {
             for v in field.range { result.values |= UInt64(1) << UInt64(v) }
             return result
         }
-        if s.contains(",") {
+        if Self.contains(s, UInt8(ascii: ",")) {
             for term in s.split(separator: ",", omittingEmptySubsequences: false) {
                 if term.isEmpty {
                     throw CronError(field: field, token: String(s), reason: "has an empty list item")
@@ -204,7 +215,7 @@ struct CronSpec: Sendable {
             }
             return result
         }
-        if field == .dayOfWeek && (s.contains("L") || s.contains("l")) {
+        if field == .dayOfWeek && (Self.contains(s, UInt8(ascii: "L")) || Self.contains(s, UInt8(ascii: "l"))) {
             let value = s.dropLast()
             guard isDigits(value) else {
                 throw CronError(

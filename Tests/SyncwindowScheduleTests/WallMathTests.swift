@@ -35,4 +35,21 @@ struct WallMathTests {
             #expect(text.trimmingCharacters(in: .whitespaces) == text)
         }
     }
+
+    @Test(
+        "an ASCII expression splits into the fields white space characters separate",
+        arguments: [
+            "0 1 * * *", "0\t1 * *\n*", "0\r\n1 * * *", "0\u{0B}1\u{0C}*  * *", "0\u{1C}1 * * *", "0\u{1F}1 * * *",
+            " 0 1 * * * ", "0 1 * * *\u{85}", "0\u{A0}1 * * *", "1,2 3 L * 5L", "0 0 * * 1,l",
+        ])
+    func asciiFieldSplit(text: String) throws {
+        let expected = text.trimmingCharacters(in: .whitespacesAndNewlines).split(whereSeparator: \.isWhitespace)
+            .map(String.init)
+        do {
+            #expect(try CronExpression.parse(text).fields == expected)
+        } catch {
+            // Refused for the number of fields only when the white space makes other than five.
+            #expect(error.field != nil || expected.count != 5, "\(error)")
+        }
+    }
 }
