@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-pass bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
+.PHONY: all build test venv bench bench-tick bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
 
 all: build
 
@@ -55,6 +55,15 @@ bench-pass:
 	swift build -c release --product syncwindow
 	swift build -c release --product geminidb-emulator
 	$(PYTHON) scripts/bench_pass.py $(BENCH_PASS_ARGS)
+
+# History after a year (issue 10, target 3): the idle tick and `status` over 200 pairs on a 365-night trail
+# (~1,000,000 events, built through the real append path) against a 1-night one, on SQLite and PostgreSQL.
+# BENCH_YEAR_ARGS="--store postgres --trail DIR" narrows it or reuses a year's trail.
+bench-year:
+	swift build -c release --product syncwindow
+	swift build -c release --product geminidb-emulator
+	swift build -c release --product syncwindow-bench
+	$(PYTHON) scripts/bench_year.py $(BENCH_YEAR_ARGS)
 
 # plan through the release binary (100 random windows, a year, JSON) against cronsim on the same occurrences.
 bench-plan: venv

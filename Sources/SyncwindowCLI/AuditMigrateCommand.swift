@@ -40,6 +40,9 @@ struct AuditMigrateCommand: AsyncParsableCommand {
         } catch let error as StoreNotEmpty {
             throw CLIFailure(error.description)
         }
+        // Statistics and visibility for the planner before the first pass reads the copy (and
+        // before the check below reads it all); a failure here leaves it to autovacuum.
+        try? await target.vacuumAfterBulkLoad()
         guard case .intact(let total, let head) = try await target.verify(), total == count, head == sourceHead
         else {
             throw CLIFailure(

@@ -72,7 +72,7 @@ enum AuditTrailGenerator {
                 if night == 0 && edge == .open {
                     opening.append(
                         event(
-                            .configuration, reason: "none recorded in the 7 days before",
+                            .configuration, reason: "none recorded before",
                             detail: snapshot(pairs: pairs)))
                 }
                 _ = try await append(opening)
