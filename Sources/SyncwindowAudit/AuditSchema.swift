@@ -2,6 +2,11 @@ import GRDB
 
 /// The audit database schema. Migrations are never edited once shipped: add new ones.
 enum AuditSchema {
+    /// Migrations that only add an index: a trail without them reads the same, only slower,
+    /// so reading commands do not wait for a pass to apply them.
+    package static let indexOnlyMigrations: Set<String> = [windowEdgesMigration]
+    static let windowEdgesMigration = "v4-window-edges"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-event") { db in
@@ -66,6 +71,16 @@ enum AuditSchema {
         // (`AuditRow.hashedColumns`); NULL in older rows, whose hashes stay as they were.
         migrator.registerMigration("v3-host") { db in
             try db.execute(sql: "ALTER TABLE event ADD COLUMN host TEXT")
+        }
+        // A pair's window edges, newest first, from the index alone: every pass reads a pair's
+        // last `AuditWindowEdges.recentLimit` edges, and through `event_pair_kind` each was a
+        // row fetched from its own page — the one read a pass made that grew with history.
+        migrator.registerMigration(windowEdgesMigration) { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX event_window_edges ON event(pair, id, kind, window)
+                    WHERE kind IN ('window_opened', 'window_closed')
+                    """)
         }
         return migrator
     }

@@ -43,6 +43,11 @@ enum AuditSchemaCheck {
         return knownMigrations.filter { !applied.contains($0) }
     }
 
+    /// The missing migrations a reader cannot do without (all but those adding an index).
+    static func missingForReading(_ db: Database) throws -> [String] {
+        try missingMigrations(db).filter { !AuditSchema.indexOnlyMigrations.contains($0) }
+    }
+
     private static func triggers(_ db: Database) throws -> [String: String] {
         let rows = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
         return Dictionary(rows.map { ($0["name"], $0["sql"]) }, uniquingKeysWith: { first, _ in first })

@@ -7,7 +7,7 @@ extension AuditStore {
     /// cannot leave root-owned files the service user then trips over, and an auditor can read
     /// (and verify) a copy in a directory they cannot write.
     /// - Parameter requireMigrations: throw `.needsMigration` when the trail lacks a migration
-    ///   this binary reads. `audit verify` passes false: it reports that itself.
+    ///   this binary reads (one that only adds an index is not needed to read). `audit verify` passes false: it reports that itself.
     /// - Throws: `AuditStoreError.missing` when there is no trail.
     public static func openForReading(
         stateDirectory: String, busyTimeout: Duration = AuditStore.defaultBusyTimeout, requireMigrations: Bool = true
@@ -21,7 +21,7 @@ extension AuditStore {
         }
         if requireMigrations {
             let missing = try mappingBusy(path: path, timeout: busyTimeout) {
-                try queue.read(AuditSchemaCheck.missingMigrations)
+                try queue.read(AuditSchemaCheck.missingForReading)
             }
             guard missing.isEmpty else { throw AuditStoreError.needsMigration(path: path, missing: missing) }
         }

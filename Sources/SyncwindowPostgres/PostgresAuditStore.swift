@@ -45,7 +45,9 @@ public final class PostgresAuditStore: AuditStoring {
                 return nil as [String]?
             }
             let applied = try await PostgresSchema.appliedMigrations(connection, logger: logger)
-            return PostgresSchema.migrations.map(\.name).filter { !applied.contains($0) }
+            return PostgresSchema.migrations.map(\.name).filter {
+                !applied.contains($0) && !PostgresSchema.indexOnlyMigrations.contains($0)
+            }
         }
         guard let missing else { throw AuditStoreError.missing(path: backend.location) }
         if requireMigrations && !missing.isEmpty {

@@ -49,16 +49,13 @@ enum PostgresPairTrail {
             """
     }()
 
-    /// The newest edge of each window among the recent ones, kept when it is an opening.
+    /// The newest edge of each window among the recent ones (from `event_window_edges`, index
+    /// only), kept when it is an opening.
     static let openWindowEdgesSQL = """
         SELECT \(openEdgeTag)::int4 AS q, \(PostgresRows.columns) FROM event
         WHERE kind = 'window_opened' AND id IN (
             SELECT DISTINCT ON ("window") id FROM (
-                (SELECT id, "window" FROM event WHERE pair = $1 AND kind = 'window_opened'
-                 ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit))
-                UNION ALL
-                (SELECT id, "window" FROM event WHERE pair = $1 AND kind = 'window_closed'
-                 ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit))
+                SELECT id, "window" FROM event WHERE pair = $1 AND kind IN ('window_opened', 'window_closed')
                 ORDER BY id DESC LIMIT \(AuditWindowEdges.recentLimit)) AS recent
             WHERE "window" IS NOT NULL ORDER BY "window", id DESC)
         """

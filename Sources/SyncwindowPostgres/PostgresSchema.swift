@@ -87,8 +87,24 @@ enum PostgresSchema {
                     expires_at TIMESTAMPTZ NOT NULL
                 )
                 """,
-            ])
+            ]),
+        // A pair's window edges, newest first, from the index alone (once vacuum has marked the
+        // pages visible): every pass reads a pair's last `AuditWindowEdges.recentLimit` edges,
+        // each a row on its own page through `event_pair_kind`.
+        Migration(
+            name: windowEdgesMigration,
+            sql: [
+                """
+                CREATE INDEX event_window_edges ON event (pair, id) INCLUDE (kind, "window")
+                WHERE kind IN ('window_opened', 'window_closed')
+                """
+            ]),
     ]
+
+    static let windowEdgesMigration = "v2-window-edges"
+    /// Migrations that only add an index: a store without them reads the same, only slower,
+    /// so reading commands do not wait for a pass (as the owner) to apply them.
+    static let indexOnlyMigrations: Set<String> = [windowEdgesMigration]
 
     /// Applies the migrations this database lacks, under an advisory lock, each in its own
     /// transaction: hosts that start at once migrate one after the other, and the later

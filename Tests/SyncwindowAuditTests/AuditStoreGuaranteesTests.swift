@@ -66,6 +66,25 @@ struct AuditStoreGuaranteesTests {
         #expect(try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'observation';").output == "0\n")
     }
 
+    @Test("a trail lacking only the window-edges index reads the same; the next writing open adds it")
+    func indexOnlyMigrationIsNotNeededToRead() async throws {
+        let store = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        try await store.append([
+            NewAuditEvent(at: t0, pair: "orders", window: "nightly", kind: .windowOpened, actor: "syncwindow"),
+            NewAuditEvent(at: t0, pair: "orders", window: "weekly", kind: .windowOpened, actor: "syncwindow"),
+            NewAuditEvent(at: t0, pair: "orders", window: "nightly", kind: .windowClosed, actor: "syncwindow"),
+        ])
+        let open = try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id)
+        #expect(open == [2])
+        try sqlite(
+            file, "DROP INDEX event_window_edges; DELETE FROM grdb_migrations WHERE identifier = 'v4-window-edges';")
+        let reader = try AuditStore.openForReading(stateDirectory: state)
+        #expect(try await reader.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == open)
+        _ = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        #expect(
+            try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'event_window_edges';").output == "1\n")
+    }
+
     @Test("a writing open refuses a trail whose append-only trigger was dropped", arguments: ["update", "delete"])
     func writingRefusesUnprotected(operation: String) async throws {
         let store = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
