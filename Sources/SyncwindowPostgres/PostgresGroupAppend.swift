@@ -61,15 +61,16 @@ final class PostgresGroupAppend: Sendable {
     private func drain() async {
         while true {
             let batch = state.withLock { state in
-                var batch: [Pending] = []
-                var events = 0
                 // At least one append per batch, however large; then up to the bound.
-                while let next = state.queue.first,
-                    batch.isEmpty || events + next.events.count <= Self.maximumEventsPerTransaction
-                {
-                    batch.append(state.queue.removeFirst())
-                    events += next.events.count
+                var taken = 0
+                var events = 0
+                for pending in state.queue {
+                    guard taken == 0 || events + pending.events.count <= Self.maximumEventsPerTransaction else { break }
+                    taken += 1
+                    events += pending.events.count
                 }
+                let batch = Array(state.queue.prefix(taken))
+                state.queue.removeFirst(taken)
                 if batch.isEmpty { state.committing = false }
                 return batch
             }

@@ -141,6 +141,29 @@ struct PairLeaseTests {
         }
     }
 
+    @Test("a burst past one transaction's bound is split across transactions; each append stays contiguous")
+    func groupAppendSplitsLargeBursts() async throws {
+        try await withHosts { alpha, _, _, _ in
+            // 4,500 events: more than a transaction takes (2,000) and an INSERT carries (1,000).
+            let pairs = (0..<5).map { "burst-\($0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for pair in pairs {
+                    group.addTask { _ = try await alpha.append(Array(repeating: intent(pair), count: 900)) }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await alpha.events()
+            #expect(events.map(\.id) == Array(1...4_500))
+            for start in stride(from: 0, to: events.count, by: 900) {
+                #expect(Set(events[start..<start + 900].map(\.event.pair)).count == 1, "one append's events in a row")
+            }
+            guard case .intact(4_500, _) = try await alpha.verify() else {
+                Issue.record("the chain must stay intact")
+                return
+            }
+        }
+    }
+
     @Test("a lease of a dead process of the same host is reclaimed at once; another host still waits")
     func deadLocalHolderIsReclaimed() async throws {
         let database = try PostgresServer.shared().makeDatabase()
@@ -170,9 +193,10 @@ struct PairLeaseTests {
 
     @Test("a renewing holder keeps its lease past its length")
     func renewalKeepsTheLease() async throws {
-        try await withHosts(lease: .seconds(1), margin: .milliseconds(200)) { _, alphaLeases, _, betaLeases in
+        // Two seconds, renewed every 667 ms: slack for a loaded machine (the test suites run at once).
+        try await withHosts(lease: .seconds(2), margin: .milliseconds(200)) { _, alphaLeases, _, betaLeases in
             let hold = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
-            try await Task.sleep(for: .milliseconds(2_500))
+            try await Task.sleep(for: .milliseconds(4_500))
             try await hold.confirmBeforeCall()
             await #expect(throws: PairLockUnavailable.self) {
                 _ = try await betaLeases.acquire(pair: "orders", timeout: .milliseconds(500))
