@@ -30,6 +30,15 @@ if [ ! -f "$trail/config.yaml" ]; then
     "$bin/syncwindow-bench" audit-trail --state "$trail" --pairs "$pairs" --nights "$nights" | tail -2
 fi
 trail=$(cd "$trail" && pwd)
+# Per-run scratch (GNU time's figures, the PostgreSQL config): runs sharing a trail do not overwrite each other's.
+timing=$(mktemp "${TMPDIR:-/tmp}/bench-audit-time.XXXXXX")
+pgdir="" pgconfig=""
+cleanup() {
+    rm -f "$timing"
+    if [ -n "$pgconfig" ]; then rm -f "$pgconfig"; fi
+    if [ -n "$pgdir" ]; then "$here/throwaway-postgres.sh" stop "$pgdir"; fi
+}
+trap cleanup EXIT
 events=$(sqlite3 "$trail/audit.sqlite" 'SELECT count(*) FROM event;')
 # The report's period: whole days around the trail.
 since=$(sqlite3 "$trail/audit.sqlite" "SELECT substr(min(at), 1, 10) || 'T00:00:00Z' FROM event;")
@@ -40,8 +49,8 @@ measure() { # config, label, target µs/event (or -), then the syncwindow argume
     local config=$1 label=$2 target=$3; shift 3
     local times=() peak=0 seconds kilobytes
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$trail/.time" "$bin/syncwindow" "$@" --config "$config" > /dev/null
-        read -r seconds kilobytes < "$trail/.time"
+        /usr/bin/time -f "%e %M" -o "$timing" "$bin/syncwindow" "$@" --config "$config" > /dev/null
+        read -r seconds kilobytes < "$timing"
         times+=("$seconds")
         if [ "$kilobytes" -gt "$peak" ]; then peak=$kilobytes; fi
     done
@@ -71,11 +80,10 @@ fi
 
 if [ "$store" != sqlite ]; then
     read -r pgdir pgport < <("$here/throwaway-postgres.sh" start)
-    trap '"$here/throwaway-postgres.sh" stop "$pgdir"' EXIT
+    pgconfig="$trail/config-postgres-$pgport.yaml"
     psql -q -h "$pgdir" -p "$pgport" -U postgres -c "CREATE ROLE bench LOGIN PASSWORD 'bench-password'"
     psql -q -h "$pgdir" -p "$pgport" -U postgres -c "CREATE DATABASE trail OWNER bench"
     # The same config and secrets beside the SQLite trail, with a store: block (state_dir stays the trail's).
-    pgconfig="$trail/config-postgres.yaml"
     printf 'bench-password\n' > "$trail/pgpass"
     chmod 600 "$trail/pgpass"
     awk -v port="$pgport" '
@@ -85,9 +93,9 @@ if [ "$store" != sqlite ]; then
             print "    password_file: pgpass"; print "    tls: disable"; done = 1
         }
         { print }' "$trail/config.yaml" > "$pgconfig"
-    /usr/bin/time -f "%e %M" -o "$trail/.time" "$bin/syncwindow" audit migrate --config "$pgconfig" \
+    /usr/bin/time -f "%e %M" -o "$timing" "$bin/syncwindow" audit migrate --config "$pgconfig" \
         --from-sqlite "$trail" > /dev/null
-    read -r seconds kilobytes < "$trail/.time"
+    read -r seconds kilobytes < "$timing"
     printf 'PostgreSQL (throwaway server; trail copied by audit migrate in %.0f s, %d MB peak)\n' "$seconds" \
         "$((kilobytes / 1024))"
     run_all "$pgconfig"

@@ -233,7 +233,12 @@ extension PostgresAuditStore {
                 while true {
                     let page = try await source.rawRows(after: lastID, limit: pageSize)
                     guard let last = page.last else { break }
-                    for row in page { try await connection.run(Self.insert(raw: row), logger: logger) }
+                    var start = page.startIndex
+                    while start < page.endIndex {
+                        let end = min(start + Self.rowsPerImport, page.endIndex)
+                        try await connection.run(Self.insert(raw: page[start..<end]), logger: logger)
+                        start = end
+                    }
                     copied += page.count
                     lastID = last.id
                 }
@@ -242,16 +247,39 @@ extension PostgresAuditStore {
         }
     }
 
-    static func insert(raw row: AuditRawRow) -> PostgresQuery {
-        let text = { (column: String) in row.fields[column] ?? nil }
-        let intentID = text("intent_id").flatMap { Int64($0) }
-        return """
-            INSERT INTO event (id, at, recorded_at, pass_id, pair, side, "window", kind, outcome, job_id, actor,
-                               reason, detail, until, intent_id, host, prev_hash, hash)
-            VALUES (\(row.id), \(text("at")), \(row.recordedAt), \(text("pass_id")), \(text("pair")), \(text("side")),
-                    \(text("window")), \(text("kind")), \(text("outcome")), \(text("job_id")), \(text("actor")),
-                    \(text("reason")), \(text("detail")), \(text("until")), \(intentID), \(text("host")),
-                    \(row.previousHash), \(row.hash))
-            """
+    /// Rows per `INSERT` of `importRows`: a row binds 18 parameters, and a statement takes 65,535 at most.
+    static let rowsPerImport = 2_000
+
+    /// The text columns between `recorded_at` and `intent_id` in `insert(raw:)`'s column list, in its order.
+    private static let importedText = [
+        "pass_id", "pair", "side", "window", "kind", "outcome", "job_id", "actor", "reason", "detail", "until",
+    ]
+
+    /// One multi-row `INSERT` of `rows`, verbatim: each stored text bound as it was read, `intent_id` as a `BIGINT`.
+    static func insert(raw rows: ArraySlice<AuditRawRow>) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: rows.count * 18)
+        var values = ""
+        values.reserveCapacity(rows.count * 120)
+        for row in rows {
+            let text = { (column: String) in row.fields[column] ?? nil }
+            let first = bindings.count + 1
+            bindings.append(row.id)
+            bindings.append(text("at"))
+            bindings.append(row.recordedAt)
+            for column in Self.importedText { bindings.append(text(column)) }
+            bindings.append(text("intent_id").flatMap { Int64($0) })
+            bindings.append(text("host"))
+            bindings.append(row.previousHash)
+            bindings.append(row.hash)
+            values += values.isEmpty ? "(" : ", ("
+            values += (first...bindings.count).map { "$\($0)" }.joined(separator: ", ")
+            values += ")"
+        }
+        return PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO event (id, at, recorded_at, pass_id, pair, side, "window", kind, outcome, job_id, actor,
+                                   reason, detail, until, intent_id, host, prev_hash, hash)
+                VALUES \(values)
+                """, binds: bindings)
     }
 }
