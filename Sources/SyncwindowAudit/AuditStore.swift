@@ -38,7 +38,7 @@ public final class AuditStore: Sendable {
         // GRDB's migrator is not safe when several processes open a new file at once.
         let migrationLock = try FileLock.acquireBlocking(path: path + ".migrate.lock")
         defer { migrationLock.release() }
-        var configuration = baseConfiguration(busyTimeout: busyTimeout)
+        var configuration = baseConfiguration(busyTimeout: busyTimeout, mapped: true)
         // An intent must be on disk before its POST leaves: with WAL's default NORMAL sync a
         // power loss could roll back a committed intent after the call was made. FULL costs
         // one fsync per append, which at a few events a minute is nothing.
@@ -71,7 +71,11 @@ public final class AuditStore: Sendable {
     /// How much of the trail is read through a memory map: a year of 200 pairs is ~520 MB.
     static let mappedBytes = 1 << 30
 
-    static func baseConfiguration(busyTimeout: Duration) -> Configuration {
+    /// - Parameter mapped: read pages through a memory map (see `mappedBytes`): for passes and
+    ///   `status`, which probe a few pages per pair. Not for commands that read the whole trail
+    ///   (exports, `verify`, `report`): every page they touch would stay mapped, and a year's
+    ///   export would show the whole file in its resident memory.
+    static func baseConfiguration(busyTimeout: Duration, mapped: Bool) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(
             TimeInterval(busyTimeout.components.seconds) + TimeInterval(busyTimeout.components.attoseconds) / 1e18)
@@ -79,8 +83,10 @@ public final class AuditStore: Sendable {
         // Pages read through a memory map rather than a read() each: a pass or `status` probes
         // a few index pages per pair, scattered over a trail that grows to hundreds of MB in a
         // year, in a process whose own page cache starts cold. (Writes still go through the WAL.)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA mmap_size = \(mappedBytes)")
+        if mapped {
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA mmap_size = \(mappedBytes)")
+            }
         }
         return configuration
     }

@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         let config = try options.load()
         let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
-        let audit = try await Wiring.openAuditForReading(config)
+        let audit = try await Wiring.openAuditForReading(config, mapped: true)
         let statuses = try await PairStatusReader.read(
             configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
         Self.render(statuses, at: instant, format: format.output)

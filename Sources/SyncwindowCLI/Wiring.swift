@@ -127,9 +127,12 @@ enum Wiring {
     /// Opens the trail for a reading command (status, audit, report): read-only, never
     /// creating or migrating anything. With no trail yet it says so on stderr and reads an
     /// empty one, so the command still shows the configured pairs.
-    static func openAuditForReading(_ config: SyncwindowConfiguration) async throws -> any AuditStoring {
+    /// `mapped`: the command probes the trail pair by pair (`status`) rather than reading it all.
+    static func openAuditForReading(_ config: SyncwindowConfiguration, mapped: Bool = false) async throws
+        -> any AuditStoring
+    {
         do {
-            return try await openExistingAuditForReading(config, requireMigrations: true)
+            return try await openExistingAuditForReading(config, requireMigrations: true, mapped: mapped)
         } catch AuditStoreError.missing(let path) {
             FileHandle.standardError.write(
                 Data("syncwindow: no audit trail at \(Printable.escaped(path)) yet (no pass has run)\n".utf8))
@@ -141,24 +144,25 @@ enum Wiring {
     }
 
     /// Opens an existing trail read-only; `AuditStoreError.missing` when there is none.
-    static func openExistingAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) async throws
-        -> any AuditStoring
-    {
+    static func openExistingAuditForReading(
+        _ config: SyncwindowConfiguration, requireMigrations: Bool, mapped: Bool = false
+    ) async throws -> any AuditStoring {
         if case .postgres(let settings) = config.store {
             return try await PostgresAuditStore.openForReading(
                 try postgresBackend(settings), wallClock: SystemClock.now, requireMigrations: requireMigrations)
         }
-        return try openExistingSQLiteAuditForReading(config, requireMigrations: requireMigrations)
+        return try openExistingSQLiteAuditForReading(config, requireMigrations: requireMigrations, mapped: mapped)
     }
 
-    static func openExistingSQLiteAuditForReading(_ config: SyncwindowConfiguration, requireMigrations: Bool) throws
-        -> AuditStore
-    {
+    static func openExistingSQLiteAuditForReading(
+        _ config: SyncwindowConfiguration, requireMigrations: Bool, mapped: Bool = false
+    ) throws -> AuditStore {
         try checkStateDirectoryForReading(config)
         let busyTimeout = try AuditBusyTimeout.fromEnvironment()
         do {
             return try AuditStore.openForReading(
-                stateDirectory: config.stateDirectory, busyTimeout: busyTimeout, requireMigrations: requireMigrations)
+                stateDirectory: config.stateDirectory, busyTimeout: busyTimeout, requireMigrations: requireMigrations,
+                mapped: mapped)
         } catch {
             throw openingFailure(error, verb: "read", config)
         }

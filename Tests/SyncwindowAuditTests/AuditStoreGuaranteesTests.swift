@@ -66,7 +66,7 @@ struct AuditStoreGuaranteesTests {
         #expect(try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'observation';").output == "0\n")
     }
 
-    @Test("a trail lacking only the window-edges index reads the same; the next writing open adds it")
+    @Test("a trail lacking only the window-edges index reads and verifies the same; the next writing open adds it")
     func indexOnlyMigrationIsNotNeededToRead() async throws {
         let store = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
         try await store.append([
@@ -80,6 +80,7 @@ struct AuditStoreGuaranteesTests {
             file, "DROP INDEX event_window_edges; DELETE FROM grdb_migrations WHERE identifier = 'v4-window-edges';")
         let reader = try AuditStore.openForReading(stateDirectory: state)
         #expect(try await reader.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == open)
+        #expect(try await reader.schemaProblems().isEmpty, "a missing index is no breach of the guarantees")
         _ = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
         #expect(
             try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'event_window_edges';").output == "1\n")
