@@ -16,7 +16,6 @@ public final class PostgresAuditStore: AuditStoring {
     let appends: PostgresGroupAppend
     let caches: StatusCaches
 
-
     public var location: String { backend.location }
 
     /// Connects, migrates (under the migration lock) and refuses a store whose append-only
