@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Group commit for the SQLite writer: writes that arrive while another transaction is
 /// committing wait, and then share the next transaction — one fsync (`synchronous = FULL`)
@@ -21,13 +20,7 @@ final class GroupCommit: Sendable {
         var continuation: CheckedContinuation<any Sendable, any Error>
     }
 
-    private struct State: Sendable {
-        var queue: [Pending] = []
-        /// A task is committing: new writes join the queue for its next transaction.
-        var committing = false
-    }
-
-    private let state = Mutex(State())
+    private let queue = BatchQueue<Pending>()
     private let database: any DatabaseWriter
 
     init(_ database: any DatabaseWriter) {
@@ -37,12 +30,9 @@ final class GroupCommit: Sendable {
     /// Runs `work` in the next group transaction and returns its result once that has committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { continuation in
-            let lead = state.withLock { state in
-                state.queue.append(Pending(work: { try work($0) }, continuation: continuation))
-                defer { state.committing = true }
-                return !state.committing
+            if queue.enqueue(Pending(work: { try work($0) }, continuation: continuation)) {
+                Task { await self.drain() }
             }
-            if lead { Task { await self.drain() } }
         }
         return result as! T
     }
@@ -50,12 +40,7 @@ final class GroupCommit: Sendable {
     /// Commits batches until no write is waiting.
     private func drain() async {
         while true {
-            let batch = state.withLock { state in
-                let batch = state.queue
-                state.queue = []
-                if batch.isEmpty { state.committing = false }
-                return batch
-            }
+            let batch = queue.nextBatch()
             if batch.isEmpty { return }
             await commit(batch)
         }

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 import SyncwindowAudit
 import SyncwindowLocks
 
@@ -25,18 +24,12 @@ final class PostgresGroupAppend: Sendable {
         var continuation: CheckedContinuation<[AuditEvent], any Error>
     }
 
-    private struct State: Sendable {
-        var queue: [Pending] = []
-        /// A task is committing: new appends join the queue for its next transaction.
-        var committing = false
-    }
-
     /// Events per transaction at most: bounds a transaction's time under the chain lock (and
     /// a statement's parameters: PostgreSQL takes 65,535, a row binds 18).
     static let maximumEventsPerTransaction = 2_000
     static let rowsPerInsert = 1_000
 
-    private let state = Mutex(State())
+    private let queue = BatchQueue<Pending>()
     private let backend: PostgresBackend
     private let wallClock: @Sendable () -> Date
 
@@ -48,32 +41,17 @@ final class PostgresGroupAppend: Sendable {
     /// Appends `events` (already stamped with their host) in the next group transaction.
     func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent] {
         try await withCheckedThrowingContinuation { continuation in
-            let lead = state.withLock { state in
-                state.queue.append(Pending(events: events, fence: fence, continuation: continuation))
-                defer { state.committing = true }
-                return !state.committing
+            if queue.enqueue(Pending(events: events, fence: fence, continuation: continuation)) {
+                Task { await self.drain() }
             }
-            if lead { Task { await self.drain() } }
         }
     }
 
     /// Commits batches until no append is waiting.
     private func drain() async {
         while true {
-            let batch = state.withLock { state in
-                // At least one append per batch, however large; then up to the bound.
-                var taken = 0
-                var events = 0
-                for pending in state.queue {
-                    guard taken == 0 || events + pending.events.count <= Self.maximumEventsPerTransaction else { break }
-                    taken += 1
-                    events += pending.events.count
-                }
-                let batch = Array(state.queue.prefix(taken))
-                state.queue.removeFirst(taken)
-                if batch.isEmpty { state.committing = false }
-                return batch
-            }
+            // At least one append per batch, however large; then up to the bound.
+            let batch = queue.nextBatch(limit: Self.maximumEventsPerTransaction) { $0.events.count }
             if batch.isEmpty { return }
             await commit(batch)
         }

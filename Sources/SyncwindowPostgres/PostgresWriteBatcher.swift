@@ -1,6 +1,6 @@
 import Logging
 import PostgresNIO
-import Synchronization
+import SyncwindowAudit
 
 /// Writes of one shape that arrive together go to the database as one statement: while a
 /// batch is being written, new writes queue, and the next statement carries all of them.
@@ -20,12 +20,7 @@ final class PostgresWriteBatcher<Item: Sendable>: Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private struct State: Sendable {
-        var queue: [Pending] = []
-        var writing = false
-    }
-
-    private let state = Mutex(State())
+    private let queue = BatchQueue<Pending>()
     private let backend: PostgresBackend
     private let maximumBatch: Int
     private let write: Write
@@ -38,23 +33,13 @@ final class PostgresWriteBatcher<Item: Sendable>: Sendable {
 
     func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { continuation in
-            let lead = state.withLock { state in
-                state.queue.append(Pending(item: item, continuation: continuation))
-                defer { state.writing = true }
-                return !state.writing
-            }
-            if lead { Task { await self.drain() } }
+            if queue.enqueue(Pending(item: item, continuation: continuation)) { Task { await self.drain() } }
         }
     }
 
     private func drain() async {
         while true {
-            let batch = state.withLock { state in
-                let batch = Array(state.queue.prefix(maximumBatch))
-                state.queue.removeFirst(batch.count)
-                if batch.isEmpty { state.writing = false }
-                return batch
-            }
+            let batch = queue.nextBatch(limit: maximumBatch)
             if batch.isEmpty { return }
             let items = batch.map(\.item)
             let (write, logger) = (self.write, backend.logger)
