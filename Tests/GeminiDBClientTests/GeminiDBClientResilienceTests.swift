@@ -187,7 +187,10 @@ struct GeminiDBClientResilienceTests {
                 posts = await emulator.engine.requests().filter { $0.method == "POST" }
                 #expect(posts.count == 1)
                 await emulator.engine.setFaults(EmulatorHarness.instantJobs)
-                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                // The POST took effect. Read back with a timeout a loaded machine cannot miss (the
+                // 100 ms above is the subject of the test, not of this check).
+                let patient = ClientFixture.client(emulator, credentials: Self.aksk, http: http, timeout: .seconds(10))
+                #expect(try await patient.syncStatus(of: F.primary).state == .suspended)
             }
         }
     }
