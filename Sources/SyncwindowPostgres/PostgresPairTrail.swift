@@ -7,18 +7,20 @@ import SyncwindowAudit
 /// in one snapshot because it is one statement — where asking one question at a time would
 /// cost a transaction and eight round trips per pair, per pass.
 ///
-/// Every part walks the `(pair, kind, id)` index from the newest row and stops early, so a
-/// pair's history does not slow it: `latest` takes each kind's newest matching row (with
-/// `kind = ANY(…)` the planner collects every row of those kinds and sorts them), the
+/// Every part walks an index from the pair's newest row and stops early, so a pair's history
+/// does not slow it: `latest` takes each kind's newest matching row from `(pair, kind, id)`
+/// (with `kind = ANY(…)` the planner collects every row of those kinds and sorts them), the
 /// unsettled intents are those after the newest settled one (see `UnsettledIntents`), and
-/// the window edges are the pair's last `AuditWindowEdges.recentLimit`.
+/// the window edges are the pair's last `AuditWindowEdges.recentLimit`, from the covering
+/// `event_window_edges`.
 enum PostgresPairTrail {
     /// The tags of the rows that are not answers to a `latest` question (those carry its index).
     static let unsettledTag: Int32 = -1
     static let openEdgeTag: Int32 = -2
 
     /// The `latest` questions as rows (`$2`…`$6`: tag, kind, side, window, outcomes; an empty
-    /// string for "any", outcomes joined by commas), each the newest matching event of the
+    /// string for "any", outcomes joined by commas — outcome words are a fixed vocabulary with
+    /// no commas, `AuditOutcome`), each the newest matching event of the
     /// pair `$1` from the `(pair, kind, id)` index. The questions are parameters, not SQL, so
     /// the text never changes and each connection prepares (and plans) it once.
     static let latestSQL = """
