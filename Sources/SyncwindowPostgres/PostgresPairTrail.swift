@@ -62,45 +62,68 @@ enum PostgresPairTrail {
             WHERE "window" IS NOT NULL ORDER BY "window", id DESC)
         """
 
-    /// The `latest` questions' parameters, one row per kind asked.
-    static func bindings(pair: String, latest questions: [LatestEventQuestion]) -> PostgresBindings {
-        var tags: [Int32] = []
-        var kinds: [String] = []
-        var sides: [String] = []
-        var windows: [String] = []
-        var outcomes: [String] = []
-        for (index, question) in questions.enumerated() {
-            for kind in question.kinds {
-                tags.append(Int32(index))
-                kinds.append(kind.rawValue)
-                sides.append(question.side?.rawValue ?? "")
-                windows.append(question.window ?? "")
-                outcomes.append(question.outcomes.map(outcomeList) ?? "")
+    /// The `latest` questions as index probes, each distinct kind-and-filters once (`status`
+    /// asks for the newest `pause_outcome` in two questions: one probe answers both).
+    struct Probes: Sendable {
+        private struct Key: Hashable {
+            var kind: String
+            var side: String
+            var window: String
+            var outcomes: String
+        }
+
+        private var keys: [Key] = []
+        /// For each probe, the questions it answers.
+        private(set) var questionsOf: [[Int]] = []
+        let questionCount: Int
+
+        init(_ questions: [LatestEventQuestion]) {
+            questionCount = questions.count
+            var probeOf: [Key: Int] = [:]
+            for (question, asked) in questions.enumerated() {
+                for kind in asked.kinds {
+                    let key = Key(
+                        kind: kind.rawValue, side: asked.side?.rawValue ?? "", window: asked.window ?? "",
+                        outcomes: asked.outcomes.map(PostgresPairTrail.outcomeList) ?? "")
+                    if let probe = probeOf[key] {
+                        questionsOf[probe].append(question)
+                    } else {
+                        probeOf[key] = keys.count
+                        keys.append(key)
+                        questionsOf.append([question])
+                    }
+                }
             }
         }
-        var bindings = PostgresBindings(capacity: 6)
-        bindings.append(pair)
-        bindings.append(tags)
-        bindings.append(kinds)
-        bindings.append(sides)
-        bindings.append(windows)
-        bindings.append(outcomes)
-        return bindings
+
+        /// `$1` the pair, `$2`…`$6` the probes (tag, kind, side, window, outcomes).
+        func bindings(pair: String) -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 6)
+            bindings.append(pair)
+            bindings.append(keys.indices.map { Int32($0) })
+            bindings.append(keys.map(\.kind))
+            bindings.append(keys.map(\.side))
+            bindings.append(keys.map(\.window))
+            bindings.append(keys.map(\.outcomes))
+            return bindings
+        }
     }
 
     /// Outcomes as one parameter. An empty list matches nothing, as `outcome IN ()` would.
-    private static func outcomeList(_ outcomes: [String]) -> String {
+    static func outcomeList(_ outcomes: [String]) -> String {
         outcomes.isEmpty ? "," : outcomes.joined(separator: ",")
     }
 
     /// Sorts the statement's rows into answers: per question the newest row tagged with it.
     struct Collector {
+        let probes: Probes
         var latest: [AuditEvent?]
         var unsettledIntents: [AuditEvent] = []
         var openWindowEdges: [AuditEvent] = []
 
-        init(questions: Int) {
-            latest = Array(repeating: nil, count: questions)
+        init(_ probes: Probes) {
+            self.probes = probes
+            latest = Array(repeating: nil, count: probes.questionCount)
         }
 
         mutating func add(_ row: PostgresRow) throws {
@@ -110,8 +133,9 @@ enum PostgresPairTrail {
             case unsettledTag: unsettledIntents.append(event)
             case openEdgeTag: openWindowEdges.append(event)
             default:
-                let index = Int(tag)
-                if (latest[index]?.id ?? 0) < event.id { latest[index] = event }
+                for question in probes.questionsOf[Int(tag)] where (latest[question]?.id ?? 0) < event.id {
+                    latest[question] = event
+                }
             }
         }
 
@@ -131,9 +155,9 @@ struct PairTrailStatement: PostgresPreparedStatement {
     typealias Row = PostgresRow
 
     var pair: String
-    var questions: [LatestEventQuestion]
+    var probes: PostgresPairTrail.Probes
 
-    func makeBindings() -> PostgresBindings { PostgresPairTrail.bindings(pair: pair, latest: questions) }
+    func makeBindings() -> PostgresBindings { probes.bindings(pair: pair) }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
@@ -143,9 +167,9 @@ struct LatestEventsStatement: PostgresPreparedStatement {
     typealias Row = PostgresRow
 
     var pair: String
-    var questions: [LatestEventQuestion]
+    var probes: PostgresPairTrail.Probes
 
-    func makeBindings() -> PostgresBindings { PostgresPairTrail.bindings(pair: pair, latest: questions) }
+    func makeBindings() -> PostgresBindings { probes.bindings(pair: pair) }
     func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
 }
 
@@ -154,16 +178,14 @@ extension PostgresConnection {
     func pairTrail(
         pair: String, latest questions: [LatestEventQuestion], intentsAndEdges: Bool = true, logger: Logger
     ) async throws -> PairTrailAnswers {
-        var collector = PostgresPairTrail.Collector(questions: questions.count)
+        let probes = PostgresPairTrail.Probes(questions)
+        var collector = PostgresPairTrail.Collector(probes)
         if intentsAndEdges {
-            for try await row in try await execute(PairTrailStatement(pair: pair, questions: questions), logger: logger)
-            {
+            for try await row in try await execute(PairTrailStatement(pair: pair, probes: probes), logger: logger) {
                 try collector.add(row)
             }
         } else {
-            for try await row in try await execute(
-                LatestEventsStatement(pair: pair, questions: questions), logger: logger)
-            {
+            for try await row in try await execute(LatestEventsStatement(pair: pair, probes: probes), logger: logger) {
                 try collector.add(row)
             }
         }

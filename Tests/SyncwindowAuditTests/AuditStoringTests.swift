@@ -256,11 +256,14 @@ struct AuditStoringTests {
                 LatestEventQuestion(kinds: [.windowOpened], window: "nightly"),
                 LatestEventQuestion(kinds: [.resumeOutcome]),
                 LatestEventQuestion(kinds: []),
+                // Kinds asked by more than one question (one probe may answer both).
+                LatestEventQuestion(kinds: [.overrideSet, .pauseOutcome]),
+                LatestEventQuestion(kinds: [.pauseOutcome]),
             ]
             let together = try await store.pairTrail(pair: "orders", latest: questions)
             let inSnapshot = try await store.read { try $0.pairTrail(pair: "orders", latest: questions) }
             let oneByOne = try await store.read { try $0.pairTrailOneByOne(pair: "orders", latest: questions) }
-            #expect(together.latest.map { $0?.id } == [4, 10, 6, 6, 1, nil, nil])
+            #expect(together.latest.map { $0?.id } == [4, 10, 6, 6, 1, nil, nil, 4, 3])
             #expect(together.unsettledIntents.map(\.id) == [5])
             #expect(together.openWindowEdges.map(\.id) == [7])
             for answers in [inSnapshot, oneByOne] {
