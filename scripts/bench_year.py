@@ -5,10 +5,12 @@ and on PostgreSQL. Target: the year within 1.3x of the night.
 
 Both trails are built by `syncwindow-bench audit-trail` through the library's own append path (the events a
 pass writes for a night's open and close, 14 per pair); PostgreSQL gets a copy of each through `syncwindow audit
-migrate --from-sqlite`. Each measurement runs in a copy of the trail, against a fresh emulator (every instance
-syncing, as the trail's last close left them), at noon after the trail's last night: a pass with nothing to do
-but read the cloud and the trail. One tick first records the bench's configuration (it names the emulator), then
-the median of RUNS ticks and of RUNS `status --format json`, whole processes (wall time, wait4's rusage).
+migrate --from-sqlite` (then a CHECKPOINT: a year's history is not written seconds before it is read). Each
+measurement runs in a copy of the trail, against a fresh emulator (every instance syncing, as the trail's last
+close left them), at noon after the trail's last night: a pass with nothing to do but read the cloud and the
+trail. One tick first records the bench's configuration (it names the emulator) and one `status` warms the
+caches, then the median of RUNS ticks and of RUNS `status --format json`, whole processes (wall time, wait4's
+rusage).
 
 Usage: scripts/bench_year.py [--store sqlite|postgres|both] [--trail DIR] [--runs N] [--bin .build/release]
   --trail: a year's trail already built (a directory holding audit.sqlite and config.yaml, as
@@ -71,6 +73,9 @@ class Bench:
             f.write(text)
         if postgres:
             self.syncwindow("audit", "migrate", "--from-sqlite", self.work)
+            # A year arrives over a year, not in one copy seconds before the measurement: let the
+            # server write out what the copy (and its VACUUM) left dirty before timing anything.
+            postgres.psql("CHECKPOINT", db=database)
 
     def syncwindow(self, *args):
         seconds, rss, code, out, err = run_timed([os.path.join(self.bin, "syncwindow"), *args, "--config",
@@ -81,6 +86,7 @@ class Bench:
 
     def measure(self, at, runs):
         self.syncwindow("tick", "--at", at)  # records this config once; later ticks write nothing
+        self.syncwindow("status", "--at", at, "--format", "json")  # and warms the caches as every run finds them
         tick = statistics.median(self.syncwindow("tick", "--at", at) for _ in range(runs))
         status = statistics.median(self.syncwindow("status", "--at", at, "--format", "json") for _ in range(runs))
         return tick, status
