@@ -25,6 +25,10 @@ public protocol AuditStoring: Sendable {
     /// one consistent snapshot. Defaulted to `read`; a networked store answers in one round trip.
     func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers
 
+    /// The newest event of `pair` answering `question`. Defaulted to `read`; a networked store
+    /// asks it in one statement (a pass asks it before calls, and when recording drift or errors).
+    func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent?
+
     /// Runs several pair-level reads on one consistent snapshot of the trail.
     func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T
 
@@ -76,7 +80,7 @@ extension AuditStoring {
     public func latest(
         pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
     ) async throws -> AuditEvent? {
-        try await read { try $0.latest(pair: pair, kinds: kinds, side: side, window: window, outcomes: outcomes) }
+        try await latest(pair: pair, LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes))
     }
 
     /// Whether an event of `kind` already records this window occurrence for `pair`

@@ -51,6 +51,15 @@ extension AuditStoring {
     public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
         try await read { try $0.pairTrail(pair: pair, latest: questions) }
     }
+
+    /// The default: the reader's answer, in a read snapshot of its own.
+    public func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent? {
+        try await read {
+            try $0.latest(
+                pair: pair, kinds: question.kinds, side: question.side, window: question.window,
+                outcomes: question.outcomes)
+        }
+    }
 }
 
 /// Which pause/resume intents are still unsettled, for every driver.

@@ -25,10 +25,8 @@ extension PostgresAuditStore: AuditEventStreaming {
                 }
             }
         } catch {
-            // The closure's own error first, then BEGIN/COMMIT's; the caller's errors as they were, the store's
-            // mapped as `answering` maps every other operation's.
-            let transaction = error as? PostgresTransactionError
-            let cause = transaction.map { $0.closureError ?? $0.commitError ?? $0.beginError ?? $0 } ?? error
+            // The caller's errors as they were; the store's mapped as `answering` maps every other operation's.
+            let cause = (error as? PostgresTransactionError)?.cause ?? error
             if let caller = cause as? CallerError { throw caller.error }
             try await backend.answering { () async throws -> Void in throw cause }
         }
@@ -64,8 +62,7 @@ extension PostgresAuditStore {
                 return verifier.result
             }
         } catch {
-            let transaction = error as? PostgresTransactionError
-            let cause = transaction.map { $0.closureError ?? $0.commitError ?? $0.beginError ?? $0 } ?? error
+            let cause = (error as? PostgresTransactionError)?.cause ?? error
             return try await backend.answering { () async throws -> AuditVerification in throw cause }
         }
     }

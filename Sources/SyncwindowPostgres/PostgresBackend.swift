@@ -163,8 +163,7 @@ public final class PostgresBackend: Sendable {
             do {
                 outcome = try await Deadline.race(limit, body)
             } catch let error as PostgresTransactionError {
-                // The closure's own error says what went wrong; BEGIN/COMMIT failures are the driver's.
-                throw error.closureError ?? error.commitError ?? error.beginError ?? error
+                throw error.cause
             }
         } catch let error as PSQLError {
             let reason = PostgresErrorText.describe(error)
@@ -319,4 +318,9 @@ extension PostgresConnection {
     func run(_ query: PostgresQuery, logger: Logger) async throws {
         _ = try await self.query(query, logger: logger).collect()
     }
+}
+
+extension PostgresTransactionError {
+    /// What went wrong: the closure's own error first; BEGIN/COMMIT failures are the driver's.
+    var cause: any Error { closureError ?? commitError ?? beginError ?? self }
 }

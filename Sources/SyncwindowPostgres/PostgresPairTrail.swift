@@ -201,4 +201,12 @@ extension PostgresAuditStore {
             try await connection.pairTrail(pair: pair, latest: questions, logger: logger)
         }
     }
+
+    /// One prepared statement on a pooled connection (not a snapshot transaction of four round trips).
+    public func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent? {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            try await connection.pairTrail(pair: pair, latest: [question], intentsAndEdges: false, logger: logger)
+        }.latest[0]
+    }
 }

@@ -127,13 +127,8 @@ struct TZif: Equatable {
 
     /// The offset in force at `utc`.
     func offset(at utc: Int64) -> Int64 {
-        // Last transition at or before utc.
-        var lo = 0
-        var hi = instants.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if instants[mid] <= utc { lo = mid + 1 } else { hi = mid }
-        }
+        // Just after the last transition at or before utc.
+        let lo = instants.countNotAfter(utc)
         if lo == instants.count, let rule { return rule.offset(at: utc) }
         return lo == 0 ? initialOffset : offsets[lo - 1]
     }

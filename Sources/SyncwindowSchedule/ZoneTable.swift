@@ -107,14 +107,7 @@ final class ZoneTable: Sendable {
     /// Index of the segment containing `utc`: `offsets[index]` applies.
     @inline(__always)
     func segment(containing utc: Int64) -> Int {
-        // First index whose instant is > utc.
-        var lo = 0
-        var hi = instants.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if instants[mid] <= utc { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        instants.countNotAfter(utc)
     }
 
     /// Start (inclusive) and end (exclusive) UTC of segment `index`.
@@ -158,5 +151,20 @@ final class ZoneTable: Sendable {
     /// Whether a wall time falls in a spring-forward gap (zoneinfo's "imaginary" time).
     func isImaginary(wall: Int64) -> Bool {
         self.wall(utc: utc(wall: wall, fold: false)).wall != wall
+    }
+}
+
+extension [Int64] {
+    /// How many of these ascending instants are at or before `instant` (the index of the first
+    /// one after it), by binary search: the segment `instant` falls in, for `ZoneTable` and `TZif`.
+    @inline(__always)
+    func countNotAfter(_ instant: Int64) -> Int {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if self[mid] <= instant { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }
