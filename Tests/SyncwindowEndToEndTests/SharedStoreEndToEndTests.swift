@@ -9,6 +9,7 @@ import Testing
 struct SharedStoreEndToEndTests {
     static let inWindow = "2026-12-01T01:31:00Z"
     static let afterWindow = "2026-12-01T03:31:00Z"
+    static let outsideWindow = "2026-12-01T12:00:00Z"
     static let instances = [
         "orders-primary-in12", "orders-standby-in12", "sessions-primary-in12", "sessions-standby-in12",
     ]
@@ -122,16 +123,18 @@ struct SharedStoreEndToEndTests {
             "syncwindow",
             [
                 "override", "pause", "orders", "--for", "1h", "--reason", "incident 42", "--config", setup.config,
-                "--host-id", "alpha",
+                "--host-id", "alpha", "--at", Self.outsideWindow,
             ])
         #expect(set.status == 0, "\(set.stderr)")
-        // Now (the override's clock), outside any window, beta's pass keeps orders paused for alpha's override.
-        let tick = try setup.tick(host: "beta", at: nil)
+        // Outside any window (a fixed instant: the wall clock could fall inside the nightly window),
+        // beta's pass keeps orders paused for alpha's override.
+        let tick = try setup.tick(host: "beta", at: Self.outsideWindow)
         #expect(tick.status == 0, "\(tick.stderr)")
         #expect(try setup.emulator.status(of: "orders-primary-in12") == "SUSPENDED")
         #expect(try setup.emulator.status(of: "sessions-primary-in12") == "SYNCING")
         let status = try BinaryRunner.run(
-            "syncwindow", ["status", "--config", setup.config, "--format", "json", "--host-id", "gamma"])
+            "syncwindow",
+            ["status", "--config", setup.config, "--format", "json", "--host-id", "gamma", "--at", Self.outsideWindow])
         #expect(status.stdout.contains("incident 42"))
         #expect(try setup.sql("SELECT host FROM event WHERE kind = 'override_set'") == "alpha")
         try setup.expectAuditedAndIntact()
