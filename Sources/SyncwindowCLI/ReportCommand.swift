@@ -38,7 +38,13 @@ struct ReportCommand: AsyncParsableCommand {
         let summary = try await PeriodReport.summary(
             configuration: config, audit: try await Wiring.openAuditForReading(config), since: start, until: end,
             pairs: pair.map { [$0] })
-        print(ReportRenderer.render(summary, since: start, until: end, format: format, zone: zone), terminator: "")
+        guard format == .html else {
+            print(ReportRenderer.render(summary, since: start, until: end, format: format, zone: zone), terminator: "")
+            return
+        }
+        var output = StandardOutput()
+        try ReportHTML.write(summary, since: start, until: end, zone: zone, to: &output)
+        try output.flush()
     }
 }
 

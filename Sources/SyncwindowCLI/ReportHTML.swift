@@ -5,13 +5,25 @@ import SyncwindowSchedule
 /// `report --format html`: one self-contained page (inline CSS and SVG, no script, no
 /// request to anywhere) with a legend, a timeline per pair and the summary table beneath —
 /// readable offline, in an email attachment and on paper.
+///
+/// The page is written as it is made, a pair's section at a time: a year of 5,000 pairs is about a gigabyte of
+/// HTML, which should pass through, not sit in memory.
 enum ReportHTML {
     static func render(_ period: PeriodSummary, since: Date, until: Date, zone: TimeZone) -> String {
+        var page = ""
+        write(period, since: since, until: until, zone: zone, to: &page)
+        return page
+    }
+
+    static func write<Sink: TextSink>(
+        _ period: PeriodSummary, since: Date, until: Date, zone: TimeZone, to out: inout Sink
+    ) throws(Sink.Failure) {
         let reports = period.pairs
         let timeline = ReportTimeline(since: since, until: until, zone: zone)
         let zoneName = zone.identifier == "GMT" ? "UTC" : zone.identifier
         let from = RFC3339.format(since, in: zone), to = RFC3339.format(until, in: zone)
-        var out = """
+        try out.write(
+            """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -25,19 +37,22 @@ enum ReportHTML {
             Time axis in <strong>\(escape(zoneName))</strong>; hover over a mark for its exact instants.</p>
             \(legend)
             \(planNotes(period))
-            """
+            """)
         for report in reports {
-            out += "<section class=\"pair\" data-pair=\"\(escape(report.pair))\">\n"
-            out += "<h2>\(escape(report.pair))</h2>\n"
-            out += headline(report)
-            if let note = ReportFigures.pairNote(report, period) { out += "<p class=\"plan\">\(escape(note))</p>\n" }
-            out += timeline.svg(report)
-            out += details(report, timeline: timeline)
-            out += "</section>\n"
+            var section = "<section class=\"pair\" data-pair=\"\(escape(report.pair))\">\n"
+            section += "<h2>\(escape(report.pair))</h2>\n"
+            section += headline(report)
+            if let note = ReportFigures.pairNote(report, period) {
+                section += "<p class=\"plan\">\(escape(note))</p>\n"
+            }
+            section += timeline.svg(report)
+            section += details(report, timeline: timeline)
+            section += "</section>\n"
+            try out.write(section)
         }
-        if reports.isEmpty { out += "<p>No pairs.</p>\n" }
-        out += summary(reports)
-        return out + "</body></html>\n"
+        if reports.isEmpty { try out.write("<p>No pairs.</p>\n") }
+        try out.write(summary(reports))
+        try out.write("</body></html>\n")
     }
 
     static func escape(_ text: String) -> String { ReportRenderer.escape(text) }

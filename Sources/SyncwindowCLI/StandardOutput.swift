@@ -44,3 +44,21 @@ struct StandardOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 }
+
+/// Where text made piece by piece goes: a `String` (tests, small outputs) or standard output (large ones).
+protocol TextSink {
+    /// `Never` for a `String`: making the page in memory cannot fail.
+    associatedtype Failure: Error
+    mutating func write(_ text: String) throws(Failure)
+}
+
+extension String: TextSink {
+    mutating func write(_ text: String) { self += text }
+}
+
+extension StandardOutput: TextSink {
+    mutating func write(_ text: String) throws(any Error) {
+        append(text)
+        try flushIfFull()
+    }
+}

@@ -31,6 +31,12 @@ case "audit-trail":
     options.pairs = intOption("--pairs", in: arguments) ?? options.pairs
     options.nights = intOption("--nights", in: arguments) ?? options.nights
     options.batch = intOption("--batch", in: arguments) ?? options.batch
+    // A second year appended to a first overlaps it night for night: refuse rather than double the trail.
+    if FileManager.default.fileExists(atPath: options.stateDirectory + "/audit.sqlite") {
+        FileHandle.standardError.write(
+            Data("syncwindow-bench: \(options.stateDirectory) already holds a trail; give an empty directory\n".utf8))
+        exit(2)
+    }
     try await AuditTrailGenerator.run(options)
 case nil:
     try ScheduleBench.run()
