@@ -4,8 +4,9 @@ import GRDB
 enum AuditSchema {
     /// Migrations that only add an index: a trail without them reads the same, only slower,
     /// so reading commands do not wait for a pass to apply them.
-    package static let indexOnlyMigrations: Set<String> = [windowEdgesMigration]
+    package static let indexOnlyMigrations: Set<String> = [windowEdgesMigration, occurrencesMigration]
     static let windowEdgesMigration = "v4-window-edges"
+    static let occurrencesMigration = "v5-occurrences"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -81,6 +82,13 @@ enum AuditSchema {
                     CREATE INDEX event_window_edges ON event(pair, id, kind, window)
                     WHERE kind IN ('window_opened', 'window_closed')
                     """)
+        }
+        // Whether a window occurrence is already recorded (`hasEvent`: opened, skipped) in one
+        // probe. Through `event_pair_kind` it read every such event the pair ever had, row by row,
+        // for every pair at every window's open: an edge that slowed with history.
+        migrator.registerMigration(occurrencesMigration) { db in
+            try db.execute(
+                sql: "CREATE INDEX event_occurrences ON event(pair, window, kind, detail) WHERE window IS NOT NULL")
         }
         return migrator
     }

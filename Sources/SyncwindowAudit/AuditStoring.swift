@@ -29,6 +29,11 @@ public protocol AuditStoring: Sendable {
     /// asks it in one statement (a pass asks it before calls, and when recording drift or errors).
     func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent?
 
+    /// Whether an event of `kind` already records this window occurrence for `pair` (so
+    /// "window opened" is written once per occurrence, however many passes see it). Defaulted
+    /// to `read`; a networked store asks it in one statement (every pair asks at a window's open).
+    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool
+
     /// Runs several pair-level reads on one consistent snapshot of the trail.
     func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T
 
@@ -83,8 +88,6 @@ extension AuditStoring {
         try await latest(pair: pair, LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes))
     }
 
-    /// Whether an event of `kind` already records this window occurrence for `pair`
-    /// (so "window opened" is written once per occurrence, however many passes see it).
     public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
         try await read { try $0.hasEvent(pair: pair, window: window, kind: kind, detail: detail) }
     }

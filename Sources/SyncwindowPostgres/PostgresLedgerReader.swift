@@ -33,12 +33,7 @@ struct PostgresLedgerReader: AuditLedgerReading {
 
     func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
         try wait { [connection, logger] in
-            try await connection.query(
-                """
-                SELECT EXISTS (SELECT 1 FROM event WHERE pair = \(pair) AND "window" = \(window)
-                               AND kind = \(kind.rawValue) AND detail = \(detail))
-                """, logger: logger
-            ).collect().first.map { try $0.decode(Bool.self) } ?? false
+            try await connection.hasEvent(pair: pair, window: window, kind: kind, detail: detail, logger: logger)
         }
     }
 
@@ -105,5 +100,17 @@ extension Result where Failure == any Error {
         } catch {
             self = .failure(error)
         }
+    }
+}
+
+extension PostgresConnection {
+    /// `hasEvent`'s question: one probe of `event_occurrences`.
+    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String, logger: Logger) async throws -> Bool {
+        try await query(
+            """
+            SELECT EXISTS (SELECT 1 FROM event WHERE pair = \(pair) AND "window" = \(window)
+                           AND kind = \(kind.rawValue) AND detail = \(detail))
+            """, logger: logger
+        ).collect().first.map { try $0.decode(Bool.self) } ?? false
     }
 }

@@ -209,4 +209,12 @@ extension PostgresAuditStore {
             try await connection.pairTrail(pair: pair, latest: [question], intentsAndEdges: false, logger: logger)
         }.latest[0]
     }
+
+    /// One statement, not a snapshot transaction: every pair asks it at a window's open.
+    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
+        let logger = backend.logger
+        return try await backend.withConnection { connection in
+            try await connection.hasEvent(pair: pair, window: window, kind: kind, detail: detail, logger: logger)
+        }
+    }
 }

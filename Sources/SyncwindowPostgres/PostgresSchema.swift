@@ -99,12 +99,22 @@ enum PostgresSchema {
                 WHERE kind IN ('window_opened', 'window_closed')
                 """
             ]),
+        // Whether a window occurrence is already recorded (`hasEvent`: opened, skipped) in one
+        // probe, where `event_pair_kind` fetched every such row the pair ever had.
+        Migration(
+            name: occurrencesMigration,
+            sql: [
+                """
+                CREATE INDEX event_occurrences ON event (pair, "window", kind, detail) WHERE "window" IS NOT NULL
+                """
+            ]),
     ]
 
     static let windowEdgesMigration = "v2-window-edges"
+    static let occurrencesMigration = "v3-occurrences"
     /// Migrations that only add an index: a store without them reads the same, only slower,
     /// so reading commands do not wait for a pass (as the owner) to apply them.
-    static let indexOnlyMigrations: Set<String> = [windowEdgesMigration]
+    static let indexOnlyMigrations: Set<String> = [windowEdgesMigration, occurrencesMigration]
 
     /// Applies the migrations this database lacks, under an advisory lock, each in its own
     /// transaction: hosts that start at once migrate one after the other, and the later

@@ -66,24 +66,46 @@ struct AuditStoreGuaranteesTests {
         #expect(try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'observation';").output == "0\n")
     }
 
-    @Test("a trail lacking only the window-edges index reads and verifies the same; the next writing open adds it")
+    @Test("a trail lacking only the index migrations reads and verifies the same; the next writing open adds them")
     func indexOnlyMigrationIsNotNeededToRead() async throws {
         let store = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
         try await store.append([
-            NewAuditEvent(at: t0, pair: "orders", window: "nightly", kind: .windowOpened, actor: "syncwindow"),
+            NewAuditEvent(
+                at: t0, pair: "orders", window: "nightly", kind: .windowOpened, actor: "syncwindow", detail: "d1"),
             NewAuditEvent(at: t0, pair: "orders", window: "weekly", kind: .windowOpened, actor: "syncwindow"),
             NewAuditEvent(at: t0, pair: "orders", window: "nightly", kind: .windowClosed, actor: "syncwindow"),
         ])
         let open = try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id)
         #expect(open == [2])
         try sqlite(
-            file, "DROP INDEX event_window_edges; DELETE FROM grdb_migrations WHERE identifier = 'v4-window-edges';")
+            file,
+            """
+            DROP INDEX event_window_edges; DROP INDEX event_occurrences;
+            DELETE FROM grdb_migrations WHERE identifier IN ('v4-window-edges', 'v5-occurrences');
+            """)
         let reader = try AuditStore.openForReading(stateDirectory: state)
         #expect(try await reader.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == open)
+        #expect(try await reader.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "d1"))
         #expect(try await reader.schemaProblems().isEmpty, "a missing index is no breach of the guarantees")
         _ = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        let indexes = "SELECT count(*) FROM sqlite_master WHERE name IN ('event_window_edges', 'event_occurrences');"
+        #expect(try sqlite(file, indexes).output == "2\n")
+    }
+
+    @Test("whether an occurrence is recorded is one probe of event_occurrences, not a walk of the pair's history")
+    func occurrenceIsOneProbe() async throws {
+        _ = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        // `AuditReader.hasEvent`'s statement.
+        let plan = try sqlite(
+            file,
+            """
+            EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM event
+              WHERE pair = 'orders' AND window = 'nightly' AND kind = 'window_opened' AND detail = 'd1');
+            """
+        ).output
         #expect(
-            try sqlite(file, "SELECT count(*) FROM sqlite_master WHERE name = 'event_window_edges';").output == "1\n")
+            plan.contains("USING COVERING INDEX event_occurrences (pair=? AND window=? AND kind=? AND detail=?)"),
+            "\(plan)")
     }
 
     @Test("a writing open refuses a trail whose append-only trigger was dropped", arguments: ["update", "delete"])

@@ -321,6 +321,11 @@ struct AuditStoringTests {
             #expect(
                 try await !store.hasEvent(
                     pair: "other", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00"))
+            // The snapshot reader's answer is the store's (PostgreSQL asks each its own way).
+            #expect(
+                try await store.read {
+                    try $0.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
+                })
         }
     }
 
