@@ -40,13 +40,17 @@ public struct GeminiDBHTTP: Sendable {
         _ body: (GeminiDBHTTP) async throws -> Return
     ) async throws -> Return {
         let tls = try tlsConfiguration(options)
-        // AsyncHTTPClient keeps retrying a failed connection (refused certificate included) until the call's
-        // deadline and then reports the last error: a refusal takes up to cloud.timeout to surface, and is final.
         var directConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
         // The client's semaphore (`cloud.concurrency`) is the one limit on calls in flight: AsyncHTTPClient's own
         // default of 8 connections per host would otherwise cap a region at 8 calls, whatever the config says.
         directConfiguration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // A connection that cannot be made fails its calls at once, as "never sent", and `RetryPolicy` retries
+        // them with jittered backoff. AsyncHTTPClient's own retrying would keep each call until its deadline:
+        // an endpoint refusing connections or a name that does not resolve cost cloud.timeout per attempt (a
+        // 200-pair pass took 8 minutes), a refused certificate the same, and a proxy refusing the credentials
+        // was asked again and again.
+        directConfiguration.connectionPool.retryConnectionEstablishment = false
         return try await HTTPClient.withHTTPClient(configuration: directConfiguration) { direct in
             guard let proxy = options.proxy else {
                 return try await body(GeminiDBHTTP(direct: direct, proxied: nil, options: options, tls: tls))
