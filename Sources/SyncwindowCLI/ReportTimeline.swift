@@ -87,14 +87,25 @@ struct ReportTimeline {
     }
 
     private func bars(_ bars: [Bar], lane: Int, inset: Double = 4) -> String {
-        let y = Double(lane) * Self.laneHeight + inset
-        let height = Self.laneHeight - 2 * inset
+        // Appended piece by piece, the lane's constants written once: a year's page has a few hundred
+        // thousand marks, and an interpolated line is a string of its own, copied again into `out`.
+        let y = "\" y=\"\(Double(lane) * Self.laneHeight + inset)\" width=\""
+        let height = "\" height=\"\(Self.laneHeight - 2 * inset)\"><title>"
         var out = ""
         for bar in binned(bars) {
             let left = x(bar.start)
             let width = max(2, x(bar.end) - left)
-            out +=
-                "<rect class=\"\(bar.classes)\"\(bar.extra) x=\"\(fmt(left))\" y=\"\(y)\" width=\"\(fmt(width))\" height=\"\(height)\"><title>\(ReportHTML.escape(bar.title))</title></rect>\n"
+            out += "<rect class=\""
+            out += bar.classes
+            out += "\""
+            out += bar.extra
+            out += " x=\""
+            out += fmt(left)
+            out += y
+            out += fmt(width)
+            out += height
+            out += ReportHTML.escape(bar.title)
+            out += "</title></rect>\n"
         }
         return out
     }
