@@ -7,9 +7,10 @@ extension AuditStore {
     /// cannot leave root-owned files the service user then trips over, and an auditor can read
     /// (and verify) a copy in a directory they cannot write.
     /// - Parameter requireMigrations: throw `.needsMigration` when the trail lacks a migration
-    ///   this binary reads (one that only adds an index is not needed to read).
+    ///   this binary reads (one that only adds an index is not needed to read). `audit verify`
+    ///   passes false: it reports that itself.
     /// - Parameter mapped: read through a memory map, for a command that probes the trail
-    ///   pair by pair (`status`) rather than reading all of it (see `baseConfiguration`). `audit verify` passes false: it reports that itself.
+    ///   pair by pair (`status`) rather than reading all of it (see `baseConfiguration`).
     /// - Throws: `AuditStoreError.missing` when there is no trail.
     public static func openForReading(
         stateDirectory: String, busyTimeout: Duration = AuditStore.defaultBusyTimeout, requireMigrations: Bool = true,

@@ -43,4 +43,20 @@ package final class BatchQueue<Element: Sendable>: Sendable {
             return batch
         }
     }
+
+    /// Queues `element`; when no one is draining, starts the drainer: a task that hands each
+    /// `nextBatch(limit:weight:)` to `commit` until one comes back empty.
+    package func submit(
+        _ element: Element, limit: Int = .max, weight: @escaping @Sendable (Element) -> Int = { _ in 1 },
+        commit: @escaping @Sendable ([Element]) async -> Void
+    ) {
+        guard enqueue(element) else { return }
+        Task {
+            while true {
+                let batch = nextBatch(limit: limit, weight: weight)
+                if batch.isEmpty { return }
+                await commit(batch)
+            }
+        }
+    }
 }

@@ -30,20 +30,9 @@ final class GroupCommit: Sendable {
     /// Runs `work` in the next group transaction and returns its result once that has committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { continuation in
-            if queue.enqueue(Pending(work: { try work($0) }, continuation: continuation)) {
-                Task { await self.drain() }
-            }
+            queue.submit(Pending(work: { try work($0) }, continuation: continuation)) { await self.commit($0) }
         }
         return result as! T
-    }
-
-    /// Commits batches until no write is waiting.
-    private func drain() async {
-        while true {
-            let batch = queue.nextBatch()
-            if batch.isEmpty { return }
-            await commit(batch)
-        }
     }
 
     private func commit(_ batch: [Pending]) async {

@@ -41,19 +41,11 @@ final class PostgresGroupAppend: Sendable {
     /// Appends `events` (already stamped with their host) in the next group transaction.
     func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent] {
         try await withCheckedThrowingContinuation { continuation in
-            if queue.enqueue(Pending(events: events, fence: fence, continuation: continuation)) {
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    /// Commits batches until no append is waiting.
-    private func drain() async {
-        while true {
             // At least one append per batch, however large; then up to the bound.
-            let batch = queue.nextBatch(limit: Self.maximumEventsPerTransaction) { $0.events.count }
-            if batch.isEmpty { return }
-            await commit(batch)
+            queue.submit(
+                Pending(events: events, fence: fence, continuation: continuation),
+                limit: Self.maximumEventsPerTransaction, weight: { $0.events.count }
+            ) { await self.commit($0) }
         }
     }
 

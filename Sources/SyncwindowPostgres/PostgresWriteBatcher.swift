@@ -33,22 +33,19 @@ final class PostgresWriteBatcher<Item: Sendable>: Sendable {
 
     func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { continuation in
-            if queue.enqueue(Pending(item: item, continuation: continuation)) { Task { await self.drain() } }
+            queue.submit(Pending(item: item, continuation: continuation), limit: maximumBatch) { await self.run($0) }
         }
     }
 
-    private func drain() async {
-        while true {
-            let batch = queue.nextBatch(limit: maximumBatch)
-            if batch.isEmpty { return }
-            let items = batch.map(\.item)
-            let (write, logger) = (self.write, backend.logger)
-            do {
-                try await backend.withConnection { connection in try await write(items, connection, logger) }
-                for pending in batch { pending.continuation.resume() }
-            } catch {
-                for pending in batch { pending.continuation.resume(throwing: error) }
-            }
+    /// One statement for the batch; its outcome is every write's.
+    private func run(_ batch: [Pending]) async {
+        let items = batch.map(\.item)
+        let (write, logger) = (self.write, backend.logger)
+        do {
+            try await backend.withConnection { connection in try await write(items, connection, logger) }
+            for pending in batch { pending.continuation.resume() }
+        } catch {
+            for pending in batch { pending.continuation.resume(throwing: error) }
         }
     }
 }

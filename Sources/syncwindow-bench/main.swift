@@ -31,11 +31,14 @@ case "audit-trail":
     options.pairs = intOption("--pairs", in: arguments) ?? options.pairs
     options.nights = intOption("--nights", in: arguments) ?? options.nights
     options.batch = intOption("--batch", in: arguments) ?? options.batch
+    func refuse(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("syncwindow-bench: \(message)\n".utf8))
+        exit(2)
+    }
+    if options.stateDirectory.isEmpty { refuse("audit-trail needs --state DIR") }
     // A second year appended to a first overlaps it night for night: refuse rather than double the trail.
     if FileManager.default.fileExists(atPath: options.stateDirectory + "/audit.sqlite") {
-        FileHandle.standardError.write(
-            Data("syncwindow-bench: \(options.stateDirectory) already holds a trail; give an empty directory\n".utf8))
-        exit(2)
+        refuse("\(options.stateDirectory) already holds a trail; give an empty directory")
     }
     try await AuditTrailGenerator.run(options)
 case nil:
