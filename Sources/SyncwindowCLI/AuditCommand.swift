@@ -103,6 +103,19 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "The head hash recorded earlier (e.g. by a previous verify); detects removal of the newest rows.")
     var expectHead: String?
 
+    /// A head is what `verify` prints: SHA-256 in hex. Anything else is a typo, not evidence
+    /// that rows were removed.
+    func validate() throws {
+        guard let expectHead else { return }
+        let isHexDigit = { (byte: UInt8) in (48...57).contains(byte) || (97...102).contains(byte | 0x20) }
+        let isHash = expectHead.utf8.count == 64 && expectHead.utf8.allSatisfy(isHexDigit)
+        guard isHash else {
+            throw ValidationError(
+                "--expect-head '\(expectHead)' is not a head hash: 64 hex digits, as 'audit verify' prints after 'head'"
+            )
+        }
+    }
+
     func run() async throws {
         let config = try options.load()
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
@@ -125,7 +138,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
                         + " — append-only is no longer enforced; restore it from backup",
                     exitCode: ExitStatus.notConverged)
             }
-            if let expectHead, expectHead != head {
+            if let expectHead = expectHead?.lowercased(), expectHead != head {
                 let known = try await audit.events().contains { $0.hash == expectHead }
                 throw CLIFailure(
                     known

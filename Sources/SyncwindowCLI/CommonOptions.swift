@@ -68,6 +68,18 @@ enum Arguments {
         }
     }
 
+    /// Refuses a number of seconds outside `range` (NaN and infinities included), naming the range.
+    static func checkSeconds(_ value: Double, option: String, in range: ClosedRange<Double>) throws {
+        guard range.contains(value) else {
+            throw ValidationError(
+                "\(option) must be from \(secondsText(range.lowerBound)) to \(secondsText(range.upperBound)) seconds")
+        }
+    }
+
+    private static func secondsText(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
     /// Refuses control and bidi-format characters in text that goes into the audit trail:
     /// a newline or an escape sequence in a reason could forge rows on an auditor's screen.
     static func checkPrintable(_ text: String, option: String) throws {

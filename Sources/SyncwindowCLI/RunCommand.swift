@@ -22,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     var interval: Double = 60
 
     func validate() throws {
-        guard (1...3600).contains(interval) else { throw ValidationError("--interval must be from 1 to 3600 seconds") }
+        try Arguments.checkSeconds(interval, option: "--interval", in: 1...3600)
     }
 
     func run() async throws {

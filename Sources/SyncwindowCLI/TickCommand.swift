@@ -70,21 +70,24 @@ struct MetricsOptions: ParsableArguments {
 /// Lock, job and poll timing, shared by the commands that run passes.
 struct PassTimingOptions: ParsableArguments {
     @Option(
-        parsing: .unconditional, help: "Seconds to wait for another invocation's lock before giving up with exit 75.")
+        parsing: .unconditional,
+        help: "Seconds (0 to 3600) to wait for another invocation's lock before giving up with exit 75.")
     var lockTimeout: Double = 10
 
     @Option(
         parsing: .unconditional,
-        help: "Seconds to follow a pause/resume job before reporting the pair as not converged.")
+        help: "Seconds (0.1 to 86400) to follow a pause/resume job before reporting the pair as not converged.")
     var jobTimeout: Double = 300
 
-    @Option(parsing: .unconditional, help: "Seconds between polls of a job.")
+    @Option(parsing: .unconditional, help: "Seconds (0.01 to 600) between polls of a job.")
     var pollInterval: Double = 2
 
+    /// Bounded above as well as below: a value past a day means nothing to a pass, and `inf`
+    /// or `1e300` would overflow the conversion to `Duration`.
     func validate() throws {
-        guard lockTimeout >= 0, jobTimeout > 0, pollInterval > 0 else {
-            throw ValidationError("timeouts and intervals must be positive")
-        }
+        try Arguments.checkSeconds(lockTimeout, option: "--lock-timeout", in: 0...3600)
+        try Arguments.checkSeconds(jobTimeout, option: "--job-timeout", in: 0.1...86400)
+        try Arguments.checkSeconds(pollInterval, option: "--poll-interval", in: 0.01...600)
     }
 
     func options(at: Date, dryRun: Bool, actor: String, pairs: [String]?, mode: String) -> ReconcileOptions {

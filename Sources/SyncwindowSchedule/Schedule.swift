@@ -42,43 +42,58 @@ public struct Schedule: Sendable {
     /// The merged pause interval containing `instant`: occurrences of any of the pair's
     /// windows that overlap or touch merge, from the earliest open to the latest close.
     /// Nil when none is open. A chain is followed at most `mergeHorizon` each way.
+    ///
+    /// The chain is walked a chunk of time at a time (a day, or the longest window if
+    /// longer), asking every window once per chunk, so a chain of N back-to-back
+    /// occurrences costs O(N) occurrences and O(windows) per chunk, not a round over every
+    /// window per link: with thousands of abutting windows that was quadratic.
     public func mergedInterval(forPair pair: String, at instant: Date) -> DateInterval? {
         let windows = windows(forPair: pair)
         let open = windows.flatMap { $0.occurrences(openAt: instant) }
         guard !open.isEmpty else { return nil }
         let t = instant.timeIntervalSince1970
+        let longest = windows.map(\.duration).max() ?? 0
+        let chunk = max(longest, 86_400)
         var low = open.map(\.start.timeIntervalSince1970).min()!
         var high = open.map(\.end.timeIntervalSince1970).max()!
 
-        // Forward: anything starting after what has been scanned, up to the current close.
+        // Forward: occurrences starting in (scanned, scanned + chunk], in order of start, each
+        // extending the close if it starts by then.
         var scanned = t
         while high > scanned && high <= t + Self.mergeHorizon {
-            var extended = high
-            for window in windows {
-                var iterator = OccurrenceIterator(window: window, after: scanned)
-                while let occurrence = iterator.next(through: high) {
-                    extended = max(extended, occurrence.end.timeIntervalSince1970)
-                }
+            let chunkEnd = scanned + chunk
+            for occurrence in Self.occurrences(of: windows, after: scanned, through: chunkEnd)
+                .sorted(by: { $0.start < $1.start })
+            where occurrence.start.timeIntervalSince1970 <= high {
+                high = max(high, occurrence.end.timeIntervalSince1970)
             }
-            scanned = high
-            high = extended
+            scanned = chunkEnd
         }
 
-        // Backward: anything still open at the current earliest open.
-        while low >= t - Self.mergeHorizon {
-            var earliest = low
-            for window in windows {
-                var iterator = OccurrenceIterator(window: window, after: low - window.duration - 0.5)
-                while let occurrence = iterator.next(through: low - 0.5) {
-                    if occurrence.end.timeIntervalSince1970 >= low {
-                        earliest = min(earliest, occurrence.start.timeIntervalSince1970)
-                    }
-                }
+        // Backward: occurrences starting in [reached - chunk, reached), latest start first, each
+        // moving the open earlier if it is still open at the current earliest open. Nothing
+        // starting before `reached` can touch `low` once `low` is a longest window past it.
+        var reached = low
+        while low >= t - Self.mergeHorizon && low < reached + longest {
+            let chunkStart = reached - chunk
+            for occurrence in Self.occurrences(of: windows, after: chunkStart - 0.5, through: reached - 0.5)
+                .sorted(by: { $0.start > $1.start })
+            where occurrence.end.timeIntervalSince1970 >= low {
+                low = min(low, occurrence.start.timeIntervalSince1970)
             }
-            if earliest == low { break }
-            low = earliest
+            reached = chunkStart
         }
         return DateInterval(start: Date(timeIntervalSince1970: low), end: Date(timeIntervalSince1970: high))
+    }
+
+    /// Every window's occurrences starting in (after, through].
+    private static func occurrences(of windows: [Window], after: Double, through: Double) -> [Occurrence] {
+        var result: [Occurrence] = []
+        for window in windows {
+            var iterator = OccurrenceIterator(window: window, after: after)
+            while let occurrence = iterator.next(through: through) { result.append(occurrence) }
+        }
+        return result
     }
 
     /// The next instant strictly after `instant` at which any occurrence of any window (for

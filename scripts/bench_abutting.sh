@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One pair under N back-to-back one-minute windows (window k opens k minutes after Monday
+# 00:00 UTC, weekly), against the emulator binary. Prints wall time and peak memory (GNU time)
+# of the passes and status inside the chain and outside it, so the cost per pass can be read
+# against N (issue 17 item 10: it was quadratic in N).
+# Usage: scripts/bench_abutting.sh [WINDOWS] (binaries from $BIN, default .build/release)
+set -euo pipefail
+count=${1:-4000}
+bin=${BIN:-.build/release}
+work=$(mktemp -d)
+trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+printf 'BENCHAK0000000000\n' > "$work/ak"
+printf 'bench-secret-key-0000000000000000\n' > "$work/sk"
+chmod 600 "$work/ak" "$work/sk"
+mkdir -p "$work/windows"
+python3 - "$count" > "$work/windows/abutting.yaml" <<'PY'
+import sys
+print("windows:")
+for k in range(int(sys.argv[1])):
+    day, minute_of_day = divmod(k, 1440)
+    hour, minute = divmod(minute_of_day, 60)
+    print(f"  - name: w{k:05d}\n    cron: \"{minute} {hour} * * {(1 + day) % 7}\"\n"
+          f"    timezone: UTC\n    duration: 1m\n    pairs: [orders]")
+PY
+write_config() { # $1: extra cloud lines
+    {
+        printf 'state_dir: state\nschedules: windows\ncloud:\n  auth:\n    method: aksk\n'
+        printf '    access_key_file: ak\n    secret_key_file: sk\n  timeout: 10s\n%s' "$1"
+        printf 'pairs:\n  orders:\n'
+        printf '    primary: { region: ap-southeast-1, project_id: p1bench, instance_id: primary-0001-in12 }\n'
+        printf '    standby: { region: ap-southeast-3, project_id: p3bench, instance_id: standby-0001-in12 }\n'
+    } > "$work/config.yaml"
+}
+write_config ""
+"$bin/geminidb-emulator" --listen 127.0.0.1:0 --pairs "$work/config.yaml" --job-delay 0s > "$work/emulator.out" 2>/dev/null &
+emulator_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/emulator.out" ] && break; sleep 0.1; done
+url=$(head -1 "$work/emulator.out" | sed 's/listening on //')
+write_config "  endpoints:
+    ap-southeast-1: $url
+    ap-southeast-3: $url
+"
+
+measure() { # label, then the syncwindow arguments
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/syncwindow" "$@" --config "$work/config.yaml" > /dev/null
+    read -r seconds kilobytes < "$work/time"
+    printf '%-44s %8.2f s %8d MB\n' "$label" "$seconds" "$((kilobytes / 1024))"
+}
+
+# 2026-11-30 is a Monday; the chain runs from its 00:00 UTC for $count minutes.
+echo "one pair, $count abutting one-minute windows, emulator at $url"
+measure "tick inside the chain (pause)" tick --at 2026-11-30T00:30:00Z --poll-interval 0.05
+measure "tick inside the chain again (idle)" tick --at 2026-11-30T00:31:00Z
+measure "status inside the chain" status --at 2026-11-30T00:31:00Z
+measure "tick after the chain (resume)" tick --at 2026-12-05T00:00:00Z --poll-interval 0.05
+measure "tick after the chain again (idle)" tick --at 2026-12-05T00:01:00Z
+measure "status after the chain" status --at 2026-12-05T00:01:00Z
