@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
+.PHONY: all build test venv bench bench-tick bench-abutting bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
 
 all: build
 
@@ -47,6 +47,13 @@ bench-tick:
 	swift build -c release --product syncwindow
 	swift build -c release --product geminidb-emulator
 	scripts/bench_tick.sh 200
+
+# One pair under 4,000 back-to-back one-minute windows (and SHAPE=random: 10,000 overlapping daily
+# 30-minute ones): passes and status inside and after the chain. WINDOWS=N changes the count.
+bench-abutting:
+	swift build -c release --product syncwindow
+	swift build -c release --product geminidb-emulator
+	scripts/bench_abutting.sh $(or $(WINDOWS),4000)
 
 # Issue 10's pass targets, each with its figure and bound, on SQLite and on PostgreSQL: the mass edge
 # (100, 1,000, 5,000 pairs; emulator --latency 20ms --job-delay 1s), the idle pass, 30 nights of history.

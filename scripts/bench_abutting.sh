@@ -3,7 +3,9 @@
 # 00:00 UTC, weekly), against the emulator binary. Prints wall time and peak memory (GNU time)
 # of the passes and status inside the chain and outside it, so the cost per pass can be read
 # against N (issue 17 item 10: it was quadratic in N).
-# Usage: scripts/bench_abutting.sh [WINDOWS] (binaries from $BIN, default .build/release)
+# SHAPE=random: daily 30-minute windows at random minutes instead (overlapping into a chain that
+# never ends, so every pass follows it to the 35-day merge horizon).
+# Usage: [SHAPE=abutting|random] scripts/bench_abutting.sh [WINDOWS] (binaries from $BIN, default .build/release)
 set -euo pipefail
 count=${1:-4000}
 bin=${BIN:-.build/release}
@@ -14,14 +16,20 @@ printf 'BENCHAK0000000000\n' > "$work/ak"
 printf 'bench-secret-key-0000000000000000\n' > "$work/sk"
 chmod 600 "$work/ak" "$work/sk"
 mkdir -p "$work/windows"
-python3 - "$count" > "$work/windows/abutting.yaml" <<'PY'
-import sys
+python3 - "$count" "${SHAPE:-abutting}" > "$work/windows/abutting.yaml" <<'PY'
+import random, sys
+count, shape = int(sys.argv[1]), sys.argv[2]
+rng = random.Random(17)
 print("windows:")
-for k in range(int(sys.argv[1])):
-    day, minute_of_day = divmod(k, 1440)
+for k in range(count):
+    if shape == "random":  # daily 30-minute windows at random minutes: they overlap into one long chain
+        minute_of_day, duration, weekday = rng.randrange(1440), "30m", "*"
+    else:
+        day, minute_of_day = divmod(k, 1440)
+        duration, weekday = "1m", (1 + day) % 7
     hour, minute = divmod(minute_of_day, 60)
-    print(f"  - name: w{k:05d}\n    cron: \"{minute} {hour} * * {(1 + day) % 7}\"\n"
-          f"    timezone: UTC\n    duration: 1m\n    pairs: [orders]")
+    print(f"  - name: w{k:05d}\n    cron: \"{minute} {hour} * * {weekday}\"\n"
+          f"    timezone: UTC\n    duration: {duration}\n    pairs: [orders]")
 PY
 write_config() { # $1: extra cloud lines
     {
