@@ -166,8 +166,9 @@ struct DemoWorkspace {
         }
         let accessKey = "DEMO" + random(8), secretKey = random(20)
         for (name, value) in [("ak", accessKey), ("sk", secretKey)] {
-            FileManager.default.createFile(
+            let written = FileManager.default.createFile(
                 atPath: path(name), contents: Data(value.utf8), attributes: [.posixPermissions: 0o600])
+            guard written else { throw CLIFailure("cannot write the demo's credential file \(path(name))") }
         }
         return (Secret(accessKey), Secret(secretKey))
     }

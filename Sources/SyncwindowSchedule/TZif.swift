@@ -208,7 +208,7 @@ struct TZif: Equatable {
 
         /// The offset at `utc` by this rule alone.
         func offset(at utc: Int64) -> Int64 {
-            guard let daylight else { return standardOffset }
+            guard daylight != nil else { return standardOffset }
             let year = WallFields(utc + standardOffset).year
             var offset = standardOffset
             // The last change at or before utc, looking back into the previous year.

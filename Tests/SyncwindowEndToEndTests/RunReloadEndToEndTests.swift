@@ -44,7 +44,7 @@ struct RunReloadEndToEndTests {
 
         /// Starts `run` and waits for its first pass to write the metrics file.
         func start() throws -> Process {
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            #expect(FileManager.default.createFile(atPath: stderrPath, contents: nil))
             let process = Process()
             process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
             process.arguments = [

@@ -54,7 +54,8 @@ struct PeriodReportFoldTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             let sqlite = try AuditStore.open(stateDirectory: directory.path, wallClock: { since })
             for event in try await system.audit.events() { try await sqlite.append(event.event) }
-            #expect(sqlite is any AuditEventStreaming && !(system.audit is any AuditEventStreaming))
+            let stores: [any AuditStoring] = [sqlite, system.audit]
+            #expect(stores.map { $0 is any AuditEventStreaming } == [true, false])
 
             let loaded = try await PeriodReport.summary(
                 configuration: system.config, audit: system.audit, since: since, until: until)
