@@ -1,10 +1,10 @@
 import Foundation
 import Logging
-import SyncwindowPostgres
 import SyncwindowTestSupport
 import Testing
 
 @testable import SyncwindowAudit
+@testable import SyncwindowPostgres
 
 private let t0 = Date(timeIntervalSince1970: 1_796_000_000)
 private let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -63,10 +63,14 @@ enum PostgresGuardTamper: String, CaseIterable, CustomTestStringConvertible {
 
 @Suite("PostgreSQL append-only guards", .serialized, .enabled(if: PostgresServer.available))
 struct PostgresGuardTests {
-    @Test(
-        "verify names a guard that no longer guards, and a writing open refuses the trail",
-        arguments: PostgresGuardTamper.allCases)
-    func guardThatNoLongerGuards(tamper: PostgresGuardTamper) async throws {
+    /// The guards as `v1-event` installs them, put back between two tampers: one database for all of them.
+    static let restore =
+        "DROP TRIGGER IF EXISTS event_is_append_only ON event; DROP TRIGGER IF EXISTS event_is_never_truncated ON event; "
+        + ([PostgresSchema.refuseChangeFunction]
+        + PostgresSchema.migrations[0].sql.filter { $0.hasPrefix("CREATE TRIGGER") }).joined(separator: "; ")
+
+    @Test("verify names a guard that no longer guards, and a writing open refuses the trail")
+    func guardThatNoLongerGuards() async throws {
         // Given a migrated trail with events
         let database = try PostgresServer.shared().makeDatabase()
         try await PostgresBackend.with(database.settings, password: PostgresServer.rolePassword, logger: quiet) {
@@ -75,16 +79,22 @@ struct PostgresGuardTests {
             #expect(try await store.schemaProblems().isEmpty, "a freshly migrated store is guarded")
             try await store.append(
                 [NewAuditEvent(at: t0, pair: "orders", kind: .drift, actor: "syncwindow")], fence: nil)
-            // When a superuser tampers with a guard
-            _ = try database.psql(tamper.sql)
-            // Then verify names it, and a pass's open refuses to append
-            #expect(try await store.schemaProblems() == (tamper.problem.map { [$0] } ?? []))
-            if let problem = tamper.problem {
-                await #expect(throws: AuditStoreError.unprotected(path: backend.location, problem: problem)) {
+            for tamper in PostgresGuardTamper.allCases {
+                // When a superuser tampers with a guard
+                _ = try database.psql(tamper.sql)
+                // Then verify names it, and a pass's open refuses to append
+                #expect(try await store.schemaProblems() == (tamper.problem.map { [$0] } ?? []), "\(tamper)")
+                if let problem = tamper.problem {
+                    await #expect(
+                        throws: AuditStoreError.unprotected(path: backend.location, problem: problem), "\(tamper)"
+                    ) {
+                        _ = try await PostgresAuditStore.open(backend, wallClock: { t0 })
+                    }
+                } else {
                     _ = try await PostgresAuditStore.open(backend, wallClock: { t0 })
                 }
-            } else {
-                _ = try await PostgresAuditStore.open(backend, wallClock: { t0 })
+                _ = try database.psql(Self.restore)
+                #expect(try await store.schemaProblems().isEmpty, "restored after \(tamper)")
             }
         }
     }
