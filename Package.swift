@@ -208,6 +208,8 @@ let package = Package(
             dependencies: [
                 "SyncwindowAudit", "SyncwindowTestSupport", "SyncwindowPostgres", "SyncwindowConfig",
                 .product(name: "Logging", package: "swift-log"),
+                // A store's own connection, to make SQLite refuse to grow as a full disk does.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

@@ -32,6 +32,11 @@ public enum AuditKind: String, Sendable, Codable, CaseIterable {
     /// windows, with the config's SHA-256), so `report` can judge each instant against the plan
     /// in force then — and the snapshot is in the hash chain like any record.
     case configuration
+    /// `audit migrate` copied the trail to another store (`detail`: where, e.g.
+    /// `postgresql://syncwindow@db:5432/syncwindow`, never a password). The last event a SQLite
+    /// trail can hold: passes on it refuse from then on (`AuditStoreError.moved`), and the copy
+    /// carries it as its own, so the chain runs on there unbroken.
+    case trailMoved = "trail_moved"
     /// `--dry-run`: what a pass would have done.
     case dryRun = "dry_run"
     case error

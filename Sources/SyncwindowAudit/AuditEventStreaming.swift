@@ -15,7 +15,7 @@ extension AuditStore: AuditEventStreaming {
     /// each row with the query's column layout worked out once.
     public func forEachEvent(_ query: AuditQuery, _ body: (AuditEvent) throws -> Void) async throws {
         let (sql, arguments) = query.sql()
-        try Self.mappingBusy(path: path, timeout: busyTimeout) {
+        try Self.mappingErrors(path: path, timeout: busyTimeout) {
             // The synchronous read: `body` is the caller's, not escaping, and runs between two steps.
             try database.read { db in
                 let statement = try db.makeStatement(sql: sql)

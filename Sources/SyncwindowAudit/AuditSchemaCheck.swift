@@ -58,6 +58,6 @@ enum AuditSchemaCheck {
 extension AuditStore {
     /// Problems with the schema's guarantees (see `AuditSchemaCheck`), for `audit verify`.
     public func schemaProblems() async throws -> [String] {
-        try await mappingBusy { try await database.read(AuditSchemaCheck.problems) }
+        try await mappingErrors { try await database.read(AuditSchemaCheck.problems) }
     }
 }

@@ -16,7 +16,7 @@ public struct LiveObservation: Sendable, Equatable {
 
 extension AuditStore {
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {
-        try await mappingBusy { try await write(observation, pair: pair) }
+        try await mappingErrors { try await write(observation, pair: pair) }
     }
 
     private func write(_ observation: LiveObservation, pair: String) async throws {
@@ -34,7 +34,7 @@ extension AuditStore {
     }
 
     public func observations() async throws -> [String: LiveObservation] {
-        try await mappingBusy { try await database.read(Self.observations) }
+        try await mappingErrors { try await database.read(Self.observations) }
     }
 
     private static func observations(_ db: Database) throws -> [String: LiveObservation] {
@@ -62,7 +62,7 @@ public struct PassOutcome: Sendable, Equatable {
 
 extension AuditStore {
     public func recordPassOutcome(pair: String, _ outcome: PassOutcome) async throws {
-        try await mappingBusy {
+        try await mappingErrors {
             try await writes.write { db in
                 try db.execute(
                     sql: """
@@ -75,7 +75,7 @@ extension AuditStore {
     }
 
     public func passOutcomes() async throws -> [String: PassOutcome] {
-        try await mappingBusy { try await database.read(Self.passOutcomes) }
+        try await mappingErrors { try await database.read(Self.passOutcomes) }
     }
 
     private static func passOutcomes(_ db: Database) throws -> [String: PassOutcome] {

@@ -20,11 +20,11 @@ extension AuditStore {
         guard FileManager.default.fileExists(atPath: path) else { throw AuditStoreError.missing(path: path) }
         var configuration = baseConfiguration(busyTimeout: busyTimeout, mapped: mapped)
         configuration.readonly = true
-        let queue = try mappingBusy(path: path, timeout: busyTimeout) {
+        let queue = try mappingErrors(path: path, timeout: busyTimeout) {
             try openReadOnly(path: path, configuration: configuration)
         }
         if requireMigrations {
-            let missing = try mappingBusy(path: path, timeout: busyTimeout) {
+            let missing = try mappingErrors(path: path, timeout: busyTimeout) {
                 try queue.read(AuditSchemaCheck.missingForReading)
             }
             guard missing.isEmpty else { throw AuditStoreError.needsMigration(path: path, missing: missing) }

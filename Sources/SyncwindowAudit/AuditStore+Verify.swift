@@ -5,7 +5,7 @@ extension AuditStore {
     /// Recomputes the whole chain from the raw rows (not through `AuditEvent`, so that a
     /// value the decoder would normalise still counts as tampering).
     public func verify() async throws -> AuditVerification {
-        try await mappingBusy { try await database.read(Self.verifyChain) }
+        try await mappingErrors { try await database.read(Self.verifyChain) }
     }
 
     /// Streams the rows through `AuditChain.Verifier` reading column bytes straight from SQLite: no `String`,

@@ -25,12 +25,13 @@ public final class AuditStore: Sendable {
     let writes: GroupCommit
 
     /// Opens (creating if needed) the store in `stateDirectory`, migrating under a file lock,
-    /// and refuses a store whose append-only guarantees are gone (`.unprotected`).
+    /// and refuses a store whose append-only guarantees are gone (`.unprotected`), or that
+    /// `audit migrate` moved elsewhere (`.moved`; `allowingMoved` is for `audit migrate` itself).
     /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
     /// - Parameter host: stamped on every event appended without one (`NewAuditEvent.host`).
     public static func open(
         stateDirectory: String, wallClock: @escaping @Sendable () -> Date,
-        busyTimeout: Duration = AuditStore.defaultBusyTimeout, host: String? = nil
+        busyTimeout: Duration = AuditStore.defaultBusyTimeout, host: String? = nil, allowingMoved: Bool = false
     ) throws -> AuditStore {
         try FileManager.default.createDirectory(
             atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
@@ -45,11 +46,14 @@ public final class AuditStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        return try mappingBusy(path: path, timeout: busyTimeout) {
+        return try mappingErrors(path: path, timeout: busyTimeout) {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try AuditSchema.migrator.migrate(pool)
             if let problem = try pool.read(AuditSchemaCheck.problems).first {
                 throw AuditStoreError.unprotected(path: path, problem: problem)
+            }
+            if !allowingMoved, let destination = try pool.read({ try movedTo(Head.fetch($0)) }) {
+                throw AuditStoreError.moved(path: path, destination: destination)
             }
             return AuditStore(
                 path: path, database: pool, busyTimeout: busyTimeout, wallClock: wallClock, host: host)
@@ -91,24 +95,6 @@ public final class AuditStore: Sendable {
         return configuration
     }
 
-    /// Runs `body`, turning SQLite's "busy"/"locked" into `AuditStoreError.busy`.
-    static func mappingBusy<T>(path: String, timeout: Duration, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as DatabaseError where error.isBusy {
-            throw AuditStoreError.busy(path: path, timeout: timeout)
-        }
-    }
-
-    /// The async twin of `mappingBusy(path:timeout:_:)`, for this store's operations.
-    func mappingBusy<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as DatabaseError where error.isBusy {
-            throw AuditStoreError.busy(path: path, timeout: busyTimeout)
-        }
-    }
-
     /// Appends events in one transaction, in order, extending the hash chain. The fence is
     /// not checked: a `flock` pair lock is held until its process dies, so it cannot be lost.
     @discardableResult
@@ -116,40 +102,52 @@ public final class AuditStore: Sendable {
         guard !events.isEmpty else { return [] }
         let recordedAt = wallClock()
         let events = events.stampingHost(host)
-        return try await mappingBusy { try await appendUnmapped(events, recordedAt: recordedAt) }
+        return try await mappingErrors { try await appendUnmapped(events, recordedAt: recordedAt) }
     }
 
     private func appendUnmapped(_ events: [NewAuditEvent], recordedAt: Date) async throws -> [AuditEvent] {
-        try await writes.write { db in
-            let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1"))
-            var previousID: Int64 = head?["id"] ?? 0
-            var previousHash: String = head?["hash"] ?? AuditChain.genesis
-            var stored: [AuditEvent] = []
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
-                                       actor, reason, detail, until, intent_id, host, prev_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for event in events {
-                let id = previousID + 1
-                let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
-                let hash = AuditChain.hash(
-                    id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
-                try insert.execute(arguments: row.arguments + [previousHash, hash])
-                stored.append(
-                    AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
-                previousID = id
-                previousHash = hash
+        try await writes.write { [path] db in
+            let head = try Head.fetch(db)
+            // Checked in the transaction that would append: a pass that opened the trail before
+            // `audit migrate` moved it finds out here, and writes nothing the copy lacks.
+            if let destination = Self.movedTo(head) {
+                throw AuditStoreError.moved(path: path, destination: destination)
             }
-            return stored
+            return try Self.insert(events, after: head, recordedAt: recordedAt, db)
         }
+    }
+
+    /// Inserts `events` after `head`, extending the chain, in the caller's transaction.
+    static func insert(_ events: [NewAuditEvent], after head: Head?, recordedAt: Date, _ db: Database) throws
+        -> [AuditEvent]
+    {
+        var previousID: Int64 = head?.id ?? 0
+        var previousHash: String = head?.hash ?? AuditChain.genesis
+        var stored: [AuditEvent] = []
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO event (id, at, recorded_at, pass_id, pair, side, window, kind, outcome, job_id,
+                                   actor, reason, detail, until, intent_id, host, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for event in events {
+            let id = previousID + 1
+            let row = AuditRow(id: id, recordedAt: recordedAt, event: event)
+            let hash = AuditChain.hash(
+                id: id, recordedAt: row.recordedAtText, fields: row.hashedFields, previousHash: previousHash)
+            try insert.execute(arguments: row.arguments + [previousHash, hash])
+            stored.append(
+                AuditEvent(id: id, recordedAt: recordedAt, event: event, previousHash: previousHash, hash: hash))
+            previousID = id
+            previousHash = hash
+        }
+        return stored
     }
 
     /// Events matching `query`, oldest first.
     public func events(_ query: AuditQuery) async throws -> [AuditEvent] {
         let (sql, arguments) = query.sql()
-        return try await mappingBusy {
+        return try await mappingErrors {
             try await database.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditRow.event(from:))
             }
@@ -159,7 +157,7 @@ public final class AuditStore: Sendable {
     /// Runs several reads in one read transaction: a consistent snapshot, and one trip
     /// to the database pool instead of one per query.
     public func read<T: Sendable>(_ body: @escaping @Sendable (AuditReader) throws -> T) async throws -> T {
-        try await mappingBusy { try await database.read { db in try body(AuditReader(db: db)) } }
+        try await mappingErrors { try await database.read { db in try body(AuditReader(db: db)) } }
     }
 
     /// `read` through the driver-neutral reader, for `AuditStoring`.

@@ -21,6 +21,12 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
     /// An append carried a lease fence that is no longer the pair's current one: another
     /// host took the pair over. Nothing was appended.
     case fenced(pair: String, reason: String)
+    /// `audit migrate` moved the trail to another store (`destination`, as its `trail_moved`
+    /// event names it): nothing may append here any more. Reading it still works.
+    case moved(path: String, destination: String)
+    /// The file system holding the trail has no room left (`freeBytes` when it could be asked):
+    /// nothing more could be written.
+    case diskFull(path: String, freeBytes: UInt64?)
 
     public var description: String {
         switch self {
@@ -43,6 +49,15 @@ public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
             "the audit store \(path) refused syncwindow: \(reason) — check store.postgres (url, password_file)"
         case .fenced(let pair, let reason):
             "lost the lease on \(pair) (\(reason)); another host acts on it now, and this one sent no further call"
+        case .moved(let path, let destination):
+            "the audit trail \(path) was moved to \(destination) by `syncwindow audit migrate`; nothing was "
+                + "appended — give this host's config the store: block of that database (reading commands still "
+                + "read this file)"
+        case .diskFull(let path, let freeBytes):
+            "cannot write the audit trail \(path): the disk is full"
+                + (freeBytes.map { " (\($0 / 1024) KiB free on its file system)" } ?? "")
+                + " — free space there; nothing more was written, and no call was sent without its intent on disk "
+                + "(the next pass settles any call left open)"
         }
     }
 

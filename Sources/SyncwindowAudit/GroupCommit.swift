@@ -40,20 +40,27 @@ final class GroupCommit: Sendable {
         do {
             outcomes = try await database.writeWithoutTransaction { db in
                 var outcomes: [Result<any Sendable, any Error>] = []
-                try db.inTransaction(.immediate) {
-                    for pending in batch {
-                        var value: (any Sendable)?
-                        do {
-                            try db.inSavepoint {
-                                value = try pending.work(db)
-                                return .commit
+                do {
+                    try db.inTransaction(.immediate) {
+                        for pending in batch {
+                            var value: (any Sendable)?
+                            do {
+                                try db.inSavepoint {
+                                    value = try pending.work(db)
+                                    return .commit
+                                }
+                                outcomes.append(.success(value!))
+                            } catch {
+                                outcomes.append(.failure(error))
                             }
-                            outcomes.append(.success(value!))
-                        } catch {
-                            outcomes.append(.failure(error))
                         }
+                        return .commit
                     }
-                    return .commit
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_ABORT {
+                    // SQLite rolls the whole transaction back on some errors of a write (a full
+                    // disk, an I/O error), and the commit then only says "aborted": the write's
+                    // own error is the cause, and what every write in the batch should hear.
+                    throw outcomes.lazy.compactMap(Self.databaseFailure).first ?? error
                 }
                 return outcomes
             }
@@ -62,5 +69,10 @@ final class GroupCommit: Sendable {
             return
         }
         for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome) }
+    }
+
+    private static func databaseFailure(_ outcome: Result<any Sendable, any Error>) -> DatabaseError? {
+        guard case .failure(let error as DatabaseError) = outcome, error.resultCode != .SQLITE_ABORT else { return nil }
+        return error
     }
 }

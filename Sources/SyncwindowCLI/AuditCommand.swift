@@ -125,32 +125,16 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         } catch let error as AuditStoreError {
             throw CLIFailure(error)
         }
-        // The rows first (the first bad row is the most specific finding), then the
-        // guarantees around them: a trail whose triggers are gone is not intact either.
-        let schemaProblems = try await audit.schemaProblems()
-        let unprotected = schemaProblems.isEmpty ? "" : "; and it " + schemaProblems.joined(separator: "; it ")
-        switch try await audit.verify() {
-        case .intact(let count, let head):
-            guard schemaProblems.isEmpty else {
-                throw CLIFailure(
-                    "audit trail NOT PROTECTED: its \(count) rows verify, but it "
-                        + schemaProblems.joined(separator: "; it ")
-                        + " — append-only is no longer enforced; restore it from backup",
-                    exitCode: ExitStatus.notConverged)
-            }
-            if let expectHead = expectHead?.lowercased(), expectHead != head {
-                let known = try await audit.events().contains { $0.hash == expectHead }
-                throw CLIFailure(
-                    known
-                        ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
-                        : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
-                    exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
-            }
-            print("audit trail intact: \(count) events, head \(head)")
-        case .broken(let rowID, let problem):
+        let (count, head) = try await AuditVerdict.require(audit)
+        if let expectHead = expectHead?.lowercased(), expectHead != head {
+            let known = try await audit.events().contains { $0.hash == expectHead }
             throw CLIFailure(
-                "audit trail BROKEN at row \(rowID): \(problem)\(unprotected)", exitCode: ExitStatus.notConverged)
+                known
+                    ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
+                    : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
+                exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
         }
+        print("audit trail intact: \(count) events, head \(head)")
     }
 }
 

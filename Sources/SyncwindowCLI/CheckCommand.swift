@@ -22,6 +22,13 @@ struct CheckCommand: AsyncParsableCommand {
             throw CLIFailure(
                 "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
         }
+        // A config still naming a trail that `audit migrate` moved: every pass would refuse.
+        if case .sqlite = config.store,
+            let trail = try? Wiring.openExistingSQLiteAuditForReading(config, requireMigrations: false),
+            let destination = try? await trail.movedDestination()
+        {
+            throw CLIFailure(AuditStoreError.moved(path: trail.path, destination: destination))
+        }
         let method: String
         switch config.cloud.auth {
         case .aksk: method = "aksk"

@@ -225,8 +225,10 @@ extension CLIFailure {
         switch error {
         case .busy: self.init(error.description, exitCode: ExitStatus.locked)
         case .missing: self.init(error.description, exitCode: ExitStatus.notConverged)
-        case .needsMigration, .unprotected, .unreadable, .refused:
+        case .needsMigration, .unprotected, .unreadable, .refused, .moved:
             self.init(error.description, exitCode: ExitStatus.usage)
+        // Nothing to fix in the config, but nothing will work until someone frees space.
+        case .diskFull: self.init(error.description, exitCode: ExitStatus.notConverged)
         // Transient: the next tick tries again. Not 2, which says "fix your config".
         case .unavailable: self.init(error.description, exitCode: ExitStatus.notConverged)
         case .fenced: self.init(error.description, exitCode: ExitStatus.locked)

@@ -194,6 +194,11 @@ public struct StoreNotEmpty: Error, CustomStringConvertible {
     public var location: String
     public var count: Int64
 
+    public init(location: String, count: Int64) {
+        self.location = location
+        self.count = count
+    }
+
     public var description: String {
         "\(location) already holds \(count) events; audit migrate copies into an empty store only — nothing was copied"
     }

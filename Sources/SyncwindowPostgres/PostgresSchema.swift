@@ -23,9 +23,6 @@ enum PostgresSchema {
         $$
         """
 
-    /// The append-only triggers `audit verify` expects, by name.
-    static let triggers = ["event_is_append_only", "event_is_never_truncated"]
-
     static let migrations: [Migration] = [
         Migration(
             name: "v1-event",
@@ -164,8 +161,7 @@ enum PostgresSchema {
     }
 
     /// What `audit verify` checks around the rows, one sentence each: every migration
-    /// recorded, both append-only triggers present and calling the refusing function, and
-    /// that function still refusing.
+    /// recorded, and the append-only guards as the migration installed them (`guardProblems`).
     static func problems(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
         var problems: [String] = []
         let applied =
@@ -176,30 +172,6 @@ enum PostgresSchema {
         if !missing.isEmpty {
             problems.append("lacks the migration \(missing.joined(separator: ", ")) in syncwindow_migration")
         }
-        var present: [String: String] = [:]
-        for try await (name, function) in try await connection.query(
-            """
-            SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-            WHERE t.tgrelid = to_regclass('event') AND NOT t.tgisinternal AND t.tgenabled <> 'D'
-            """, logger: logger
-        ).decode((String, String).self) {
-            present[name] = function
-        }
-        for name in triggers {
-            switch present[name] {
-            case nil: problems.append("has lost (or disabled) its append-only trigger \(name)")
-            case "syncwindow_refuse_change": continue
-            default: problems.append("has an altered append-only trigger \(name)")
-            }
-        }
-        let body = try await connection.query(
-            "SELECT prosrc FROM pg_proc WHERE proname = 'syncwindow_refuse_change'", logger: logger
-        ).collect().first.map { try $0.decode(String.self) }
-        if let body, !body.contains("RAISE EXCEPTION") {
-            problems.append("has an altered function syncwindow_refuse_change (it no longer refuses changes)")
-        } else if body == nil && !present.isEmpty {
-            problems.append("has lost its function syncwindow_refuse_change")
-        }
-        return problems
+        return problems + (try await guardProblems(connection, logger: logger))
     }
 }

@@ -259,13 +259,20 @@ struct SharedStoreEndToEndTests {
                 "syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
             #expect(tick.status == 0, "\(tick.stderr)")
         }
-        let sqliteVerify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", sqliteConfig])
+        func head(_ verify: BinaryRunner.Result) -> String? {
+            verify.stdout.components(separatedBy: "head ").last?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let before = head(try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", sqliteConfig]))
         let migrate = try BinaryRunner.run(
             "syncwindow", ["audit", "migrate", "--config", setup.config, "--from-sqlite", setup.fixture.stateDirectory])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        let head = sqliteVerify.stdout.components(separatedBy: "head ").last?.trimmingCharacters(
-            in: .whitespacesAndNewlines)
-        #expect(head != nil && migrate.stdout.contains(head!), "\(migrate.stdout) vs \(sqliteVerify.stdout)")
+        // The SQLite trail now ends with its `trail_moved` mark, linked to the old head; the copy ends there too.
+        let sqliteVerify = try BinaryRunner.run("syncwindow", ["audit", "verify", "--config", sqliteConfig])
+        let marked = head(sqliteVerify)
+        #expect(marked != nil && migrate.stdout.contains(marked!), "\(migrate.stdout) vs \(sqliteVerify.stdout)")
+        #expect(
+            try setup.sql("SELECT prev_hash FROM event WHERE kind = 'trail_moved'") == before,
+            "the mark follows the trail's head before the migration")
         let again = try BinaryRunner.run(
             "syncwindow", ["audit", "migrate", "--config", setup.config, "--from-sqlite", setup.fixture.stateDirectory])
         #expect(again.status == 2 && again.stderr.contains("empty store only"), "\(again.stderr)")
