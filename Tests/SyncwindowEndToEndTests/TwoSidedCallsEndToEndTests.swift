@@ -41,7 +41,7 @@ struct TwoSidedCallsEndToEndTests {
         /// Starts a tick, waits until the emulator has carried out its `action` call on the
         /// primary (the answer held back), and kills the tick with SIGKILL before it hears back.
         func killAfterPrimaryCall(at: String) throws {
-            try emulator.setFaults(holdCallAnswersMilliseconds: 60_000)
+            try emulator.setFaults(holdCallAnswersMilliseconds: 5_000)
             let marker = try emulator.requestCount()
             let process = Process()
             process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
