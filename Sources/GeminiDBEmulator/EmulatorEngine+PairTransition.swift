@@ -39,7 +39,8 @@ extension EmulatorEngine {
             return .error(
                 403, APIErrorCode.statusDoesNotAllow,
                 "The instance status \(state.status) does not allow pausing data synchronization.")
-        case .resume where state.pendingAction == nil && state.status == transition.from
+        case .resume
+        where state.pendingAction == nil && state.status == transition.from
             && peer?.status == transition.from && peer?.pendingAction == nil:
             return nil
         case .resume:

@@ -130,7 +130,8 @@ struct InMemoryGeminiDBTests {
     }
 
     @Test(
-        "a lost call: answered 202 with a job id, the job never listed, nothing moves", arguments: CloudBackend.allCases)
+        "a lost call: answered 202 with a job id, the job never listed, nothing moves", arguments: CloudBackend.allCases
+    )
     func lostCall(backend: CloudBackend) async throws {
         let clock = ManualNow(Self.start)
         try await backend.with(faults: EmulatorFaults(jobDelayMilliseconds: 0, loseNextCalls: 1), clock: clock) {

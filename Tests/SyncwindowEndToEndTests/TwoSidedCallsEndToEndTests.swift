@@ -35,10 +35,13 @@ struct TwoSidedCallsEndToEndTests {
         }
 
         func arguments(at: String) -> [String] {
-            ["tick", "--config", config, "--at", at, "--pair", "orders", "--poll-interval", "0.05", "--job-timeout", "5"]
+            [
+                "tick", "--config", config, "--at", at, "--pair", "orders", "--poll-interval", "0.05", "--job-timeout",
+                "5",
+            ]
         }
 
-        /// Starts a tick, waits until the emulator has carried out its `action` call on the
+        /// Starts a tick, waits until the emulator has carried out its first call, on the
         /// primary (the answer held back), and kills the tick with SIGKILL before it hears back.
         func killAfterPrimaryCall(at: String) throws {
             try emulator.setFaults(holdCallAnswersMilliseconds: 5_000)

@@ -151,7 +151,9 @@ struct TwoSidedCallTests {
             let intents = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.pauseIntent]))
             let reissue = try #require(intents.last { $0.event.side == .primary })
             #expect(intents.filter { $0.event.side == .primary }.count == 2)
-            #expect(reissue.event.reason?.hasPrefix("re-issued pause on primary: the cloud accepted job \(lostJob)") == true)
+            #expect(
+                reissue.event.reason?.hasPrefix("re-issued pause on primary: the cloud accepted job \(lostJob)") == true
+            )
             #expect(try await system.audit.events(AuditQuery(pair: "orders", kinds: [.drift])).isEmpty)
         }
     }
