@@ -32,17 +32,16 @@ extension EmulatorEngine {
         if state.pendingAction == action.rawValue && state.currentJobID == nil { return nil }
         let transition = Transition(action.rawValue)
         let peer = instances[state.peerKey]
+        let atStart = state.pendingAction == nil && state.status == transition.from
+        // Resume is allowed only after both were paused (the API page's constraint).
+        let peerPaused = peer?.pendingAction == nil && peer?.status == transition.from
         switch action {
-        case .pause where state.pendingAction == nil && state.status == transition.from:
+        case .pause where atStart, .resume where atStart && peerPaused:
             return nil
         case .pause:
             return .error(
                 403, APIErrorCode.statusDoesNotAllow,
                 "The instance status \(state.status) does not allow pausing data synchronization.")
-        case .resume
-        where state.pendingAction == nil && state.status == transition.from
-            && peer?.status == transition.from && peer?.pendingAction == nil:
-            return nil
         case .resume:
             return .error(
                 403, APIErrorCode.statusDoesNotAllow,
