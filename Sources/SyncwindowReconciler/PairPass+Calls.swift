@@ -54,7 +54,7 @@ extension PairPass {
             let jobID: String
             do {
                 jobID = try await cloud.setDataSynchronization(action, on: instance)
-            } catch where error.outcomeIsUnknown {
+            } catch let error where error.outcomeIsUnknown {
                 // The request may have reached the cloud: leave the intent open for the next
                 // pass to settle from live status, rather than guess.
                 logger.warning("Call outcome unknown", metadata: ["side": "\(side.rawValue)", "error": "\(error)"])
