@@ -183,9 +183,9 @@ struct SharedStoreEndToEndTests {
             let takeover = try setup.tick(host: "beta", at: at, ["--lock-timeout", "15"])
             #expect(takeover.status == 0, "round \(round): \(takeover.stdout) \(takeover.stderr)")
         }
-        // A kill between the two sides of a resume leaves one side resumed; the API resumes
-        // only both sides together, so the next pass re-pauses it first. That is a new call,
-        // not a repeat: what must never happen is the same call twice (two pauses in a row).
+        // A kill between the two sides of a pause or resume leaves both sides SUSPENDING or
+        // RECOVERYING until the other side is called: the next pass calls that side. Calls
+        // alternate per instance; what must never happen is the same call twice in a row.
         let landed = try setup.sql(
             """
             SELECT pair || '-' || side || '-in12', kind FROM event
