@@ -21,10 +21,12 @@ struct SharedStoreEndToEndTests {
         let config: String
 
         /// A 10 s lease (the shortest the config allows) with a 3 s margin, so takeovers happen within a test.
-        init(emulatorFlags: [String] = [], server: PostgresServer? = nil) throws {
+        /// `rehearsal`: a rehearsal store (the default), where passes run at fixed instants (`--at`).
+        init(emulatorFlags: [String] = [], server: PostgresServer? = nil, rehearsal: Bool = true) throws {
             fixture = try ConfigFixture(storeFromEnvironment: false)
             database = try fixture.usePostgres(
-                try (server ?? PostgresServer.shared()).makeDatabase(), extra: "\n    lease: 10s\n    lease_margin: 3s")
+                try (server ?? PostgresServer.shared()).makeDatabase(rehearsal: rehearsal),
+                extra: "\n    lease: 10s\n    lease_margin: 3s")
             emulator = try SpawnedEmulator(
                 configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
             config = try fixture.configPointing(at: emulator.baseURL)
