@@ -57,6 +57,9 @@ struct RunCommand: AsyncParsableCommand {
                         fresh, credentials: credentials, store: store, http: http, logger: logger)
                 },
                 afterPass: { result, reload in
+                    if let standDown = result.standDown {
+                        logger.error("This host acts on no pair", metadata: ["reason": "\(standDown)"])
+                    }
                     do {
                         try metrics.write(result, reload: reload)
                     } catch {

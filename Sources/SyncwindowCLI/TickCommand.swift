@@ -28,15 +28,20 @@ struct TickCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+        let realNow = SystemClock.now()
+        let instant = try Arguments.instant(at, option: "--at", default: realNow)
         for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
-        let passOptions = timing.options(
+        var passOptions = timing.options(
             at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
+        passOptions.clockOffset = instant.timeIntervalSince(realNow)
         let result = try await Wiring.withReconciler(config, logger: Log.logger()) {
             try await $0.runPass(passOptions)
         }
         PassPrinter.print(result, format: format.output, dryRun: dryRun)
         if !dryRun { try metrics.write(result) }
+        if let standDown = result.standDown {
+            throw CLIFailure(standDown.description, exitCode: ExitStatus.notConverged)
+        }
         let status = ExitStatus.of(result.verdict)
         if status != ExitStatus.success { throw ExitCode(status) }
     }
@@ -125,6 +130,8 @@ enum PassPrinter {
             ("pass_id", .string(result.passID)), ("at", .string(RFC3339.format(result.at, in: .gmt))),
             ("pairs", .array(result.pairs.map(json))),
             ("exit_code", .integer(Int64(ExitStatus.of(result.verdict)))),
+            ("stand_down", .optional(result.standDown?.description)),
+            ("clock_skew_seconds", result.clockSkew.map { .number($0.seconds) } ?? .null),
         ])
     }
 

@@ -48,6 +48,9 @@ struct PairLedger: Sendable {
     /// `window_opened` events no `window_closed` follows yet (read in the same snapshot, so
     /// an idle pass asks the trail one question per pair).
     var openWindowEdges: [AuditEvent] = []
+    /// The latest `at` among the events the ledger read: on a shared store, no pass acts on
+    /// the pair at an instant well before it (the trail never runs backwards).
+    var newestEventAt: Date?
 
     var ownsPause: Bool { !ownedSides.isEmpty }
 
@@ -126,9 +129,10 @@ extension PairLedger {
             }
         }
         let released = answers.latest[1 + PairSide.allCases.count]
+        let read = answers.latest.compactMap { $0 } + answers.unsettledIntents + answers.openWindowEdges
         self.init(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned, calls: calls,
             unsettledIntents: answers.unsettledIntents, lastReleasedAt: released?.event.at,
-            openWindowEdges: answers.openWindowEdges)
+            openWindowEdges: answers.openWindowEdges, newestEventAt: read.map(\.event.at).max())
     }
 }

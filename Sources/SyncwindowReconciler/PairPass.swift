@@ -73,7 +73,14 @@ struct PairPass {
     /// The pass for this pair: write down what the operator and the clock decided, read the
     /// cloud, settle what a killed pass left open, then converge step by step.
     func run() async throws -> PairPassResult {
-        var ledger = try await recordOperatorAndExpiry(try await ledger())
+        let loaded = try await ledger()
+        if let problem = trailAhead(loaded) {
+            logger.error("Pair refused: its trail is ahead of this pass", metadata: ["problem": "\(problem)"])
+            return PairPassResult(
+                pair: pair.name, desired: try await evaluate(ledger: loaded), live: nil, reached: false, actions: [],
+                problem: problem)
+        }
+        var ledger = try await recordOperatorAndExpiry(loaded)
         var desired = try await evaluate(ledger: ledger)
         if removedFromConfig && desired.override == nil {
             desired.reason = "no longer in the config: syncwindow hands back the pause it holds"
@@ -96,6 +103,17 @@ struct PairPass {
             ledger = try await self.ledger()
         }
         return try await converge(desired: desired, live: live, ledger: ledger, settledJobs: settledJobs)
+    }
+
+    /// On a shared store a pair's trail never runs backwards: a pass whose instant is well before
+    /// the pair's newest event (a host with a clock far behind, a rehearsal's `--at` going back)
+    /// records and calls nothing for it. Within twice the clock tolerance two healthy hosts
+    /// racing at an edge are not refused.
+    private func trailAhead(_ ledger: PairLedger) -> PairProblem? {
+        guard !options.dryRun, let tolerance = reconciler.sharedStore?.trailOrderTolerance,
+            let newest = ledger.newestEventAt, options.at < newest.addingTimeInterval(-tolerance)
+        else { return nil }
+        return .trailAhead(newest: newest, at: options.at)
     }
 
     /// An expiry is recorded before whatever the operator does now, so the trail reads in order.

@@ -9,6 +9,13 @@ struct TickEndToEndTests {
     static let inWindow = "2026-12-01T01:31:00Z"
     static let afterWindow = "2026-12-01T03:31:00Z"
 
+    /// Round `round` of a kill loop: in the window on even rounds, after it on odd ones, a day
+    /// later every two rounds — time only moves forward, as on a shared store it must for a pair.
+    static func roundInstant(_ round: Int) -> String {
+        let day = 1 + round / 2
+        return "2026-12-\(day < 10 ? "0" : "")\(day)T0\(round % 2 == 0 ? 1 : 3):31:00Z"
+    }
+
     struct Setup {
         let fixture: ConfigFixture
         let emulator: SpawnedEmulator
@@ -77,7 +84,7 @@ struct TickEndToEndTests {
         var random = SplitMix64(seed: SplitMix64.testSeed(default: 9))
         let delays = (0..<10).map { _ in Double(random.next() % 900) / 1000 }
         for (round, delay) in delays.enumerated() {
-            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let at = Self.roundInstant(round)
             let process = try setup.start(at: at)
             Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
@@ -88,7 +95,7 @@ struct TickEndToEndTests {
             let recovery = try setup.tick(at: at)
             #expect(recovery.status == 0, "round \(round) after \(delay)s: \(recovery.stdout) \(recovery.stderr)")
         }
-        let final = try setup.tick(at: Self.afterWindow)
+        let final = try setup.tick(at: Self.roundInstant(delays.count - 1))
         #expect(final.status == 0, "\(final.stderr)")
         // Every accepted POST has exactly one intent recorded before it.
         let intents =
@@ -111,7 +118,7 @@ struct TickEndToEndTests {
         defer { setup.finish() }
         var random = SplitMix64(seed: SplitMix64.testSeed(default: 20))
         for round in 0..<20 {
-            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let at = Self.roundInstant(round)
             let process = try setup.start(at: at)
             Thread.sleep(forTimeInterval: 0.45 + Double(random.next() % 500) / 1000)
             kill(process.processIdentifier, SIGKILL)
