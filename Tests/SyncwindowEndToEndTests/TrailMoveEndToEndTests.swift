@@ -24,9 +24,12 @@ struct TrailMoveEndToEndTests {
 
         var stateDirectory: String { shared.fixture.stateDirectory }
 
+        /// A pass of alpha, the host that migrates its trail and then carries on with `store:` added
+        /// (a configuration it changed itself, so it puts it into effect: docs/notes-hosts.md).
         func sqliteTick(at: String) throws -> BinaryRunner.Result {
             try BinaryRunner.run(
-                "syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
+                "syncwindow",
+                ["tick", "--config", sqliteConfig, "--host-id", "alpha", "--at", at, "--poll-interval", "0.05"])
         }
 
         func migrate() throws -> BinaryRunner.Result {
@@ -96,7 +99,10 @@ struct TrailMoveEndToEndTests {
         defer { setup.finish() }
         let process = Process()
         process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
-        process.arguments = ["tick", "--config", setup.sqliteConfig, "--at", Self.inWindow, "--poll-interval", "0.05"]
+        process.arguments = [
+            "tick", "--config", setup.sqliteConfig, "--host-id", "alpha", "--at", Self.inWindow, "--poll-interval",
+            "0.05",
+        ]
         let stderr = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderr
