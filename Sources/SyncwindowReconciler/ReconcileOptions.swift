@@ -71,6 +71,9 @@ public struct PairPassResult: Sendable {
     public var problem: PairProblem?
     /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
     public var removedFromConfig = false
+    /// Paused with no window open and no override holding it paused, since then (see
+    /// `Reconciler.pausedOutsideWindowsSince`); nil otherwise.
+    public var pausedOutsideWindowsSince: Date?
 
     /// Another invocation held the pair's lock; nothing was done.
     public var lockUnavailable: Bool {
