@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
+.PHONY: all build test rules-test deb deb-test venv bench bench-tick bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
 
 all: build
 
@@ -23,7 +23,12 @@ $(VENV)/.ready: Makefile
 
 venv: $(VENV)/.ready
 
-test: venv
+# The shipped Prometheus alert rules: valid, and each alert's unit tests (firing and not) pass.
+rules-test:
+	promtool check rules deploy/prometheus/syncwindow-alerts.yaml
+	cd deploy/prometheus && promtool test rules syncwindow-alerts.test.yaml
+
+test: venv rules-test
 	swift build --build-tests
 	# Separate runs: the end-to-end tests block on child processes, and on a 2-core machine
 	# they would starve the in-process async tests (emulator, client) of the cooperative
