@@ -141,7 +141,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     }
 }
 
-/// The audit event JSON/CSV shape (SPEC.md): fields may be added, never renamed.
+/// The audit event JSON/CSV shape (docs/design.md, "The audit trail"): fields may be added, never renamed.
 enum AuditJSON {
     static let columns = [
         "id", "at", "pair", "side", "kind", "outcome", "job_id", "actor", "reason", "detail", "window", "until",

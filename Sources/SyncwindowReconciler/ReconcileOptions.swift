@@ -22,7 +22,7 @@ public struct ReconcileOptions: Sendable {
     public var mode: String
     /// An operator's override (`override_set` / `override_cleared` of one pair), recorded
     /// under that pair's lock just before the pass decides: if the lock cannot be had,
-    /// nothing is recorded and the command gives up (exit 75) as SPEC.md says.
+    /// nothing is recorded and the command gives up (exit 75) as the README's exit codes say.
     public var override: OverrideRequest?
 
     public init(
