@@ -79,7 +79,8 @@ struct MetricsOptions: ParsableArguments {
         case is ValidationError: status = ExitStatus.usage
         default: status = ExitStatus.notConverged
         }
-        try? write(PassMetrics.renderFailure(exitCode: status, wallClock: SystemClock.now(), trailUnprotected: unprotected))
+        try? write(
+            PassMetrics.renderFailure(exitCode: status, wallClock: SystemClock.now(), trailUnprotected: unprotected))
     }
 
     private func write(_ text: String) throws {

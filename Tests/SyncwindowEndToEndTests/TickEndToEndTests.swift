@@ -241,7 +241,9 @@ struct TickEndToEndTests {
         #expect(after.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"sessions\"} 900"), "\(after)")
     }
 
-    @Test("--metrics-file: a pass refused before it runs still writes its exit status and an unprotected trail", .sqliteTrailOnly)
+    @Test(
+        "--metrics-file: a pass refused before it runs still writes its exit status and an unprotected trail",
+        .sqliteTrailOnly)
     func metricsOfARefusedPass() throws {
         let setup = try Setup()
         defer { setup.finish() }
