@@ -29,6 +29,7 @@ rules-test:
 	cd deploy/prometheus && promtool test rules syncwindow-alerts.test.yaml
 
 test: venv rules-test
+	python3 scripts/check_config_docs.py
 	swift build --build-tests
 	# Separate runs: the end-to-end tests block on child processes, and on a 2-core machine
 	# they would starve the in-process async tests (emulator, client) of the cooperative
@@ -89,6 +90,18 @@ bench-audit:
 demo:
 	swift run syncwindow demo
 
+# The Debian packages, into build/: syncwindow_<version>_<arch>.deb and syncwindow-emulator_….deb, from a
+# static release build stamped with the version (debian/changelog) and the commit (docs/development.md).
+deb:
+	dpkg-checkbuilddeps
+	rm -f build/*.deb
+	debian/rules binary
+	lintian --fail-on error,warning build/*.deb
+
+# The packages installed for real (root): install, check, tick against the emulator, upgrade, remove, purge.
+deb-test:
+	scripts/test_deb.sh
+
 # The failover drill: PostgreSQL, the emulator and three hosts; kill -9 and SIGSTOP the acting host
 # at a window's opening and closing; prints convergence, takeover time, POSTs, unaudited calls (README).
 ha-drill:
@@ -103,4 +116,4 @@ fuzz:
 	scripts/fuzz.sh
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) build
