@@ -50,6 +50,13 @@ swift build -c release --package-path .build/checkouts/swift-argument-parser --s
 generate_manual="$tools/release/generate-manual"
 "$generate_manual" "$out/bin/syncwindow" --multi-page --date "$date" --section 1 --output-directory "$out/man"
 "$generate_manual" "$out/bin/geminidb-emulator" --date "$date" --section 1 --output-directory "$out/man"
+# generate-manual names a subcommand's page syncwindow.tick(1); Debian names them as git does,
+# syncwindow-tick(1) (`man syncwindow-tick`): the files, their titles and their cross-references.
+for page in "$out"/man/syncwindow.*.1; do
+    name=$(basename "$page" .1)
+    mv "$page" "$out/man/${name//./-}.1"
+done
+perl -pi -e 'if (/^\.(Dt|Xr) /) { s/\b(syncwindow)((?:\.[A-Za-z0-9_-]+)+)/$1 . ($2 =~ tr{.}{-}r)/gie }' "$out"/man/*.1
 
 "$out/bin/syncwindow" --generate-completion-script bash > "$out/completions/bash/syncwindow"
 "$out/bin/syncwindow" --generate-completion-script zsh > "$out/completions/zsh/_syncwindow"

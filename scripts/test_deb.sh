@@ -84,7 +84,7 @@ id syncwindow >/dev/null || fail "no syncwindow user"
 [ "$(getent passwd syncwindow | cut -d: -f6,7)" = "/var/lib/syncwindow:/usr/sbin/nologin" ] || fail "syncwindow's home or shell"
 [ "$(stat -c '%a %U %G' /var/lib/syncwindow)" = "750 syncwindow syncwindow" ] || fail "/var/lib/syncwindow: $(stat -c '%a %U %G' /var/lib/syncwindow)"
 [ "$(stat -c '%a %U %G' /etc/syncwindow/credentials)" = "700 syncwindow syncwindow" ] || fail "/etc/syncwindow/credentials: $(stat -c '%a %U %G' /etc/syncwindow/credentials)"
-for unit in syncwindow.service syncwindow.timer syncwindow-run.service; do
+for unit in syncwindow.service syncwindow.timer syncwindow-run.service syncwindow-verify.service syncwindow-verify.timer; do
     [ -f "/usr/lib/systemd/system/$unit" ] || fail "$unit not in /usr/lib/systemd/system"
 done
 if ls /etc/systemd/system/*.wants/syncwindow* >/dev/null 2>&1; then fail "installing enabled a unit"; fi
@@ -94,7 +94,8 @@ grep -q "/etc/syncwindow/config.yaml" /var/lib/dpkg/info/syncwindow.conffiles ||
 
 step "systemd-analyze verify on the installed units"
 systemd-analyze verify /usr/lib/systemd/system/syncwindow.service /usr/lib/systemd/system/syncwindow.timer \
-    /usr/lib/systemd/system/syncwindow-run.service
+    /usr/lib/systemd/system/syncwindow-run.service /usr/lib/systemd/system/syncwindow-verify.service \
+    /usr/lib/systemd/system/syncwindow-verify.timer
 
 step "man pages and completions"
 man -w syncwindow >/dev/null || fail "man -w syncwindow"
@@ -143,7 +144,9 @@ syncwindow --version | grep -q "^$version (" || fail "syncwindow --version: $(sy
 as_service syncwindow audit verify --expect-head "$head_before"
 # The next pass runs on the kept trail (and would migrate one an older binary wrote).
 as_service syncwindow tick --at "2026-12-01T03:45:00+08:00" --poll-interval 0.05
-as_service syncwindow audit verify
+# What syncwindow-verify.service runs, with the metrics file of the runbook's drop-in.
+as_service syncwindow audit verify --metrics-file /var/lib/syncwindow/verify.prom
+grep -q "^syncwindow_audit_verify_success 1$" /var/lib/syncwindow/verify.prom || fail "verify metrics: $(cat /var/lib/syncwindow/verify.prom)"
 
 step "apt-get remove: config and trail stay"
 apt-get remove -y -qq syncwindow

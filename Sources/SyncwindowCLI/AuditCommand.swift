@@ -103,7 +103,30 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "The head hash recorded earlier (e.g. by a previous verify); detects removal of the newest rows.")
     var expectHead: String?
 
+    @Option(
+        help:
+            "Write the verdict for Prometheus to this file (atomically), e.g. for node_exporter's textfile collector."
+    )
+    var metricsFile: String?
+
     func run() async throws {
+        do {
+            try await verify()
+        } catch {
+            // An older expected head is a finding said on stderr, not a failure (exit 0).
+            let succeeded = (error as? CLIFailure)?.exitCode == ExitStatus.success
+            if let metricsFile {
+                try MetricsFile.write(
+                    PassMetrics.renderVerify(succeeded, wallClock: SystemClock.now()), to: metricsFile)
+            }
+            throw error
+        }
+        if let metricsFile {
+            try MetricsFile.write(PassMetrics.renderVerify(true, wallClock: SystemClock.now()), to: metricsFile)
+        }
+    }
+
+    private func verify() async throws {
         let config = try options.load()
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
         let audit: any AuditStoring

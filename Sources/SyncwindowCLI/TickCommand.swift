@@ -85,14 +85,21 @@ struct MetricsOptions: ParsableArguments {
 
     private func write(_ text: String) throws {
         guard let metricsFile else { return }
+        try MetricsFile.write(text, to: metricsFile)
+    }
+}
+
+/// A metrics file for node_exporter's textfile collector, written whole or not at all.
+enum MetricsFile {
+    static func write(_ text: String, to path: String) throws {
         // Write a temporary file beside it and rename: the collector never reads half a file.
-        let temporary = metricsFile + ".tmp.\(getpid())"
+        let temporary = path + ".tmp.\(getpid())"
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, metricsFile) != 0 { throw CLIFailure("cannot rename \(temporary) to \(metricsFile)") }
+            if rename(temporary, path) != 0 { throw CLIFailure("cannot rename \(temporary) to \(path)") }
         } catch {
             unlink(temporary)
-            throw CLIFailure("cannot write metrics to \(metricsFile): \(error)", exitCode: ExitStatus.notConverged)
+            throw CLIFailure("cannot write metrics to \(path): \(error)", exitCode: ExitStatus.notConverged)
         }
     }
 }

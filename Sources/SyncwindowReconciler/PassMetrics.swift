@@ -81,6 +81,20 @@ public enum PassMetrics {
         return text.joined
     }
 
+    /// What `audit verify --metrics-file` writes (its own file: the passes rewrite theirs every minute):
+    /// whether the whole chain verified and the trail is protected, and when that was checked.
+    public static func renderVerify(_ succeeded: Bool, wallClock now: Date) -> String {
+        var text = Text()
+        text.family(
+            "syncwindow_audit_verify_success",
+            "1 when the last audit verify found the whole chain intact and the trail protected.",
+            [("", succeeded ? 1 : 0)])
+        text.family(
+            "syncwindow_audit_verify_timestamp_seconds", "When the last audit verify finished (Unix time).",
+            [("", now.timeIntervalSince1970.rounded())])
+        return text.joined
+    }
+
     private enum Family {
         static let trailProtected = (
             name: "syncwindow_audit_trail_protected",

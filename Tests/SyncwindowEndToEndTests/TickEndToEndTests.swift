@@ -199,6 +199,24 @@ struct TickEndToEndTests {
         #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
     }
 
+    @Test("audit verify --metrics-file: 1 for an intact trail, 0 once a row was edited", .sqliteTrailOnly)
+    func verifyMetricsFile() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("verify.prom").path
+        #expect(try setup.tick().status == 0)
+        let verify = ["audit", "verify", "--config", setup.config, "--metrics-file", path]
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 0)
+        let intact = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(intact.contains("syncwindow_audit_verify_success 1"), "\(intact)")
+        #expect(intact.contains("syncwindow_audit_verify_timestamp_seconds "), "\(intact)")
+        _ = try setup.sqlite(
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET actor = 'mallory' WHERE id = 3;")
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 1)
+        let broken = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(broken.contains("syncwindow_audit_verify_success 0"), "\(broken)")
+    }
+
     @Test("--metrics-file writes the pass's outcome for Prometheus, drift included")
     func metricsFile() throws {
         let setup = try Setup()
