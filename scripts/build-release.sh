@@ -57,8 +57,13 @@ for page in "$out"/man/syncwindow.*.1; do
     mv "$page" "$out/man/${name//./-}.1"
 done
 perl -pi -e 'if (/^\.(Dt|Xr) /) { s/\b(syncwindow)((?:\.[A-Za-z0-9_-]+)+)/$1 . ($2 =~ tr{.}{-}r)/gie }' "$out"/man/*.1
+# NAME holds the page's name (`syncwindow-tick`: whatis and lexgrog read one word there); SYNOPSIS
+# keeps what the user types (`syncwindow tick`), which a bare .Nm would otherwise take from NAME.
+perl -0pi -e 'if (/^\.Nm "(syncwindow [^"]+)"$/m) { my $n = $1; (my $d = $n) =~ tr/ /-/;
+    s/^\.Nm "\Q$n\E"$/.Nm $d/m; s/^\.Nm$/.Nm "$n"/mg }' "$out"/man/syncwindow-*.1
 
-"$out/bin/syncwindow" --generate-completion-script bash > "$out/completions/bash/syncwindow"
+# Sourced by bash-completion, never run: no #! line (lintian: bash-completion-with-hashbang).
+"$out/bin/syncwindow" --generate-completion-script bash | sed '1{/^#!/d}' > "$out/completions/bash/syncwindow"
 "$out/bin/syncwindow" --generate-completion-script zsh > "$out/completions/zsh/_syncwindow"
 "$out/bin/syncwindow" --generate-completion-script fish > "$out/completions/fish/syncwindow.fish"
 ls -l "$out/bin" "$out/man"

@@ -37,9 +37,12 @@ emulator_pid=
 cleanup() {
     status=$?
     if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+    emulator_pid=
     apt-get purge -y -qq syncwindow syncwindow-emulator >/dev/null 2>&1 || true
     rm -rf /var/lib/syncwindow /etc/syncwindow "$work"
-    if [ "$user_existed" = no ] && id syncwindow >/dev/null 2>&1; then userdel syncwindow 2>/dev/null || true; fi
+    if [ "$user_existed" = no ] && id syncwindow >/dev/null 2>&1; then
+        userdel syncwindow || echo "test_deb: could not remove the syncwindow user" >&2
+    fi
     [ "$status" = 0 ] || echo "test_deb: cleaned up after the failure" >&2
 }
 trap cleanup EXIT
@@ -69,7 +72,7 @@ old_version="$version~test1"
 dpkg-deb -R "$deb" "$work/old"
 sed -i "s/^Version: .*/Version: $old_version/" "$work/old/DEBIAN/control"
 old_deb="$work/syncwindow_${old_version}_$arch.deb"
-dpkg-deb --root-owner-group -b "$work/old" "$old_deb" >/dev/null
+dpkg-deb --root-owner-group -Znone -b "$work/old" "$old_deb" >/dev/null   # uncompressed: a copy for this test only
 dpkg --compare-versions "$old_version" lt "$version" || fail "$old_version is not lower than $version"
 
 step "apt-get install the older syncwindow and syncwindow-emulator"
@@ -111,7 +114,9 @@ step "credentials and config edited as an operator would, the emulator on loopba
 printf 'DEBTESTAK%011d\n' "$$" > "$work/ak"
 head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$work/sk"
 install -o syncwindow -g syncwindow -m 0600 "$work/ak" "$work/sk" /etc/syncwindow/credentials/
-as_service geminidb-emulator --listen 127.0.0.1:0 --pairs /etc/syncwindow/config.yaml --job-delay 0s \
+# setpriv execs (runuser would stay the parent, and a kill of it leaves the emulator running).
+setpriv --reuid=syncwindow --regid=syncwindow --init-groups \
+    geminidb-emulator --listen 127.0.0.1:0 --pairs /etc/syncwindow/config.yaml --job-delay 0s \
     > "$work/emulator.out" 2> "$work/emulator.err" &
 emulator_pid=$!
 for _ in $(seq 1 100); do
