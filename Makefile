@@ -95,6 +95,7 @@ demo:
 deb:
 	dpkg-checkbuilddeps
 	rm -f build/*.deb
+	debian/rules clean
 	debian/rules binary
 	lintian --fail-on error,warning build/*.deb
 
