@@ -137,7 +137,8 @@ at="2026-12-01T01:45:00+08:00"
 as_service syncwindow tick --at "$at" --poll-interval 0.05
 as_service syncwindow status --at "$at" | tee "$work/status"
 grep -q "orders-cache" "$work/status" || fail "status does not list orders-cache"
-head_before=$(as_service syncwindow audit verify | tee /dev/stderr | sed -n 's/.*head \([0-9a-f]*\).*/\1/p')
+as_service syncwindow audit verify | tee "$work/verify"
+head_before=$(sed -n 's/.*head \([0-9a-f]*\).*/\1/p' "$work/verify")
 [ -n "$head_before" ] || fail "audit verify printed no head"
 
 step "upgrade to $version: the edited conffile and the trail stay"
