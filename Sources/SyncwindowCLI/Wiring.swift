@@ -241,7 +241,7 @@ enum AuditBusyTimeout {
 }
 
 extension CLIFailure {
-    /// The one line and exit status of an audit store error (SPEC.md "Exit codes").
+    /// The one line and exit status of an audit store error (README "Commands": exit codes).
     init(_ error: AuditStoreError) {
         switch error {
         case .busy: self.init(error.description, exitCode: ExitStatus.locked)

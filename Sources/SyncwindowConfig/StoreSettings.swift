@@ -2,7 +2,7 @@ import Foundation
 
 /// `store:` — where the audit trail and the pair locks live. Without it, the SQLite file
 /// under `state_dir` and `flock` files beside it: one host. With `postgres:`, a database
-/// every host shares, with per-pair leases (SPEC.md "More than one host").
+/// every host shares, with per-pair leases (docs/multi-host.md).
 public enum StoreSettings: Sendable, Equatable {
     case sqlite
     case postgres(PostgresSettings)

@@ -22,7 +22,7 @@ public struct ReconcileOptions: Sendable {
     public var mode: String
     /// An operator's override (`override_set` / `override_cleared` of one pair), recorded
     /// under that pair's lock just before the pass decides: if the lock cannot be had,
-    /// nothing is recorded and the command gives up (exit 75) as SPEC.md says.
+    /// nothing is recorded and the command gives up (exit 75) as the README's exit codes say.
     public var override: OverrideRequest?
     /// What `--at` adds to this host's wall clock (0 without it): the clock whose skew from a
     /// shared store's is judged is the one the pass acts by.
@@ -74,6 +74,9 @@ public struct PairPassResult: Sendable {
     public var problem: PairProblem?
     /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
     public var removedFromConfig = false
+    /// Paused with no window open and no override holding it paused, since then (see
+    /// `Reconciler.pausedOutsideWindowsSince`); nil otherwise.
+    public var pausedOutsideWindowsSince: Date?
 
     /// Another invocation held the pair's lock; nothing was done.
     public var lockUnavailable: Bool {

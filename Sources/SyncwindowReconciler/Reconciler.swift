@@ -97,7 +97,11 @@ public struct Reconciler: Sendable {
         }
         // Config order, then the removed pairs: one dictionary lookup per pair, not a search.
         let byName = Dictionary(results.map { ($0.pair, $0) }, uniquingKeysWith: { first, _ in first })
-        let ordered = (selected.map(\.name) + removed.map(\.name)).compactMap { byName[$0] }
+        let ordered = (selected.map(\.name) + removed.map(\.name)).compactMap { byName[$0] }.map { result in
+            var result = result
+            result.pausedOutsideWindowsSince = pausedOutsideWindowsSince(result, at: options.at)
+            return result
+        }
         let converged = ordered.filter(\.reached).count
         try await recorder.finish(summary: "\(converged)/\(ordered.count) pairs at desired state")
         return PassResult(passID: passID, at: options.at, pairs: ordered, clockSkew: clockSkew)

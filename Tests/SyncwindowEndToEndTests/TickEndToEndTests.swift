@@ -206,6 +206,24 @@ struct TickEndToEndTests {
         #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
     }
 
+    @Test("audit verify --metrics-file: 1 for an intact trail, 0 once a row was edited", .sqliteTrailOnly)
+    func verifyMetricsFile() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("verify.prom").path
+        #expect(try setup.tick().status == 0)
+        let verify = ["audit", "verify", "--config", setup.config, "--metrics-file", path]
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 0)
+        let intact = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(intact.contains("syncwindow_audit_verify_success 1"), "\(intact)")
+        #expect(intact.contains("syncwindow_audit_verify_timestamp_seconds "), "\(intact)")
+        _ = try setup.sqlite(
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET actor = 'mallory' WHERE id = 3;")
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 1)
+        let broken = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(broken.contains("syncwindow_audit_verify_success 0"), "\(broken)")
+    }
+
     @Test("--metrics-file writes the pass's outcome for Prometheus, drift included")
     func metricsFile() throws {
         let setup = try Setup()
@@ -229,6 +247,46 @@ struct TickEndToEndTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: setup.fixture.directory.path)
             .filter { $0.contains(".tmp.") }
         #expect(leftovers.isEmpty)
+    }
+
+    @Test("--metrics-file: a pair still paused after its window closed says for how long")
+    func metricsPausedOutsideWindows() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("syncwindow.prom").path
+        #expect(try setup.tick(["--metrics-file", path]).status == 0)
+        let inWindow = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(inWindow.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"orders\"} 0"), "\(inWindow)")
+        #expect(inWindow.contains("syncwindow_audit_trail_protected 1"), "\(inWindow)")
+        // Every resume job fails: 15 minutes after the 03:30 close both pairs are still paused.
+        try setup.emulator.setFaults(failNextJobs: 4)
+        #expect(try setup.tick(["--metrics-file", path], at: "2026-12-01T03:45:00Z").status == 1)
+        let after = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(after.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"orders\"} 900"), "\(after)")
+        #expect(after.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"sessions\"} 900"), "\(after)")
+    }
+
+    @Test(
+        "--metrics-file: a pass refused before it runs still writes its exit status and an unprotected trail",
+        .sqliteTrailOnly)
+    func metricsOfARefusedPass() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("syncwindow.prom").path
+        #expect(try setup.tick(["--metrics-file", path]).status == 0)
+        _ = try setup.sqlite("DROP TRIGGER event_is_append_only_update;")
+        #expect(try setup.tick(["--metrics-file", path], at: Self.afterWindow).status == 2)
+        let refused = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(refused.contains("syncwindow_last_pass_exit_code 2"), "\(refused)")
+        #expect(refused.contains("syncwindow_audit_trail_protected 0"), "\(refused)")
+        #expect(refused.contains("syncwindow_last_pass_timestamp_seconds "), "\(refused)")
+        #expect(!refused.contains("syncwindow_pair_"), "\(refused)")
+        // A configuration that does not load: exit 2 in the metrics, the trail's protection unknown (left out).
+        try Data("state_dir: [\n".utf8).write(to: URL(fileURLWithPath: setup.config))
+        #expect(try setup.tick(["--metrics-file", path], at: Self.afterWindow).status == 2)
+        let invalid = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(invalid.contains("syncwindow_last_pass_exit_code 2"), "\(invalid)")
+        #expect(!invalid.contains("syncwindow_audit_trail_protected"), "\(invalid)")
     }
 
     @Test("credentials the cloud refuses are a credential error: exit 2, and no POST")
