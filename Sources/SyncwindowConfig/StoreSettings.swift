@@ -30,7 +30,7 @@ public struct PostgresSettings: Sendable, Equatable {
     /// Per database operation, connecting included.
     public var timeout: Duration
     /// How far a host's clock may be from the database's before the host stands down: the
-    /// schedule is read on each host's clock, so hosts must agree on the time (see docs/notes-hosts.md).
+    /// schedule is read on each host's clock, so hosts must agree on the time (see docs/hosts-that-disagree.md).
     public var maxClockSkew: Duration
 
     public static let defaultLease = Duration.seconds(30)

@@ -58,17 +58,17 @@ public enum PassMetrics {
             "1 while a pair that left the config still holds a pause syncwindow must hand back.",
             pairs.filter(\.removedFromConfig).map { (label($0.pair), 1) })
         if let skew = result.clockSkew {
-            family(
+            text.family(
                 "syncwindow_clock_skew_seconds",
                 "The shared store's clock minus this host's (with --at) when the last pass began; positive: host behind.",
                 [("", skew.seconds)])
-            family(
+            text.family(
                 "syncwindow_clock_skew_tolerance_seconds",
                 "store.postgres.max_clock_skew: beyond it (plus half the round trip) this host acts on no pair.",
                 [("", skew.tolerance)])
         }
         if result.clockSkew != nil || result.standDown != nil {
-            family(
+            text.family(
                 "syncwindow_host_standing_down",
                 "1 when this host acted on no pair in its last pass: its clock or its configuration disagrees.",
                 StandDown.reasons.map { ("{reason=\"\($0)\"}", result.standDown?.reason == $0 ? 1 : 0) })

@@ -75,7 +75,7 @@ public final class PostgresServer: Sendable {
     }
 
     /// A new, empty database owned by `role`. A rehearsal store (`syncwindow.rehearsal = on`,
-    /// docs/notes-hosts.md) unless `rehearsal` is false: the end-to-end tests run passes at fixed
+    /// docs/hosts-that-disagree.md) unless `rehearsal` is false: the end-to-end tests run passes at fixed
     /// instants (`--at`), never at the time of day, and on a real shared store a pass's clock must
     /// agree with the database's.
     public func makeDatabase(rehearsal: Bool = true) throws -> TestDatabase {

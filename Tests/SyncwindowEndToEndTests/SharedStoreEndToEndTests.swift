@@ -257,7 +257,7 @@ struct SharedStoreEndToEndTests {
         let sqliteConfig = try setup.fixture.directory.write(
             "config-sqlite.yaml", String(text[..<text.range(of: "store:")!.lowerBound]))
         // Passes of alpha, the host that migrates its trail and then carries on with `store:` added
-        // (a configuration it changed itself, so it puts it into effect: docs/notes-hosts.md).
+        // (a configuration it changed itself, so it puts it into effect: docs/hosts-that-disagree.md).
         for at in [Self.inWindow, Self.afterWindow] {
             let tick = try BinaryRunner.run(
                 "syncwindow",

@@ -25,7 +25,7 @@ struct TrailMoveEndToEndTests {
         var stateDirectory: String { shared.fixture.stateDirectory }
 
         /// A pass of alpha, the host that migrates its trail and then carries on with `store:` added
-        /// (a configuration it changed itself, so it puts it into effect: docs/notes-hosts.md).
+        /// (a configuration it changed itself, so it puts it into effect: docs/hosts-that-disagree.md).
         func sqliteTick(at: String) throws -> BinaryRunner.Result {
             try BinaryRunner.run(
                 "syncwindow",
