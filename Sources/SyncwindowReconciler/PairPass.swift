@@ -181,12 +181,10 @@ struct PairPass {
             desired: desired, live: progress.live, actions: progress.actions, problem: .didNotConverge)
     }
 
-    /// Follows the jobs settling found before a step that does not call: the pair may be
-    /// waiting on them. Then the pair is read again and decided again.
-    private func followSettledJobs(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
+    /// After acting: the ledger and the live state again, for the next decision. A pair that
+    /// cannot be read now cannot be confirmed.
+    private func reread(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
         var progress = progress
-        _ = try await follow(progress.settledJobs)
-        progress.settledJobs = []
         progress.ledger = try await ledger()
         do {
             progress.live = try await readLive()
@@ -196,6 +194,15 @@ struct PairPass {
                     desired: desired, live: nil, actions: progress.actions, problem: .cannotConfirm("\(error)")))
         }
         return .next(progress)
+    }
+
+    /// Follows the jobs settling found before a step that does not call: the pair may be
+    /// waiting on them. Then the pair is read again and decided again.
+    private func followSettledJobs(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
+        var progress = progress
+        _ = try await follow(progress.settledJobs)
+        progress.settledJobs = []
+        return try await reread(progress, desired: desired)
     }
 
     /// Carries out one step: records, calls, waits. Dry runs record what they would do instead.
@@ -270,15 +277,7 @@ struct PairPass {
                     try await failed(
                         desired: desired, live: live, actions: progress.actions, problem: .callFailed(problem)))
             }
-            progress.ledger = try await ledger()
-            do {
-                progress.live = try await readLive()
-            } catch {
-                return .finished(
-                    try await failed(
-                        desired: desired, live: nil, actions: progress.actions, problem: .cannotConfirm("\(error)")))
-            }
-            return .next(progress)
+            return try await reread(progress, desired: desired)
         }
     }
 

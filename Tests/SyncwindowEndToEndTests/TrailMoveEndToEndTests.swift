@@ -38,17 +38,7 @@ struct TrailMoveEndToEndTests {
         }
 
         /// SQL on the SQLite trail (the fixture's own `queryTrail` asks PostgreSQL).
-        func sqlite(_ sql: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = [stateDirectory + "/audit.sqlite", sql]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func sqlite(_ sql: String) throws -> String { try shared.fixture.querySQLiteTrail(sql) }
 
         func posts() throws -> Int { try shared.acceptedPosts().values.reduce(0, +) }
 
