@@ -248,7 +248,7 @@ class Drill:
               f"{yes(closing['converged'])}, time to take over {seconds(closing['takeover'])}, "
               f"woken host exited {closing['frozen_exit']}")
         print(f"  POSTs per instance: {'-'.join(map(str, counts))} (one pause and one resume each is 2; "
-              f"a kill between the two sides of a resume costs a re-pause)")
+              f"a kill between the two sides is finished by the next host calling the missing side)")
         print(f"  unaudited calls: {unaudited}")
         print(f"  calls sent by a host without its lease: {closing['calls_without_lease']}")
         print(f"  events per host: {', '.join(hosts.splitlines())}; events naming no host: {unnamed}")
