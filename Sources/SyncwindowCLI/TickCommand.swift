@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `syncwindow tick`: one reconcile pass — what the systemd timer runs.

@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 
 /// When syncwindow held a pair paused, worked out one event at a time (oldest first): from the
 /// call that took its first side out of sync to the call that put its last side back.

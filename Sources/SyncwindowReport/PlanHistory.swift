@@ -1,6 +1,7 @@
 import Foundation
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// The plan as it was: which configuration was in force when, rebuilt from the trail's

@@ -1,9 +1,10 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 import SyncwindowSchedule
 import Testing
 
-@testable import SyncwindowReconciler
+@testable import SyncwindowReport
 
 /// The pure parts of the report's newer figures, on hand-written trails.
 @Suite("Period report figures")

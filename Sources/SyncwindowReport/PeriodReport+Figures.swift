@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// Pause latency over a period's honoured windows, by the nearest-rank method: p50 is the
