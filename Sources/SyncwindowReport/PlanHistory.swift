@@ -240,7 +240,7 @@ extension PlanHistory {
             let from = max(since, era.from)
             let to = min(until, era.until ?? until)
             guard from < to else { continue }
-            result += PeriodReport.suppressedOccurrences(pair: pair, schedule: era.schedule, since: from, until: to)
+            result += era.schedule.suppressedOccurrences(forPair: pair, startingFrom: from, before: to)
         }
         return result.sorted { $0.occurrence.start < $1.occurrence.start }
     }
