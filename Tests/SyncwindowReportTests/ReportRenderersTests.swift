@@ -112,4 +112,26 @@ struct ReportRenderersTests {
         #expect(rendered.contains("\"start\": \"2026-12-01T01:30:00+01:00\""))
         #expect(PlanJSON.rendered([], pairs: [], windows: []) == "{\n  \"occurrences\": []\n}\n")
     }
+
+    @Test("HTML: a section and a timeline per pair, operator text escaped, the axis in the reader's zone")
+    func html() throws {
+        var summary = Self.summary
+        let start = Self.at("2026-12-02T00:30:00Z")
+        summary.pairs[0].timeline = PairTimeline(
+            paused: [DateInterval(start: start + 3, end: start + 5_400)],
+            drift: [TimelineMark(at: start + 60, text: "resumed by <someone>")])
+        let zone = try #require(TimeZone(identifier: "Europe/Berlin"))
+        let page = ReportHTML.render(summary, since: Self.since, until: Self.until, zone: zone)
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.hasSuffix("</body></html>\n"))
+        #expect(page.components(separatedBy: "<section class=\"pair\"").count == 3)
+        #expect(page.components(separatedBy: "<svg class=\"timeline\"").count == 3)
+        #expect(page.contains("data-pair=\"=cmd|' /c calc'!A0\""))
+        #expect(page.contains("resumed by &lt;someone&gt;"))
+        #expect(!page.contains("<someone>"))
+        #expect(page.contains("Time axis in <strong>Europe/Berlin</strong>"))
+        // A week: ticks every 12 hours, at Berlin's midnights and noons.
+        #expect(page.contains("<title>2026-12-02T11:00:00Z (2026-12-02T12:00:00+01:00)</title>12:00</text>"))
+        #expect(page.contains("<title>2026-12-01T23:00:00Z (2026-12-02T00:00:00+01:00)</title>Wed 2 Dec</text>"))
+    }
 }
