@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test venv bench bench-tick bench-abutting bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
+.PHONY: all build test rules-test deb deb-test venv bench bench-tick bench-abutting bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
 
 all: build
 
@@ -23,7 +23,13 @@ $(VENV)/.ready: Makefile
 
 venv: $(VENV)/.ready
 
-test: venv
+# The shipped Prometheus alert rules: valid, and each alert's unit tests (firing and not) pass.
+rules-test:
+	promtool check rules deploy/prometheus/syncwindow-alerts.yaml
+	cd deploy/prometheus && promtool test rules syncwindow-alerts.test.yaml
+
+test: venv rules-test
+	python3 scripts/check_config_docs.py
 	swift build --build-tests
 	# Separate runs: the end-to-end tests block on child processes, and on a 2-core machine
 	# they would starve the in-process async tests (emulator, client) of the cooperative
@@ -91,6 +97,19 @@ bench-audit:
 demo:
 	swift run syncwindow demo
 
+# The Debian packages, into build/: syncwindow_<version>_<arch>.deb and syncwindow-emulator_….deb, from a
+# static release build stamped with the version (debian/changelog) and the commit (docs/development.md).
+deb:
+	dpkg-checkbuilddeps
+	rm -f build/*.deb
+	debian/rules clean
+	debian/rules binary
+	lintian --fail-on error,warning build/*.deb
+
+# The packages installed for real (root): install, check, tick against the emulator, upgrade, remove, purge.
+deb-test:
+	scripts/test_deb.sh
+
 # The failover drill: PostgreSQL, the emulator and three hosts; kill -9 and SIGSTOP the acting host
 # at a window's opening and closing; prints convergence, takeover time, POSTs, unaudited calls (README).
 ha-drill:
@@ -105,4 +124,4 @@ fuzz:
 	scripts/fuzz.sh
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build $(VENV) build

@@ -1,6 +1,22 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Release builds of the shipped executables carry the Swift runtime and Foundation inside: the Debian
+// packages then depend on nothing of a Swift toolchain, and the dynamic loader no longer resolves some
+// 11,000 symbols across twenty libraries at every start (`syncwindow --version`: 11 -> 7 ms; a whole
+// `plan` for a year: 4 ms less). The archives of Foundation's own dependencies are named because
+// `-static-stdlib` at link time alone does not pull them in. `-z relro -z now`: the hardening Debian's
+// toolchain applies to every binary (lintian checks it).
+let staticRuntimeInRelease: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationEssentials",
+            "-lFoundationInternationalization", "-lCoreFoundation", "-l_FoundationICU",
+            "-l_FoundationCollections", "-l_FoundationCShims", "-ldispatch", "-lBlocksRuntime", "-Xlinker",
+            "--end-group", "-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now",
+        ], .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "syncwindow",
     platforms: [.macOS(.v15)],
@@ -132,20 +148,7 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "syncwindow", dependencies: ["SyncwindowCLI"],
-            // Release builds carry the Swift runtime and Foundation inside: the dynamic loader no longer resolves
-            // some 11,000 symbols across twenty libraries at every start (`syncwindow --version`: 11 -> 7 ms; a
-            // whole `plan` for a year: 4 ms less). The archives of Foundation's own dependencies are named because
-            // `-static-stdlib` at link time alone does not pull them in.
-            linkerSettings: [
-                .unsafeFlags(
-                    [
-                        "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationEssentials",
-                        "-lFoundationInternationalization", "-lCoreFoundation", "-l_FoundationICU",
-                        "-l_FoundationCollections", "-l_FoundationCShims", "-ldispatch", "-lBlocksRuntime", "-Xlinker",
-                        "--end-group",
-                    ], .when(platforms: [.linux], configuration: .release))
-            ]
+            name: "syncwindow", dependencies: ["SyncwindowCLI"], linkerSettings: staticRuntimeInRelease
         ),
         .executableTarget(
             name: "geminidb-emulator",
@@ -154,7 +157,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Shipped in the syncwindow-emulator package: it must run where no Swift toolchain is installed.
+            linkerSettings: staticRuntimeInRelease
         ),
         .executableTarget(
             name: "syncwindow-bench",

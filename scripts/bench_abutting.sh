@@ -7,6 +7,7 @@
 # never ends, so every pass follows it to the 35-day merge horizon).
 # Usage: [SHAPE=abutting|random] scripts/bench_abutting.sh [WINDOWS] (binaries from $BIN, default .build/release)
 set -euo pipefail
+. "$(dirname "$0")/bench_common.sh"
 count=${1:-4000}
 bin=${BIN:-.build/release}
 work=$(mktemp -d)
@@ -41,21 +42,12 @@ write_config() { # $1: extra cloud lines
     } > "$work/config.yaml"
 }
 write_config ""
-"$bin/geminidb-emulator" --listen 127.0.0.1:0 --pairs "$work/config.yaml" --job-delay 0s > "$work/emulator.out" 2>/dev/null &
-emulator_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/emulator.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/emulator.out" | sed 's/listening on //')
+start_emulator "$work/config.yaml" --job-delay 0s
 write_config "  endpoints:
     ap-southeast-1: $url
     ap-southeast-3: $url
 "
 
-measure() { # label, then the syncwindow arguments
-    local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/syncwindow" "$@" --config "$work/config.yaml" > /dev/null
-    read -r seconds kilobytes < "$work/time"
-    printf '%-44s %8.2f s %8d MB\n' "$label" "$seconds" "$((kilobytes / 1024))"
-}
 
 # 2026-11-30 is a Monday; the chain runs from its 00:00 UTC for $count minutes.
 echo "one pair, $count abutting one-minute windows, emulator at $url"

@@ -7,6 +7,7 @@
 #   - status and report over the resulting audit trail.
 # Usage: scripts/bench_tick.sh [PAIRS] (binaries from $BIN, default .build/release)
 set -euo pipefail
+. "$(dirname "$0")/bench_common.sh"
 pairs=${1:-200}
 bin=${BIN:-.build/release}
 work=$(mktemp -d)
@@ -37,21 +38,12 @@ write_config() { # $1: extra cloud lines
     } > "$work/config.yaml"
 }
 write_config ""
-"$bin/geminidb-emulator" --listen 127.0.0.1:0 --pairs "$work/config.yaml" --job-delay 0s > "$work/emulator.out" 2>/dev/null &
-emulator_pid=$!
-for _ in $(seq 1 50); do [ -s "$work/emulator.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/emulator.out" | sed 's/listening on //')
+start_emulator "$work/config.yaml" --job-delay 0s
 write_config "  endpoints:
     ap-southeast-1: $url
     ap-southeast-3: $url
 "
 
-measure() { # label, then the syncwindow arguments
-    local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/syncwindow" "$@" --config "$work/config.yaml" > /dev/null
-    read -r seconds kilobytes < "$work/time"
-    printf '%-44s %8.2f s %8d MB\n' "$label" "$seconds" "$((kilobytes / 1024))"
-}
 
 echo "pairs: $pairs ($((pairs * 2)) instances), emulator at $url"
 measure "tick at window open (pause all)" tick --at 2026-12-01T01:30:10+08:00 --poll-interval 0.05

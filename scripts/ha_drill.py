@@ -96,6 +96,8 @@ class Drill:
         self.pg = Postgres()
         self.pg.psql(f"CREATE ROLE syncwindow LOGIN PASSWORD '{ROLE_PASSWORD}'")
         self.pg.psql("CREATE DATABASE drill OWNER syncwindow")
+        # A rehearsal store (docs/hosts-that-disagree.md): the drill runs its passes at fixed instants (--at).
+        self.pg.psql("ALTER DATABASE drill SET syncwindow.rehearsal = on")
         self.instances = [f"{side}-{i:02d}-in12" for i in range(1, PAIRS + 1) for side in ("primary", "standby")]
         self.emulator = None
         self.config = self.write_config(endpoint=None)

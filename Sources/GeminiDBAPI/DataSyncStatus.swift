@@ -29,6 +29,16 @@ public struct DataSyncStatusResponse: Sendable, Equatable, Codable {
         case dataSyncIndicators = "data_sync_indicators"
         case rtoAndRPOIndicators = "rto_and_rpo_indicators"
     }
+    /// A missing or null `status` reads as empty (``DataSyncState/unknown(_:)`` of ""), so the
+    /// pass names what it got instead of failing to read the answer at all.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        masterInstanceID = try c.decodeIfPresent(String.self, forKey: .masterInstanceID)
+        slaveInstanceID = try c.decodeIfPresent(String.self, forKey: .slaveInstanceID)
+        status = try c.decodeIfPresent(String.self, forKey: .status) ?? ""
+        dataSyncIndicators = try c.decodeIfPresent(DataSyncIndicators.self, forKey: .dataSyncIndicators)
+        rtoAndRPOIndicators = try c.decodeIfPresent([RTOAndRPOIndicator].self, forKey: .rtoAndRPOIndicators)
+    }
 }
 
 /// `data_sync_indicators` (SDK: `NoSQLDrDateSyncIndicators`).

@@ -19,8 +19,10 @@ extension EmulatorEngine {
         return snapshot()
     }
 
-    /// Forces an instance's status, as if someone else acted on it; a running job of it no longer moves it.
-    /// With no `projectID`, the instance id must be unique across projects. Returns the new state, nil if unknown.
+    /// Forces an instance's status, as if someone else acted on it: a running job of it no longer moves it, and it
+    /// leaves the pair's unsettled pause or resume (its peer then settles on its own call alone, or goes back to
+    /// where it started if it was never called). With no `projectID`, the instance id must be unique across
+    /// projects. Returns the new state, nil if unknown.
     @discardableResult
     public func forceStatus(_ status: String, instanceID: String, projectID: String? = nil) -> EmulatorInstanceState? {
         advance()
@@ -29,9 +31,10 @@ extension EmulatorEngine {
         guard matches.count == 1, var state = matches.first else { return nil }
         state.status = status
         state.currentJobID = nil
+        state.pendingAction = nil
         instances[state.key] = state
-        resumeStarted.remove(state.pair)
         changedInstances.append(state.key)
+        settlePair(of: state.peerKey)
         persist()
         return state
     }

@@ -33,9 +33,10 @@ extension EmulatorEngine {
         return .json(200, answer)
     }
 
-    /// `POST …/disaster-recovery/data-synchronization` `{"action":"pause"|"resume"}` → 202 `{"job_id"}`.
+    /// `POST …/disaster-recovery/data-synchronization` `{"action":"pause"|"resume"}` → 202 `{"job_id"}`. Both
+    /// instances move together (``startCall(_:on:jobID:)``, ``settlePair(of:)``).
     func setDataSync(_ request: EmulatorRequest, projectID: String, instanceID: String) -> EmulatorResponse {
-        guard var state = instance(projectID, instanceID) else { return instanceNotFound(instanceID) }
+        guard let state = instance(projectID, instanceID) else { return instanceNotFound(instanceID) }
         guard let body = try? JSONDecoder().decode(DataSyncActionRequest.self, from: Data(request.body)),
             let action = SyncAction(rawValue: body.action)
         else {
@@ -46,28 +47,11 @@ extension EmulatorEngine {
                 403, APIErrorCode.operationInProgress,
                 "Another operation is being performed on the instance. Try again later.")
         }
-        let peer = instances[state.peerKey]
-        switch action {
-        case .pause:
-            guard state.status == "SYNCING" else {
-                return .error(
-                    403, APIErrorCode.statusDoesNotAllow,
-                    "The instance status \(state.status) does not allow pausing data synchronization.")
-            }
-            resumeStarted.remove(state.pair)
-        case .resume:
-            let peerReady = peer?.status == "SUSPENDED" || resumeStarted.contains(state.pair)
-            guard state.status == "SUSPENDED", peerReady else {
-                return .error(
-                    403, APIErrorCode.statusDoesNotAllow,
-                    "Data synchronization can be resumed only when it is paused on both instances "
-                        + "(this one is \(state.status), its peer \(peer?.status ?? "unknown")).")
-            }
-            if peer?.status == "SUSPENDED" {
-                resumeStarted.insert(state.pair)
-            } else {
-                resumeStarted.remove(state.pair)
-            }
+        if let refused = refusal(of: action, on: state) { return refused }
+        if faults.loseNextCalls > 0 {
+            // Accepted, then lost: the answer names a job the jobs list never shows, and nothing moves.
+            faults.loseNextCalls -= 1
+            return .json(202, JobIDResponse(jobID: newID()))
         }
         let created = now
         let willFail: Bool
@@ -85,10 +69,7 @@ extension EmulatorEngine {
             visibleAt: created.addingTimeInterval(Double(max(0, faults.jobVisibilityDelayMilliseconds)) / 1000),
             willFail: willFail, previousStatus: state.status, failReason: nil, finishedAt: nil)
         changedJobs.append(jobs.insert(job))
-        state.status = action == .pause ? "SUSPENDING" : "RECOVERYING"
-        state.currentJobID = job.id
-        instances[state.key] = state
-        changedInstances.append(state.key)
+        startCall(action, on: state.key, jobID: job.id)
         persist()
         return .json(202, JobIDResponse(jobID: job.id))
     }
@@ -142,7 +123,8 @@ extension EmulatorEngine {
             InstanceInfo(
                 id: state.instanceID, name: state.name, status: "normal", port: "6379", region: state.region,
                 mode: "Cluster", engine: "rocksDB", datastore: .init(type: "redis", version: "6.2"),
-                maintenanceWindow: "02:00-06:00", actions: state.currentJobID == nil ? [] : ["DR_DATA_SYNC"],
+                maintenanceWindow: "02:00-06:00",
+                actions: state.currentJobID.flatMap { jobs[$0] }?.status == "Running" ? ["DR_DATA_SYNC"] : [],
                 drInstanceID: state.peerInstanceID)
         }
         return .json(200, InstanceListResponse(instances: Array(page), totalCount: total))

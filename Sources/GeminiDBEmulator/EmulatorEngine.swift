@@ -12,7 +12,6 @@ public actor EmulatorEngine {
     var instanceOrder: [String] = []
     /// Every job created, indexed so that a request costs the same after a year of them as after one.
     var jobs = EmulatorJobBook()
-    var resumeStarted: Set<String> = []
     var faults: EmulatorFaults
     /// Issued IAM tokens: value → (region scope, expiry).
     var tokens: [String: (region: String, expiresAt: Date)] = [:]
@@ -47,11 +46,11 @@ public actor EmulatorEngine {
             for saved in snapshot.instances where instances[saved.key] != nil {
                 instances[saved.key]?.status = saved.status
                 instances[saved.key]?.currentJobID = saved.currentJobID
+                instances[saved.key]?.pendingAction = saved.pendingAction
             }
             for job in snapshot.jobs {
                 jobs.insert(job)
             }
-            resumeStarted = Set(snapshot.resumeStarted)
         }
     }
 
@@ -60,38 +59,36 @@ public actor EmulatorEngine {
     // MARK: - State
 
     /// Finishes every job whose time has come, in completion order: only those, found in a heap by due time, so
-    /// the cost does not grow with the jobs that finished long ago.
+    /// the cost does not grow with the jobs that finished long ago. A finished job moves no instance by itself: a
+    /// failed one withdraws its side's call, and then each pair it touched settles if it can (``settlePair(of:)``).
     func advance() {
         var touched: [String] = []
         let finished = jobs.finishDue(at: now) { record in
             var job = record
             let key = "\(job.projectID)/\(job.instanceID)"
-            let ownsInstance = instances[key]?.currentJobID == job.id
             if job.willFail {
                 job.status = "Failed"
                 job.failReason = "The \(job.action) of data synchronization failed on the instance."
-                if ownsInstance { instances[key]?.status = job.previousStatus }
+                if instances[key]?.currentJobID == job.id { instances[key]?.currentJobID = nil }
             } else {
                 job.status = "Completed"
-                if ownsInstance { instances[key]?.status = job.action == "pause" ? "SUSPENDED" : "SYNCING" }
             }
             job.finishedAt = job.completesAt
-            if ownsInstance {
-                instances[key]?.currentJobID = nil
-                touched.append(key)
-            }
+            touched.append(key)
             return job
         }
         guard !finished.isEmpty else { return }
-        changedJobs += finished
+        // After the book is done finishing: settling reads the other side's job in it.
+        for key in touched { settlePair(of: key) }
         changedInstances += touched
+        changedJobs += finished
         persist()
     }
 
     func snapshot() -> EmulatorStateSnapshot {
         EmulatorStateSnapshot(
             instances: instanceOrder.compactMap { instances[$0] }, jobs: jobs.records,
-            resumeStarted: resumeStarted.sorted())
+            resumeStarted: resumesStarted())
     }
 
     /// Writes what changed to the state file, if any: the whole state on the first change after a start, one
@@ -111,7 +108,7 @@ public actor EmulatorEngine {
                         instances: changedInstances.filter { instanceSeen.insert($0).inserted }
                             .compactMap { instances[$0] },
                         jobs: changedJobs.filter { jobSeen.insert($0).inserted }.map { jobs.records[$0] },
-                        resumeStarted: resumeStarted.sorted()))
+                        resumeStarted: resumesStarted()))
             } else {
                 try journal.start(with: snapshot())
             }
@@ -159,6 +156,8 @@ public actor EmulatorEngine {
         var latency: Duration
         var drop: EmulatorFaults.DropMode?
         var immediate: EmulatorResponse?
+        /// How long the answer waits after the request was carried out (pause/resume calls only).
+        var hold: Duration = .zero
     }
 
     func admit(_ request: EmulatorRequest) -> Admission {
@@ -166,6 +165,9 @@ public actor EmulatorEngine {
         var admission = Admission(
             requestID: requestID, latency: .milliseconds(max(0, faults.latencyMilliseconds)), drop: nil,
             immediate: nil)
+        if request.method == "POST", request.path.hasSuffix("/data-synchronization") {
+            admission.hold = .milliseconds(max(0, faults.holdCallAnswersMilliseconds))
+        }
         if faults.dropConnections > 0 {
             faults.dropConnections -= 1
             admission.drop = faults.dropMode

@@ -21,6 +21,12 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
     public var jobDelayMilliseconds: Int
     /// How long a new job stays invisible to `GET jobs`.
     public var jobVisibilityDelayMilliseconds: Int
+    /// The next N pause/resume calls the cloud would accept are answered 202 with a job id, then lost: the job
+    /// never appears in the jobs list and no instance changes.
+    public var loseNextCalls: Int
+    /// Pause/resume calls are carried out at once but their answer is held back this long: the window in which a
+    /// client killed (or timing out) knows nothing of a call the cloud took.
+    public var holdCallAnswersMilliseconds: Int
 
     public enum DropMode: String, Sendable, Equatable, Codable {
         case afterProcessing = "after_processing"
@@ -30,7 +36,8 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
     public init(
         latencyMilliseconds: Int = 0, errorRate: Double = 0, throttleBurst: Int = 0, retryAfterSeconds: Int = 1,
         jobFailureRate: Double = 0, failNextJobs: Int = 0, dropConnections: Int = 0,
-        dropMode: DropMode = .afterProcessing, jobDelayMilliseconds: Int = 500, jobVisibilityDelayMilliseconds: Int = 0
+        dropMode: DropMode = .afterProcessing, jobDelayMilliseconds: Int = 500, jobVisibilityDelayMilliseconds: Int = 0,
+        loseNextCalls: Int = 0, holdCallAnswersMilliseconds: Int = 0
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -42,6 +49,8 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         self.dropMode = dropMode
         self.jobDelayMilliseconds = jobDelayMilliseconds
         self.jobVisibilityDelayMilliseconds = jobVisibilityDelayMilliseconds
+        self.loseNextCalls = loseNextCalls
+        self.holdCallAnswersMilliseconds = holdCallAnswersMilliseconds
     }
 
     /// Why these faults make no sense (rates outside 0...1, negative counts), or nil.
@@ -50,7 +59,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         if !(0...1).contains(jobFailureRate) { return "job failure rate must be from 0 to 1" }
         let counts = [
             latencyMilliseconds, throttleBurst, retryAfterSeconds, failNextJobs, dropConnections, jobDelayMilliseconds,
-            jobVisibilityDelayMilliseconds,
+            jobVisibilityDelayMilliseconds, loseNextCalls, holdCallAnswersMilliseconds,
         ]
         if counts.contains(where: { $0 < 0 }) { return "counts and durations must not be negative" }
         return nil
@@ -67,6 +76,8 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         case dropMode = "drop_mode"
         case jobDelayMilliseconds = "job_delay_ms"
         case jobVisibilityDelayMilliseconds = "job_visibility_delay_ms"
+        case loseNextCalls = "lose_next_calls"
+        case holdCallAnswersMilliseconds = "hold_call_answers_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,5 +94,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         jobDelayMilliseconds =
             try c.decodeIfPresent(Int.self, forKey: .jobDelayMilliseconds) ?? defaults.jobDelayMilliseconds
         jobVisibilityDelayMilliseconds = try c.decodeIfPresent(Int.self, forKey: .jobVisibilityDelayMilliseconds) ?? 0
+        loseNextCalls = try c.decodeIfPresent(Int.self, forKey: .loseNextCalls) ?? 0
+        holdCallAnswersMilliseconds = try c.decodeIfPresent(Int.self, forKey: .holdCallAnswersMilliseconds) ?? 0
     }
 }

@@ -92,8 +92,13 @@ public struct EmulatorInstanceState: Sendable, Equatable, Codable {
     public var peerInstanceID: String
     /// The data-synchronization status string.
     public var status: String
-    /// The job that will move `status` next, if one runs.
+    /// This instance's own call in the pair's unsettled pause or resume (``pendingAction``): its job, kept until
+    /// the pair settles; nil before this side was called, or once its job failed.
     public var currentJobID: String?
+    /// `pause` or `resume` while the pair's two-sided transition is unsettled: set on both instances by the first
+    /// call (the other then reads SUSPENDING or RECOVERYING without having been called), cleared when the pair
+    /// settles. Nil in older state files: no transition under way.
+    public var pendingAction: String?
 
     enum CodingKeys: String, CodingKey {
         case projectID = "project_id"
@@ -103,6 +108,7 @@ public struct EmulatorInstanceState: Sendable, Equatable, Codable {
         case peerInstanceID = "peer_instance_id"
         case status
         case currentJobID = "current_job_id"
+        case pendingAction = "pending_action"
     }
 
     var key: String { "\(projectID)/\(instanceID)" }
@@ -154,7 +160,8 @@ public struct EmulatorJobRecord: Sendable, Equatable, Codable {
 public struct EmulatorStateSnapshot: Sendable, Equatable, Codable {
     public var instances: [EmulatorInstanceState]
     public var jobs: [EmulatorJobRecord]
-    /// Pairs on which the first of the two resume calls was accepted.
+    /// Pairs on which the first of the two resume calls was accepted and the resume has not settled (derived from
+    /// the instances' ``EmulatorInstanceState/pendingAction``; kept for readers of the state document).
     public var resumeStarted: [String]
 
     enum CodingKeys: String, CodingKey {

@@ -63,6 +63,9 @@ public enum EmulatorServer {
             }
             let response = await engine.process(
                 emulated, requestID: admission.requestID, dropAfter: admission.drop == .afterProcessing)
+            if admission.hold > .zero {
+                try await clock.sleep(for: admission.hold, tolerance: nil)
+            }
             if response.drop { return try await drop(context) }
             return makeResponse(response)
         }

@@ -6,17 +6,19 @@ import Logging
 /// The in-memory twin of `GeminiDBClient`: a `GeminiDBService` answered by an ``EmulatorEngine`` in the same
 /// process, without HTTP (as hummingbird's `MemoryPersistDriver` stands in for a `PersistDriver`).
 ///
-/// It has the emulator's state machine, and the faults that live in the engine: failing jobs (`failNextJobs`,
-/// `jobFailureRate`), `jobDelayMilliseconds`, `jobVisibilityDelayMilliseconds`, and statuses forced with
+/// It has the emulator's state machine (a pause or resume settles only once both instances were called), and the
+/// faults that live in the engine: failing jobs (`failNextJobs`, `jobFailureRate`), calls accepted and lost
+/// (`loseNextCalls`), `jobDelayMilliseconds`, `jobVisibilityDelayMilliseconds`, and statuses forced with
 /// ``EmulatorEngine/forceStatus(_:instanceID:projectID:)``. Time is the configuration's injected `now`: jobs
 /// advance lazily on the next call, so a test moves that clock instead of sleeping. Answers become results and
 /// `GeminiDBError`s exactly as `GeminiDBClient` maps the same HTTP answers (a refused resume is `.api(403, …)`,
 /// an unknown instance is `.api(404, …)`, and nil from ``instance(_:)``).
 ///
-/// Not modelled, because they happen on the wire or in the client, not in the cloud's state: latency, dropped
-/// connections (`.outcomeUnknown`), 429 throttling and the random 500s (`error_rate`), timeouts, the
-/// concurrency limit, credentials (nothing is signed or checked, so no `.unauthorized`), and retries: every call
-/// is answered once, so compare it with a client whose `RetryPolicy` is `.none`.
+/// Not modelled, because they happen on the wire or in the client, not in the cloud's state: latency, held answers
+/// (`holdCallAnswersMilliseconds`), dropped connections (`.outcomeUnknown`), 429 throttling and the random 500s
+/// (`error_rate`), timeouts, the concurrency limit, credentials (nothing is signed or checked, so no
+/// `.unauthorized`), and retries: every call is answered once, so compare it with a client whose `RetryPolicy` is
+/// `.none`.
 public struct InMemoryGeminiDB: GeminiDBService {
     /// The engine behind it: faults, forced statuses, state and the request log, as on a running emulator.
     public let engine: EmulatorEngine

@@ -28,6 +28,11 @@ public protocol AuditLedgerReading {
     /// events are few (one per change of configuration), whatever the trail's length.
     func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent?
 
+    /// The newest (highest id) event of `kind` naming no pair, recorded by `host` when given:
+    /// who put the configuration in effect into effect, and what this host last put into
+    /// effect. Walks the same `(pair, kind, id)` index from the newest row.
+    func newestUnpaired(kind: AuditKind, host: String?) throws -> AuditEvent?
+
     /// The `latest` answers to `questions`, the unsettled intents and the open window edges
     /// of `pair`: what a pass reads before it acts. Defaulted to one question at a time.
     func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers

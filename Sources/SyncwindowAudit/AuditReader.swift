@@ -77,6 +77,15 @@ public struct AuditReader {
         ).map(AuditRow.event(from:))
     }
 
+    public func newestUnpaired(kind: AuditKind, host: String?) throws -> AuditEvent? {
+        let byHost = host == nil ? "" : " AND host = ?"
+        return try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT * FROM event WHERE pair IS NULL AND kind = ?\(byHost) ORDER BY id DESC LIMIT 1"),
+            arguments: StatementArguments([kind.rawValue] + (host.map { [$0] } ?? []))
+        ).map(AuditRow.event(from:))
+    }
+
     /// Whether an event of `kind` already records this window occurrence for `pair`.
     public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
         try Bool.fetchOne(

@@ -1,7 +1,7 @@
 import GRDB
 
 /// Why the audit trail cannot be used, in words an operator can act on. The CLI maps each
-/// case to one line and an exit status (SPEC.md "Exit codes").
+/// case to one line and an exit status (README "Commands": exit codes).
 public enum AuditStoreError: Error, Equatable, CustomStringConvertible {
     /// Another process held a write lock for longer than the busy timeout.
     case busy(path: String, timeout: Duration)

@@ -50,6 +50,12 @@ struct InMemoryAuditReader: AuditLedgerReading {
         .max { ($0.text("at") ?? "", $0.id) < ($1.text("at") ?? "", $1.id) }?.event
     }
 
+    func newestUnpaired(kind: AuditKind, host: String?) throws -> AuditEvent? {
+        rows.last {
+            $0.text("pair") == nil && $0.text("kind") == kind.rawValue && (host == nil || $0.text("host") == host)
+        }?.event
+    }
+
     func pairNames() throws -> [String] {
         // SQLite's BINARY collation compares UTF-8 bytes; the skip scan starts above ''.
         Set(rows.compactMap { $0.text("pair") }.filter { !$0.isEmpty })

@@ -104,6 +104,12 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "The head hash recorded earlier (e.g. by a previous verify); detects removal of the newest rows.")
     var expectHead: String?
 
+    @Option(
+        help:
+            "Write the verdict for Prometheus to this file (atomically), e.g. for node_exporter's textfile collector."
+    )
+    var metricsFile: String?
+
     /// A head is what `verify` prints: SHA-256 in hex. Anything else is a typo, not evidence
     /// that rows were removed.
     func validate() throws {
@@ -118,6 +124,23 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await verify()
+        } catch {
+            // An older expected head is a finding said on stderr, not a failure (exit 0).
+            let succeeded = (error as? CLIFailure)?.exitCode == ExitStatus.success
+            if let metricsFile {
+                try MetricsFile.write(
+                    PassMetrics.renderVerify(succeeded, wallClock: SystemClock.now()), to: metricsFile)
+            }
+            throw error
+        }
+        if let metricsFile {
+            try MetricsFile.write(PassMetrics.renderVerify(true, wallClock: SystemClock.now()), to: metricsFile)
+        }
+    }
+
+    private func verify() async throws {
         let config = try options.load()
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
         let audit: any AuditStoring
@@ -139,7 +162,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     }
 }
 
-/// The audit event JSON/CSV shape (SPEC.md): fields may be added, never renamed.
+/// The audit event JSON/CSV shape (docs/design.md, "The audit trail"): fields may be added, never renamed.
 enum AuditJSON {
     static let columns = [
         "id", "at", "pair", "side", "kind", "outcome", "job_id", "actor", "reason", "detail", "window", "until",

@@ -46,7 +46,12 @@ struct CheckCommand: AsyncParsableCommand {
             print(
                 "  store:     \(settings.displayURL) (tls \(settings.tls.rawValue), lease \(settings.lease.components.seconds)s, margin \(settings.leaseMargin.components.seconds)s)"
             )
-            if !offline { print("  store:     \(try await storeState(config))") }
+            if !offline {
+                print("  store:     \(try await storeState(config))")
+                if let host = try await hostAgreement(config) {
+                    print("  \(host.standDown == nil ? "host:   " : "warning:")   \(host.line)")
+                }
+            }
         }
         print("  config sha256: \(config.contentHash)")
         let now = SystemClock.now()
@@ -98,6 +103,17 @@ struct CheckCommand: AsyncParsableCommand {
             return "reachable and empty: the first pass creates the trail"
         } catch let error as AuditStoreError {
             throw CLIFailure(error.description + " (check store.postgres, or run check --offline)")
+        }
+    }
+
+    /// Whether this host's clock and configuration agree with the shared store's (what a pass
+    /// would find before acting); nil when there is no trail yet.
+    func hostAgreement(_ config: SyncwindowConfiguration) async throws -> HostAgreement? {
+        do {
+            let audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            return try await HostAgreement.check(config, audit: audit)
+        } catch AuditStoreError.missing {
+            return nil
         }
     }
 

@@ -45,7 +45,8 @@ struct OverrideCommand: AsyncParsableCommand {
 
         func apply(_ state: SyncState) async throws {
             let config = try options.load()
-            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+            let realNow = SystemClock.now()
+            let instant = try Arguments.instant(at, option: "--at", default: realNow)
             let end: Date
             if let duration {
                 end = instant.addingTimeInterval(try Arguments.duration(duration, option: "--for"))
@@ -56,9 +57,18 @@ struct OverrideCommand: AsyncParsableCommand {
             guard end.timeIntervalSince(instant) <= OverrideCommand.maximumLength else {
                 throw CLIFailure("an override lasts at most 7 days; use a window for anything longer")
             }
+            // The limit holds in real time too: a rehearsal's `--at` months ahead must not set a
+            // hold that keeps a real pair paused for months (the trail records it like any other).
+            guard end.timeIntervalSince(realNow) <= OverrideCommand.maximumLength else {
+                throw CLIFailure(
+                    "an override lasts at most 7 days from now (\(RFC3339.format(realNow, in: .gmt)) by this host's "
+                        + "clock), and this one would end at \(RFC3339.format(end, in: .gmt)); --at does not move "
+                        + "that limit")
+            }
             let request = OverrideRequest(pair: pair, state: state, until: end, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant)
+                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant,
+                clockOffset: instant.timeIntervalSince(realNow))
         }
     }
 
@@ -79,10 +89,12 @@ struct OverrideCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
+            let realNow = SystemClock.now()
+            let instant = try Arguments.instant(at, option: "--at", default: realNow)
             let request = OverrideRequest(pair: pair, state: nil, until: nil, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant)
+                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant,
+                clockOffset: instant.timeIntervalSince(realNow))
         }
     }
 
@@ -90,7 +102,7 @@ struct OverrideCommand: AsyncParsableCommand {
     /// all under the pair's lock: if another invocation holds it, nothing is recorded (exit 75).
     static func apply(
         _ request: OverrideRequest, actor: String, config: SyncwindowConfiguration, timing: PassTimingOptions,
-        at instant: Date
+        at instant: Date, clockOffset: TimeInterval
     ) async throws {
         let pair = request.pair
         guard config.pair(named: pair) != nil else {
@@ -103,7 +115,12 @@ struct OverrideCommand: AsyncParsableCommand {
         let result = try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
             var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: "override")
             options.override = request
+            options.clockOffset = clockOffset
             return try await reconciler.runPass(options)
+        }
+        if let standDown = result.standDown {
+            throw CLIFailure(
+                "\(standDown.description); the override was NOT recorded", exitCode: ExitStatus.notConverged)
         }
         PassPrinter.print(result, format: .table, dryRun: false)
         if result.pairs.contains(where: \.lockUnavailable) {

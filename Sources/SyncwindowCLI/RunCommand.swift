@@ -26,6 +26,16 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await serve()
+        } catch {
+            // run ended (systemd restarts it): the metrics say why, not the last good pass.
+            metrics.writeFailure(error)
+            throw error
+        }
+    }
+
+    private func serve() async throws {
         let config = try options.load()
         let logger = Log.logger()
         let store = try await Wiring.openStore(config)
@@ -57,6 +67,9 @@ struct RunCommand: AsyncParsableCommand {
                         fresh, credentials: credentials, store: store, http: http, logger: logger)
                 },
                 afterPass: { result, reload in
+                    if let standDown = result.standDown {
+                        logger.error("This host acts on no pair", metadata: ["reason": "\(standDown)"])
+                    }
                     do {
                         try metrics.write(result, reload: reload)
                     } catch {

@@ -28,15 +28,18 @@ struct StatusCommand: AsyncParsableCommand {
         let audit = try await Wiring.openAuditForReading(config, mapped: true)
         let statuses = try await PairStatusReader.read(
             configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
-        Self.render(statuses, at: instant, format: format.output)
+        let host = try await HostAgreement.check(config, audit: audit)
+        Self.render(statuses, at: instant, format: format.output, host: host)
     }
 
-    static func render(_ statuses: [PairStatus], at instant: Date, format: OutputFormat) {
+    /// - Parameter host: on a shared store, this host's clock skew and whether it stands down.
+    static func render(_ statuses: [PairStatus], at instant: Date, format: OutputFormat, host: HostAgreement? = nil) {
         switch format {
         case .json:
             print(
                 JSONValue.object([
-                    ("at", .string(RFC3339.format(instant, in: .gmt))), ("pairs", .array(statuses.map(Self.json))),
+                    ("at", .string(RFC3339.format(instant, in: .gmt))), ("host", host?.json ?? .null),
+                    ("pairs", .array(statuses.map(Self.json))),
                 ]).rendered())
         default:
             var table = TextTable(columns: [
@@ -60,6 +63,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ])
             }
             print("status at \(RFC3339.format(instant, in: .gmt))")
+            if let host { print(host.line) }
             print(table.rendered(empty: "no pairs"), terminator: "")
         }
     }

@@ -15,7 +15,7 @@ public struct SyncwindowCommand: AsyncParsableCommand {
             or credential error (nothing was done); 75 another invocation holds a lock, or the audit trail \
             was busy (try again).
             """,
-        version: "0.1.0",
+        version: BuildVersion.text,
         subcommands: [
             CheckCommand.self, PlanCommand.self, TickCommand.self, RunCommand.self, StatusCommand.self,
             OverrideCommand.self, AuditCommand.self, ReportCommand.self, DemoCommand.self,
@@ -40,7 +40,7 @@ public struct SyncwindowCommand: AsyncParsableCommand {
     }
 }
 
-/// syncwindow's exit statuses (SPEC.md "Exit codes").
+/// syncwindow's exit statuses (README "Commands": exit codes).
 public enum ExitStatus {
     public static let success: Int32 = 0
     public static let notConverged: Int32 = 1

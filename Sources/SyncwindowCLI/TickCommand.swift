@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncwindowAudit
 import SyncwindowReconciler
 import SyncwindowReport
 import SyncwindowSchedule
@@ -28,16 +29,28 @@ struct TickCommand: AsyncParsableCommand {
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        let config = try options.load()
-        let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
-        for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
-        let passOptions = timing.options(
-            at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
-        let result = try await Wiring.withReconciler(config, logger: Log.logger()) {
-            try await $0.runPass(passOptions)
+        let result: PassResult
+        do {
+            let config = try options.load()
+            let realNow = SystemClock.now()
+            let instant = try Arguments.instant(at, option: "--at", default: realNow)
+            for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
+            var passOptions = timing.options(
+                at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
+            passOptions.clockOffset = instant.timeIntervalSince(realNow)
+            result = try await Wiring.withReconciler(config, logger: Log.logger()) {
+                try await $0.runPass(passOptions)
+            }
+        } catch {
+            // The timer's pass could not run: say so in the metrics too, or they would show the last good pass.
+            if !dryRun { metrics.writeFailure(error) }
+            throw error
         }
         PassPrinter.print(result, format: format.output, dryRun: dryRun)
         if !dryRun { try metrics.write(result) }
+        if let standDown = result.standDown {
+            throw CLIFailure(standDown.description, exitCode: ExitStatus.notConverged)
+        }
         let status = ExitStatus.of(result.verdict)
         if status != ExitStatus.success { throw ExitCode(status) }
     }
@@ -52,18 +65,47 @@ struct MetricsOptions: ParsableArguments {
     var metricsFile: String?
 
     func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
+        try write(
+            PassMetrics.render(
+                result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload,
+                host: HostIdentity.current))
+    }
+
+    /// A pass that ended before it had a result: its exit status and, if that was the reason, an
+    /// unprotected trail. Best effort: the error that stopped the pass is what the caller reports.
+    func writeFailure(_ error: any Error) {
+        let status: Int32
+        var unprotected = false
+        switch error {
+        case let failure as CLIFailure: status = failure.exitCode
+        case let failure as AuditStoreError:
+            status = CLIFailure(failure).exitCode
+            if case .unprotected = failure { unprotected = true }
+        case let code as ExitCode: status = code.rawValue
+        case is ValidationError: status = ExitStatus.usage
+        default: status = ExitStatus.notConverged
+        }
+        try? write(
+            PassMetrics.renderFailure(exitCode: status, wallClock: SystemClock.now(), trailUnprotected: unprotected))
+    }
+
+    private func write(_ text: String) throws {
         guard let metricsFile else { return }
-        let text = PassMetrics.render(
-            result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload,
-            host: HostIdentity.current)
+        try MetricsFile.write(text, to: metricsFile)
+    }
+}
+
+/// A metrics file for node_exporter's textfile collector, written whole or not at all.
+enum MetricsFile {
+    static func write(_ text: String, to path: String) throws {
         // Write a temporary file beside it and rename: the collector never reads half a file.
-        let temporary = metricsFile + ".tmp.\(getpid())"
+        let temporary = path + ".tmp.\(getpid())"
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            if rename(temporary, metricsFile) != 0 { throw CLIFailure("cannot rename \(temporary) to \(metricsFile)") }
+            if rename(temporary, path) != 0 { throw CLIFailure("cannot rename \(temporary) to \(path)") }
         } catch {
             unlink(temporary)
-            throw CLIFailure("cannot write metrics to \(metricsFile): \(error)", exitCode: ExitStatus.notConverged)
+            throw CLIFailure("cannot write metrics to \(path): \(error)", exitCode: ExitStatus.notConverged)
         }
     }
 }
@@ -126,6 +168,8 @@ enum PassPrinter {
             ("pass_id", .string(result.passID)), ("at", .string(RFC3339.format(result.at, in: .gmt))),
             ("pairs", .array(result.pairs.map(json))),
             ("exit_code", .integer(Int64(ExitStatus.of(result.verdict)))),
+            ("stand_down", .optional(result.standDown?.description)),
+            ("clock_skew_seconds", result.clockSkew.map { .number($0.seconds) } ?? .null),
         ])
     }
 

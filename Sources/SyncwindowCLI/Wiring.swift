@@ -15,6 +15,8 @@ struct OpenedStore {
     let audit: any AuditStoring
     /// Nil: the reconciler's default, `flock` files under `state_dir`.
     let locks: (any PairLocks)?
+    /// A shared store's checks of this host's clock and configuration; nil on SQLite.
+    var sharedStore: SharedStoreGuard? = nil
 }
 
 /// Wires the production parts for commands that reach the cloud: credentials, the HTTP
@@ -67,7 +69,9 @@ enum Wiring {
         let client = GeminiDBClient(
             configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
             http: http, logger: logger)
-        return Reconciler(configuration: config, cloud: client, audit: store.audit, logger: logger, locks: store.locks)
+        return Reconciler(
+            configuration: config, cloud: client, audit: store.audit, logger: logger, locks: store.locks,
+            sharedStore: store.sharedStore)
     }
 
     static func clientConfiguration(_ cloud: CloudSettings, credentials: Credentials) -> GeminiDBClient.Configuration {
@@ -88,7 +92,24 @@ enum Wiring {
             let backend = try postgresBackend(settings)
             let audit = try await PostgresAuditStore.open(
                 backend, wallClock: SystemClock.now, host: HostIdentity.current)
-            return OpenedStore(audit: audit, locks: PostgresPairLeases(backend: backend, host: HostIdentity.current))
+            return OpenedStore(
+                audit: audit, locks: PostgresPairLeases(backend: backend, host: HostIdentity.current),
+                sharedStore: sharedStoreGuard(audit, settings: settings))
+        }
+    }
+
+    /// What a host checks against a shared store before it acts: its clock (by the store's
+    /// `clock_timestamp()`, this host's real clock around it) and its configuration.
+    static func sharedStoreGuard(_ store: PostgresAuditStore, settings: PostgresSettings) -> SharedStoreGuard {
+        let tolerance = settings.maxClockSkew.components
+        return SharedStoreGuard(
+            host: HostIdentity.current,
+            maxClockSkew: Double(tolerance.seconds) + Double(tolerance.attoseconds) / 1e18
+        ) {
+            let reading = try await store.readClock(hostClock: SystemClock.now)
+            return StoreClockReading(
+                storeNow: reading.storeNow, sentAt: reading.sentAt, answeredAt: reading.answeredAt,
+                rehearsal: reading.rehearsal)
         }
     }
 
@@ -221,7 +242,7 @@ enum AuditBusyTimeout {
 }
 
 extension CLIFailure {
-    /// The one line and exit status of an audit store error (SPEC.md "Exit codes").
+    /// The one line and exit status of an audit store error (README "Commands": exit codes).
     init(_ error: AuditStoreError) {
         switch error {
         case .busy: self.init(error.description, exitCode: ExitStatus.locked)

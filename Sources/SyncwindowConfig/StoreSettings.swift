@@ -2,7 +2,7 @@ import Foundation
 
 /// `store:` — where the audit trail and the pair locks live. Without it, the SQLite file
 /// under `state_dir` and `flock` files beside it: one host. With `postgres:`, a database
-/// every host shares, with per-pair leases (SPEC.md "More than one host").
+/// every host shares, with per-pair leases (docs/multi-host.md).
 public enum StoreSettings: Sendable, Equatable {
     case sqlite
     case postgres(PostgresSettings)
@@ -29,15 +29,23 @@ public struct PostgresSettings: Sendable, Equatable {
     public var leaseMargin: Duration
     /// Per database operation, connecting included.
     public var timeout: Duration
+    /// How far a host's clock may be from the database's before the host stands down: the
+    /// schedule is read on each host's clock, so hosts must agree on the time (see docs/hosts-that-disagree.md).
+    public var maxClockSkew: Duration
 
     public static let defaultLease = Duration.seconds(30)
     public static let defaultLeaseMargin = Duration.seconds(10)
     public static let leaseBounds = Duration.seconds(10)...Duration.seconds(600)
+    public static let defaultMaxClockSkew = Duration.seconds(5)
+    /// Below a second, ordinary NTP jitter and a loaded host would trip it; beyond a minute, hosts
+    /// could disagree about which minute a window opens in, the resolution of every cron.
+    public static let maxClockSkewBounds = Duration.seconds(1)...Duration.seconds(60)
 
     public init(
         host: String, port: Int = 5432, user: String, database: String, passwordFile: String? = nil,
         tls: TLSMode = .require, caFile: String? = nil, lease: Duration = PostgresSettings.defaultLease,
-        leaseMargin: Duration = PostgresSettings.defaultLeaseMargin, timeout: Duration = .seconds(10)
+        leaseMargin: Duration = PostgresSettings.defaultLeaseMargin, timeout: Duration = .seconds(10),
+        maxClockSkew: Duration = PostgresSettings.defaultMaxClockSkew
     ) {
         self.host = host
         self.port = port
@@ -49,6 +57,7 @@ public struct PostgresSettings: Sendable, Equatable {
         self.lease = lease
         self.leaseMargin = leaseMargin
         self.timeout = timeout
+        self.maxClockSkew = maxClockSkew
     }
 
     /// The URL without any secret, for messages and `location`.
@@ -72,7 +81,7 @@ enum StoreSettingsReader {
         -> PostgresSettings
     {
         let fields = try value.mapping(allowed: [
-            "url", "password_file", "tls", "ca_file", "lease", "lease_margin", "timeout",
+            "url", "password_file", "tls", "ca_file", "lease", "lease_margin", "timeout", "max_clock_skew",
         ])
         var settings = try url(try fields.required("url"))
         let loopback = CloudSettingsReader.isLoopback(settings.host)
@@ -113,6 +122,9 @@ enum StoreSettingsReader {
         }
         if let timeoutValue = fields["timeout"] {
             settings.timeout = try seconds(timeoutValue, in: .seconds(1)...(.seconds(300)), "from 1s to 5m")
+        }
+        if let skewValue = fields["max_clock_skew"] {
+            settings.maxClockSkew = try seconds(skewValue, in: PostgresSettings.maxClockSkewBounds, "from 1s to 1m")
         }
         return settings
     }

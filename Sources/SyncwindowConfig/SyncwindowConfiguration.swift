@@ -59,7 +59,7 @@ public struct CloudSettings: Sendable, Equatable {
     public var timeout: Duration
     /// In-flight API calls at most, shared by all pairs.
     public var concurrency: Int
-    /// Extra CA trust and the proxy (SPEC.md "Network").
+    /// Extra CA trust and the proxy (docs/configuration.md, "Operating behind a proxy").
     public var network: NetworkSettings
 
     public init(

@@ -53,6 +53,26 @@ struct PostgresLedgerReader: AuditLedgerReading {
         }
     }
 
+    func newestUnpaired(kind: AuditKind, host: String?) throws -> AuditEvent? {
+        try wait { [connection, logger] in
+            let query: PostgresQuery =
+                if let host {
+                    """
+                    SELECT \(unescaped: PostgresRows.columns) FROM event
+                    WHERE pair IS NULL AND kind = \(kind.rawValue) AND host = \(host) ORDER BY id DESC LIMIT 1
+                    """
+                } else {
+                    """
+                    SELECT \(unescaped: PostgresRows.columns) FROM event
+                    WHERE pair IS NULL AND kind = \(kind.rawValue) ORDER BY id DESC LIMIT 1
+                    """
+                }
+            return try await connection.query(query, logger: logger).collect().first.map {
+                try PostgresRows.raw($0).event
+            }
+        }
+    }
+
     func pairNames() throws -> [String] {
         // A loose index scan (one index probe per pair, not a scan of every event), then
         // sorted by UTF-8 bytes as SQLite's BINARY collation sorts.

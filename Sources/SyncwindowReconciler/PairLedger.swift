@@ -1,4 +1,5 @@
 import Foundation
+import GeminiDBAPI
 import SyncwindowAudit
 import SyncwindowSchedule
 
@@ -19,6 +20,17 @@ public enum AuditOutcome {
     public static let released = "released"
 }
 
+/// syncwindow's latest call on one side that still stands, as the trail records it.
+struct LedgerCall: Sendable, Equatable {
+    var action: SyncAction
+    /// The cloud's job for it; nil when a later pass found it landed from live status alone.
+    var jobID: String?
+    /// The trail records the job completed.
+    var jobCompleted: Bool
+    /// The call was a re-issue of one the cloud accepted and never carried out.
+    var reissue: Bool
+}
+
 /// What the audit trail says about a pair: the operator's hold, which sides syncwindow
 /// itself paused, and calls a killed pass may have left unsettled. Derived from the
 /// append-only events, so the trail is the single source of truth.
@@ -27,12 +39,18 @@ struct PairLedger: Sendable {
     /// The override event that is in force, or that expired without a later event saying so.
     var lastOverrideEvent: AuditEvent?
     var ownedSides: Set<PairSide>
+    /// Each side's latest call of syncwindow that still stands (accepted or landed, its job
+    /// not failed, not let go since); see ``LedgerCall``.
+    var calls: [PairSide: LedgerCall] = [:]
     var unsettledIntents: [AuditEvent]
     /// When syncwindow last found its own pause undone by someone else.
     var lastReleasedAt: Date?
     /// `window_opened` events no `window_closed` follows yet (read in the same snapshot, so
     /// an idle pass asks the trail one question per pair).
     var openWindowEdges: [AuditEvent] = []
+    /// The latest `at` among the events the ledger read: on a shared store, no pass acts on
+    /// the pair at an instant well before it (the trail never runs backwards).
+    var newestEventAt: Date?
 
     var ownsPause: Bool { !ownedSides.isEmpty }
 
@@ -44,7 +62,8 @@ struct PairLedger: Sendable {
     }
 
     /// What the ledger asks of the trail: the newest override event, each side's newest
-    /// event that says who holds it, and the newest release of syncwindow's pause.
+    /// event that says who holds it, the newest release of syncwindow's pause, and each
+    /// side's newest completed job.
     static let questions: [LatestEventQuestion] =
         [LatestEventQuestion(kinds: [.overrideSet, .overrideCleared, .overrideExpired])]
         + PairSide.allCases.map { side in
@@ -53,6 +72,7 @@ struct PairLedger: Sendable {
                 outcomes: [AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released])
         }
         + [LatestEventQuestion(kinds: [.drift], outcomes: [AuditOutcome.released])]
+        + PairSide.allCases.map { side in LatestEventQuestion(kinds: [.jobCompleted], side: side) }
 
     static func load(pair: String, at instant: Date, from store: any AuditStoring) async throws -> PairLedger {
         PairLedger(try await store.pairTrail(pair: pair, latest: questions), at: instant)
@@ -90,6 +110,8 @@ extension PairLedger {
             override = ActiveOverride(state: state, until: until, actor: event.actor, reason: event.reason ?? "")
         }
         var owned: Set<PairSide> = []
+        var calls: [PairSide: LedgerCall] = [:]
+        let completedAt = 2 + PairSide.allCases.count
         for (index, side) in PairSide.allCases.enumerated() {
             guard let last = answers.latest[1 + index]?.event else { continue }
             switch last.kind {
@@ -98,11 +120,19 @@ extension PairLedger {
             case .jobFailed where last.detail == "resume": owned.insert(side)
             default: break
             }
+            if last.kind == .pauseOutcome || last.kind == .resumeOutcome {
+                let completed = answers.latest[completedAt + index]?.event.jobID
+                calls[side] = LedgerCall(
+                    action: last.kind == .pauseOutcome ? .pause : .resume, jobID: last.jobID,
+                    jobCompleted: last.jobID != nil && completed == last.jobID,
+                    reissue: last.reason?.hasPrefix(SideCall.reissuePrefix) == true)
+            }
         }
         let released = answers.latest[1 + PairSide.allCases.count]
+        let read = answers.latest.compactMap { $0 } + answers.unsettledIntents + answers.openWindowEdges
         self.init(
-            override: override, lastOverrideEvent: overrideEvent, ownedSides: owned,
+            override: override, lastOverrideEvent: overrideEvent, ownedSides: owned, calls: calls,
             unsettledIntents: answers.unsettledIntents, lastReleasedAt: released?.event.at,
-            openWindowEdges: answers.openWindowEdges)
+            openWindowEdges: answers.openWindowEdges, newestEventAt: read.map(\.event.at).max())
     }
 }

@@ -14,19 +14,35 @@ extension PairPass {
         var problem: String?
     }
 
-    /// POSTs `action` on each side — intent recorded first, outcome after — then follows the jobs.
-    func call(_ action: SyncAction, on sides: [PairSide], reason: String) async throws -> CallsResult {
+    /// A job of syncwindow's to follow to its end.
+    struct FollowedJob: Sendable, Equatable {
+        var side: PairSide
+        var id: String
+        var action: SyncAction
+    }
+
+    /// POSTs `action` on each side — intent recorded first, outcome after — then follows the
+    /// jobs, with `alsoFollow` (jobs of earlier calls a killed pass left unfollowed): every
+    /// side is called before any job is waited on, since the cloud moves a pair only once
+    /// both sides were called. A side in `reissues` is called again because its last call was
+    /// accepted and never carried out: its intent and outcome carry that reason instead.
+    func call(
+        _ action: SyncAction, on sides: [PairSide], reason: String, reissues: [PairSide: String] = [:],
+        alsoFollow: [FollowedJob] = []
+    ) async throws -> CallsResult {
         let intentKind: AuditKind = action == .pause ? .pauseIntent : .resumeIntent
         let outcomeKind: AuditKind = action == .pause ? .pauseOutcome : .resumeOutcome
         var summary = CallsResult()
-        var jobs: [(PairSide, String)] = []
+        var jobs: [FollowedJob] = []
         // The previous side's accepted outcome, recorded in one append with the next side's
         // intent (same pair, same fence, same order in the trail): one transaction fewer.
         var accepted: (event: NewAuditEvent, side: PairSide, jobID: String)?
         for side in sides {
             let instance = self.instance(side)
+            let reissue = reissues[side]
             let intentEvent = recorder.event(
-                intentKind, pair: pair.name, side: side, reason: reason, detail: "instance \(instance.instanceID)")
+                intentKind, pair: pair.name, side: side, reason: reissue.map { "\($0); \(reason)" } ?? reason,
+                detail: "instance \(instance.instanceID)")
             let intent = try await recordAccepted(accepted, with: intentEvent)!
             accepted = nil
             // Only the cloud call's own failure is a failed call. A store that cannot record
@@ -38,7 +54,7 @@ extension PairPass {
             let jobID: String
             do {
                 jobID = try await cloud.setDataSynchronization(action, on: instance)
-            } catch let error as GeminiDBError where error.outcomeIsUnknown {
+            } catch let error where error.outcomeIsUnknown {
                 // The request may have reached the cloud: leave the intent open for the next
                 // pass to settle from live status, rather than guess.
                 logger.warning("Call outcome unknown", metadata: ["side": "\(side.rawValue)", "error": "\(error)"])
@@ -55,15 +71,14 @@ extension PairPass {
             accepted = (
                 recorder.event(
                     outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.accepted, jobID: jobID,
-                    detail: "instance \(instance.instanceID)", intentID: intent.id),
+                    reason: reissue, detail: "instance \(instance.instanceID)", intentID: intent.id),
                 side, jobID
             )
             summary.actions.append("\(action.rawValue) \(side.rawValue) (job \(jobID))")
-            jobs.append((side, jobID))
+            jobs.append(FollowedJob(side: side, id: jobID, action: action))
         }
         try await recordAccepted(accepted, with: nil)
-        let ends = try await waitForJobs(jobs)
-        if let problem = try await recordJobEnds(zip(jobs, ends).map { ($0.0, $0.1, $1) }, action: action) {
+        if let problem = try await follow(jobs + alsoFollow) {
             summary.problem = summary.problem ?? problem
         }
         return summary
@@ -91,71 +106,110 @@ extension PairPass {
         }
     }
 
-    /// Follows a job until it completes or fails, or the job timeout passes. Returns a problem, if any.
-    func follow(job jobID: String, action: SyncAction, side: PairSide) async throws -> String? {
-        try await recordJobEnds([(side, jobID, try await waitForJobs([(side, jobID)])[0])], action: action)
+    /// Follows jobs until each completes or fails, or the job timeout passes, and records how
+    /// they ended. Returns the first problem, if any.
+    func follow(_ jobs: [FollowedJob]) async throws -> String? {
+        guard !jobs.isEmpty else { return nil }
+        let waits = try await waitForJobs(jobs)
+        return try await recordJobEnds(zip(jobs, waits).map { (job: $0, wait: $1) })
     }
 
-    /// Records how followed jobs ended, in one append (nil: a job did not end within the job
-    /// timeout, nothing to record). Returns the first problem, if any.
-    func recordJobEnds(_ ends: [(side: PairSide, id: String, job: Job?)], action: SyncAction) async throws -> String? {
+    /// How a followed job stood when following it ended.
+    enum JobWait: Sendable {
+        case finished(Job)
+        /// Still running (or not read again) when the job timeout passed.
+        case running
+        /// The cloud's jobs list never showed it, though the call was accepted.
+        case neverShown
+    }
+
+    /// Records how followed jobs ended, in one append (a job that did not end within the job
+    /// timeout: nothing to record). Returns the first problem, if any.
+    func recordJobEnds(_ ends: [(job: FollowedJob, wait: JobWait)]) async throws -> String? {
         var events: [NewAuditEvent] = []
         var problems: [String] = []
-        for (side, jobID, job) in ends {
-            switch job?.state {
-            case .completed:
+        for (followed, wait) in ends {
+            let (side, jobID, action) = (followed.side, followed.id, followed.action)
+            switch wait {
+            case .finished(let job) where job.state == .completed:
                 events.append(
                     recorder.event(
                         .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
                         detail: action.rawValue))
-            case .failed:
-                let why = job?.failReason ?? "no reason given"
+            case .finished(let job):
+                let why = job.failReason ?? "no reason given"
                 events.append(
                     recorder.event(
                         .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID,
                         reason: why, detail: action.rawValue))
                 problems.append("\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)")
-            default:
+            case .running:
                 problems.append(
                     "\(action.rawValue) job \(jobID) on \(side.rawValue) still running after the job timeout")
+            case .neverShown:
+                problems.append(
+                    "\(action.rawValue) job \(jobID) on \(side.rawValue) was accepted but the cloud's jobs list "
+                        + "never showed it within the job timeout; the next pass re-issues the call if "
+                        + "\(side.rawValue) still shows no effect")
             }
         }
         if !events.isEmpty { try await recorder.record(events) }
         return problems.first
     }
 
-    /// Polls the pair's jobs until each is finished (its final `Job`) or the job timeout passes
-    /// (nil), on one schedule (``JobPolling``): the first poll soon after the POSTs, the waits
-    /// doubling up to the poll interval, so a job of a second is seen done about when it is and
-    /// a slow one costs no more calls than a flat interval. The jobs of a pair's sides started
-    /// together: each round reads them in order and stops at the first still running (the next
-    /// would be too), and a job seen finished is followed at once by the next one's read, with
-    /// no wait in between. Nothing is in flight while it sleeps, so a waiting pair holds none
-    /// of the client's concurrency slots.
-    func waitForJobs(_ jobs: [(side: PairSide, id: String)]) async throws -> [Job?] {
+    /// Polls the pair's jobs until each is finished or the job timeout passes, on one
+    /// schedule (``JobPolling``): the first poll soon after the POSTs, the waits doubling up
+    /// to the poll interval, so a job of a second is seen done about when it is and a slow one
+    /// costs no more calls than a flat interval. The jobs of a pair's sides started together:
+    /// each round reads them in order and stops at the first still running (the next would be
+    /// too), and a job seen finished is followed at once by the next one's read, with no wait
+    /// in between. Nothing is in flight while it sleeps, so a waiting pair holds none of the
+    /// client's concurrency slots. At the timeout, a job never once seen is told apart from
+    /// one still running (one more read of each job left).
+    func waitForJobs(_ jobs: [FollowedJob]) async throws -> [JobWait] {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var polling = JobPolling(interval: options.pollInterval)
-        var ends = [Job?](repeating: nil, count: jobs.count)
+        var ends = [JobWait](repeating: .running, count: jobs.count)
+        var seen = [Bool](repeating: false, count: jobs.count)
         var next = 0
         while next < jobs.count {
             try await reconciler.clock.sleep(for: polling.nextDelay())
-            while next < jobs.count, let job = await finishedJob(jobs[next].id, on: jobs[next].side) {
-                ends[next] = job
+            while next < jobs.count {
+                guard case .listed(let job) = await readJob(jobs[next]) else { break }
+                seen[next] = true
+                guard job.state.isFinished else { break }
+                ends[next] = .finished(job)
                 next += 1
             }
             if deadline.hasPassed() { break }
         }
+        for index in next..<jobs.count where !seen[index] {
+            switch await readJob(jobs[index]) {
+            case .listed(let job) where job.state.isFinished: ends[index] = .finished(job)
+            case .notListed: ends[index] = .neverShown
+            default: break
+            }
+        }
         return ends
     }
 
-    /// The job if the cloud shows it finished; nil while it runs, is not yet listed, or cannot be read.
-    private func finishedJob(_ jobID: String, on side: PairSide) async -> Job? {
+    /// What one read of a job found.
+    enum JobRead {
+        case listed(Job)
+        case notListed
+        case unreadable
+    }
+
+    /// The job as the cloud's jobs list shows it. A failing read is not an error: the job is
+    /// read again, or its side's status tells.
+    func readJob(_ followed: FollowedJob) async -> JobRead {
         do {
-            if let job = try await cloud.job(id: jobID, on: instance(side)), job.state.isFinished { return job }
+            guard let job = try await cloud.job(id: followed.id, on: instance(followed.side)) else { return .notListed }
+            return .listed(job)
         } catch {
-            logger.warning("Cannot read job", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+            logger.warning("Cannot read job", metadata: ["job.id": "\(followed.id)", "error": "\(error)"])
+            return .unreadable
         }
-        return nil
     }
 
     /// Records `job_failed` for owned sides whose last pause job turns out to have failed.

@@ -10,16 +10,17 @@ import SyncwindowSchedule
 extension PairPass {
     /// Settles calls a killed pass left without an outcome. The cloud's own job record decides
     /// when it can be found (the jobs list, by name and the minutes after the intent was
-    /// written, on the intent's instance): the settling event then carries its job id and the
-    /// job is followed, so every call the cloud accepted is matched to its job in the trail.
-    /// Otherwise the live status decides: `landed` if it shows the call's effect, else
-    /// `not_applied`. Returns whether a job was followed (the live state may have moved).
-    @discardableResult
-    func settle(_ intents: [AuditEvent], live: LiveState) async throws -> Bool {
+    /// written, on the intent's instance): the settling event then carries its job id, and the
+    /// job is returned to be followed once every side's call is made, so every call the cloud
+    /// accepted is matched to its job in the trail. Otherwise the live status decides:
+    /// `landed` if it shows the call's settled effect, else `not_applied`. A transitional status
+    /// proves nothing of this side's call: after one side's call the cloud shows both sides
+    /// SUSPENDING (RECOVERYING) until the other side is called.
+    func settle(_ intents: [AuditEvent], live: LiveState) async throws -> [FollowedJob] {
         var known = Set(
             try await reconciler.audit.events(AuditQuery(pair: pair.name, kinds: [.pauseOutcome, .resumeOutcome]))
                 .compactMap(\.event.jobID))
-        var followed = false
+        var toFollow: [FollowedJob] = []
         for intent in intents {
             guard let side = intent.event.side else { continue }
             let action: SyncAction = intent.event.kind == .pauseIntent ? .pause : .resume
@@ -30,22 +31,20 @@ extension PairPass {
                     outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.landed, jobID: job.id,
                     reason: "settled after an interrupted pass: the cloud's job \(job.id) is \(job.status)",
                     detail: intent.event.detail, intentID: intent.id)
-                _ = try await follow(job: job.id, action: action, side: side)
-                followed = true
+                toFollow.append(FollowedJob(side: side, id: job.id, action: action))
                 continue
             }
             let status = live[side]
             let tookEffect =
-                action == .pause
-                ? [.suspending, .suspended, .recovering].contains(status)
-                : [.recovering, .syncing].contains(status)
+                action == .pause ? [.suspended, .recovering].contains(status) : status == .syncing
             try await recorder.record(
                 outcomeKind, pair: pair.name, side: side,
                 outcome: tookEffect ? AuditOutcome.landed : AuditOutcome.notApplied,
-                reason: "settled after an interrupted pass: live status \(status)", detail: intent.event.detail,
-                intentID: intent.id)
+                reason: "settled after an interrupted pass: live status \(status)"
+                    + (status.isTransitional && !tookEffect ? ", and the cloud lists no job of this call" : ""),
+                detail: intent.event.detail, intentID: intent.id)
         }
-        return followed
+        return toFollow
     }
 
     /// The job the cloud created for an intent's call, if the jobs list shows one: the first

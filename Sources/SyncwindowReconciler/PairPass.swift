@@ -73,14 +73,21 @@ struct PairPass {
     /// The pass for this pair: write down what the operator and the clock decided, read the
     /// cloud, settle what a killed pass left open, then converge step by step.
     func run() async throws -> PairPassResult {
-        var ledger = try await recordOperatorAndExpiry(try await ledger())
+        let loaded = try await ledger()
+        if let problem = trailAhead(loaded) {
+            logger.error("Pair refused: its trail is ahead of this pass", metadata: ["problem": "\(problem)"])
+            return PairPassResult(
+                pair: pair.name, desired: try await evaluate(ledger: loaded), live: nil, reached: false, actions: [],
+                problem: problem)
+        }
+        var ledger = try await recordOperatorAndExpiry(loaded)
         var desired = try await evaluate(ledger: ledger)
         if removedFromConfig && desired.override == nil {
             desired.reason = "no longer in the config: syncwindow hands back the pause it holds"
         }
         if !options.dryRun { try await recordWindowEdges(desired, ledger: ledger) }
 
-        var live: LiveState
+        let live: LiveState
         do {
             live = try await readLive()
         } catch {
@@ -90,18 +97,23 @@ struct PairPass {
                 desired: desired, live: nil, actions: [],
                 problem: .cannotReadLive("\(error)", credentialsRejected: rejected))
         }
+        var settledJobs: [FollowedJob] = []
         if !options.dryRun && !ledger.unsettledIntents.isEmpty {
-            if try await settle(ledger.unsettledIntents, live: live) {
-                do {
-                    live = try await readLive()
-                } catch {
-                    return try await failed(
-                        desired: desired, live: nil, actions: [], problem: .cannotConfirm("\(error)"))
-                }
-            }
+            settledJobs = try await settle(ledger.unsettledIntents, live: live)
             ledger = try await self.ledger()
         }
-        return try await converge(desired: desired, live: live, ledger: ledger)
+        return try await converge(desired: desired, live: live, ledger: ledger, settledJobs: settledJobs)
+    }
+
+    /// On a shared store a pair's trail never runs backwards: a pass whose instant is well before
+    /// the pair's newest event (a host with a clock far behind, a rehearsal's `--at` going back)
+    /// records and calls nothing for it. Within twice the clock tolerance two healthy hosts
+    /// racing at an edge are not refused.
+    private func trailAhead(_ ledger: PairLedger) -> PairProblem? {
+        guard !options.dryRun, let tolerance = reconciler.sharedStore?.trailOrderTolerance,
+            let newest = ledger.newestEventAt, options.at < newest.addingTimeInterval(-tolerance)
+        else { return nil }
+        return .trailAhead(newest: newest, at: options.at)
     }
 
     /// An expiry is recorded before whatever the operator does now, so the trail reads in order.
@@ -124,6 +136,11 @@ struct PairPass {
         var live: LiveState
         var ledger: PairLedger
         var actions: [String] = []
+        /// Jobs of calls a killed pass left unfollowed (found while settling them): followed
+        /// with the next step's calls, or before anything else waits.
+        var settledJobs: [FollowedJob] = []
+        /// syncwindow's standing calls as the ledger and the cloud's jobs show them.
+        var calls: [PairSide: SideCall] = [:]
     }
 
     /// What acting on one step led to: another step, or the pair's result.
@@ -132,15 +149,29 @@ struct PairPass {
         case finished(PairPassResult)
     }
 
-    /// Decides (``Step/decide(desired:live:ownedSides:override:handsOff:)``, pure) and acts,
-    /// until the pair is done or a step cannot go on. A pair may need more than one step
-    /// (finish a half-done pause, then resume both); each acts only on what was just read.
-    private func converge(desired: DesiredState, live: LiveState, ledger: PairLedger) async throws -> PairPassResult {
-        var progress = Progress(live: live, ledger: ledger)
-        for _ in 0..<4 {
+    /// Decides (``Step/decide(desired:live:ownedSides:override:handsOff:calls:)``, pure) and
+    /// acts, until the pair is done or a step cannot go on. A pair may need more than one step
+    /// (complete a half-called pause, follow it, then resume both); each acts only on what was
+    /// just read.
+    private func converge(
+        desired: DesiredState, live: LiveState, ledger: PairLedger, settledJobs: [FollowedJob]
+    ) async throws -> PairPassResult {
+        var progress = Progress(live: live, ledger: ledger, settledJobs: settledJobs)
+        for _ in 0..<6 {
+            var review = try await reviewCalls(progress.ledger, live: progress.live)
+            if review.recorded {
+                progress.ledger = try await self.ledger()
+                review = try await reviewCalls(progress.ledger, live: progress.live)
+                // What the review recorded ended needs no following.
+                let ledger = progress.ledger
+                progress.settledJobs.removeAll { job in
+                    ledger.calls[job.side].map { $0.jobID != job.id || $0.jobCompleted } ?? true
+                }
+            }
+            progress.calls = review.calls
             let step = Step.decide(
                 desired: desired.state, live: progress.live, ownedSides: progress.ledger.ownedSides,
-                override: desired.override, handsOff: desired.releasedToOperator)
+                override: desired.override, handsOff: desired.releasedToOperator, calls: progress.calls)
             switch try await act(step, desired: desired, progress: progress) {
             case .next(let next): progress = next
             case .finished(let result): return result
@@ -150,9 +181,36 @@ struct PairPass {
             desired: desired, live: progress.live, actions: progress.actions, problem: .didNotConverge)
     }
 
+    /// After acting: the ledger and the live state again, for the next decision. A pair that
+    /// cannot be read now cannot be confirmed.
+    private func reread(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
+        var progress = progress
+        progress.ledger = try await ledger()
+        do {
+            progress.live = try await readLive()
+        } catch {
+            return .finished(
+                try await failed(
+                    desired: desired, live: nil, actions: progress.actions, problem: .cannotConfirm("\(error)")))
+        }
+        return .next(progress)
+    }
+
+    /// Follows the jobs settling found before a step that does not call: the pair may be
+    /// waiting on them. Then the pair is read again and decided again.
+    private func followSettledJobs(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
+        var progress = progress
+        _ = try await follow(progress.settledJobs)
+        progress.settledJobs = []
+        return try await reread(progress, desired: desired)
+    }
+
     /// Carries out one step: records, calls, waits. Dry runs record what they would do instead.
     private func act(_ step: Step, desired: DesiredState, progress: Progress) async throws -> StepOutcome {
         var progress = progress
+        if !progress.settledJobs.isEmpty, !options.dryRun {
+            if case .call = step {} else { return try await followSettledJobs(progress, desired: desired) }
+        }
         switch step {
         case .done:
             return .finished(try await finished(desired: desired, live: progress.live, actions: progress.actions))
@@ -207,7 +265,11 @@ struct PairPass {
                     result(desired: desired, live: progress.live, actions: [detail], problem: nil, reached: false))
             }
             try await recordInstancesIfChanged()
-            let outcome = try await call(action, on: sides, reason: desired.reason)
+            let outcome = try await call(
+                action, on: sides, reason: desired.reason,
+                reissues: reissueReasons(for: action, on: sides, calls: progress.calls, live: progress.live),
+                alsoFollow: progress.settledJobs)
+            progress.settledJobs = []
             progress.actions += outcome.actions
             if let problem = outcome.problem {
                 let live = (try? await readLive()) ?? progress.live
@@ -215,15 +277,7 @@ struct PairPass {
                     try await failed(
                         desired: desired, live: live, actions: progress.actions, problem: .callFailed(problem)))
             }
-            progress.ledger = try await ledger()
-            do {
-                progress.live = try await readLive()
-            } catch {
-                return .finished(
-                    try await failed(
-                        desired: desired, live: nil, actions: progress.actions, problem: .cannotConfirm("\(error)")))
-            }
-            return .next(progress)
+            return try await reread(progress, desired: desired)
         }
     }
 

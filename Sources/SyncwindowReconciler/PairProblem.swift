@@ -1,3 +1,6 @@
+import Foundation
+import SyncwindowSchedule
+
 /// Why a pair did not reach its desired state in a pass. The words are what operators read
 /// on stderr, in `status` and in `error` events, so they stay stable.
 public enum PairProblem: Sendable, Equatable, CustomStringConvertible {
@@ -23,6 +26,9 @@ public enum PairProblem: Sendable, Equatable, CustomStringConvertible {
     case didNotConverge
     /// The pair left the config and the trail does not say where its instances are.
     case removedWithoutInstances(pair: String)
+    /// On a shared store, the pair's trail already holds an event later than this pass's
+    /// instant (beyond the clocks' tolerance): acting would take the trail back in time.
+    case trailAhead(newest: Date, at: Date)
 
     public var description: String {
         switch self {
@@ -38,6 +44,10 @@ public enum PairProblem: Sendable, Equatable, CustomStringConvertible {
         case .removedWithoutInstances(let pair):
             "\(pair) is no longer in the config but syncwindow holds its pause, and the trail does not "
                 + "record its instances: put the pair back in the config until syncwindow has resumed it"
+        case .trailAhead(let newest, let at):
+            "the pair's trail already records an event at \(RFC3339.format(newest, in: .gmt)), later than this "
+                + "pass's instant \(RFC3339.format(at, in: .gmt)) by more than twice store.postgres.max_clock_skew; "
+                + "a pass never takes a pair's trail back in time, so nothing was done (check this host's clock, or --at)"
         }
     }
 

@@ -12,7 +12,7 @@ actor PassRecorder {
     let configurationHash: String
     let mode: String
     /// Whether the pass is bracketed by pass_started/pass_finished. A dry run writes only
-    /// its `dry_run` notes (SPEC.md), so it is not.
+    /// its `dry_run` notes (docs/design.md, "The audit trail"), so it is not.
     let bracketed: Bool
     /// What the pass's configuration plans, recorded as a `configuration` event when the trail
     /// does not already hold it as the configuration in force (nil: never recorded).

@@ -22,8 +22,11 @@ public struct ReconcileOptions: Sendable {
     public var mode: String
     /// An operator's override (`override_set` / `override_cleared` of one pair), recorded
     /// under that pair's lock just before the pass decides: if the lock cannot be had,
-    /// nothing is recorded and the command gives up (exit 75) as SPEC.md says.
+    /// nothing is recorded and the command gives up (exit 75) as the README's exit codes say.
     public var override: OverrideRequest?
+    /// What `--at` adds to this host's wall clock (0 without it): the clock whose skew from a
+    /// shared store's is judged is the one the pass acts by.
+    public var clockOffset: TimeInterval = 0
 
     public init(
         at: Date, dryRun: Bool = false, actor: String = "syncwindow", pairs: [String]? = nil,
@@ -71,6 +74,9 @@ public struct PairPassResult: Sendable {
     public var problem: PairProblem?
     /// The pair is no longer in the config; the pass handed back the pause syncwindow held.
     public var removedFromConfig = false
+    /// Paused with no window open and no override holding it paused, since then (see
+    /// `Reconciler.pausedOutsideWindowsSince`); nil otherwise.
+    public var pausedOutsideWindowsSince: Date?
 
     /// Another invocation held the pair's lock; nothing was done.
     public var lockUnavailable: Bool {
@@ -110,9 +116,14 @@ public struct PassResult: Sendable {
     public var passID: String
     public var at: Date
     public var pairs: [PairPassResult]
+    /// Why this host acted on no pair (a shared store only).
+    public var standDown: StandDown? = nil
+    /// How far this host's clock was from the shared store's when the pass began (nil on SQLite).
+    public var clockSkew: ClockSkew? = nil
 
     /// How the pass ended, for the exit status and the metrics.
     public var verdict: PassVerdict {
+        if standDown != nil { return .notConverged }
         let failed = pairs.filter { $0.problem != nil && !$0.lockUnavailable }
         if !failed.isEmpty && failed.allSatisfy(\.credentialsRejected) { return .credentialsRejected }
         if !failed.isEmpty { return .notConverged }

@@ -20,11 +20,14 @@ public struct Reconciler: Sendable {
     public let clock: any Clock<Duration>
     /// One invocation per pair at a time (flock files under `{state_dir}/locks` by default).
     public let locks: any PairLocks
+    /// On a shared store: the checks that make a host with a wrong clock or configuration stand down.
+    public let sharedStore: SharedStoreGuard?
     let makePassID: @Sendable () -> String
 
     public init(
         configuration: SyncwindowConfiguration, cloud: any GeminiDBService, audit: any AuditStoring, logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(), locks: (any PairLocks)? = nil,
+        sharedStore: SharedStoreGuard? = nil,
         makePassID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
     ) {
         self.configuration = configuration
@@ -38,6 +41,7 @@ public struct Reconciler: Sendable {
             ?? FilePairLocks(
                 directory: URL(fileURLWithPath: configuration.stateDirectory).appendingPathComponent("locks").path,
                 clock: clock)
+        self.sharedStore = sharedStore
         self.makePassID = makePassID
     }
 
@@ -51,6 +55,11 @@ public struct Reconciler: Sendable {
     /// client bounding the calls in flight.
     public func runPass(_ options: ReconcileOptions) async throws -> PassResult {
         let passID = makePassID()
+        let (clockSkew, standDown) = try await checkSharedStore(options)
+        if let standDown {
+            // Said once by the command (tick, override: its one stderr line; run: its log).
+            return PassResult(passID: passID, at: options.at, pairs: [], standDown: standDown, clockSkew: clockSkew)
+        }
         let recorder = PassRecorder(
             store: audit, passID: passID, at: options.at, actor: options.actor,
             configurationHash: configuration.contentHash, mode: options.mode, bracketed: !options.dryRun,
@@ -88,10 +97,14 @@ public struct Reconciler: Sendable {
         }
         // Config order, then the removed pairs: one dictionary lookup per pair, not a search.
         let byName = Dictionary(results.map { ($0.pair, $0) }, uniquingKeysWith: { first, _ in first })
-        let ordered = (selected.map(\.name) + removed.map(\.name)).compactMap { byName[$0] }
+        let ordered = (selected.map(\.name) + removed.map(\.name)).compactMap { byName[$0] }.map { result in
+            var result = result
+            result.pausedOutsideWindowsSince = pausedOutsideWindowsSince(result, at: options.at)
+            return result
+        }
         let converged = ordered.filter(\.reached).count
         try await recorder.finish(summary: "\(converged)/\(ordered.count) pairs at desired state")
-        return PassResult(passID: passID, at: options.at, pairs: ordered)
+        return PassResult(passID: passID, at: options.at, pairs: ordered, clockSkew: clockSkew)
     }
 
     /// A pass over a pair that left the config: resume what syncwindow paused, if the trail

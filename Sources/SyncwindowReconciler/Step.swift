@@ -22,17 +22,65 @@ enum Step: Equatable {
     ///     per side: a side someone else paused is never resumed by a window's close.
     ///   - handsOff: someone resumed syncwindow's pause inside the open window; until it
     ///     closes the pair stays as they left it.
+    ///   - calls: syncwindow's own latest call on each side (none: no entry), as the trail and
+    ///     the cloud's jobs show it (``SideCall``).
     static func decide(
         desired: SyncState, live: LiveState, ownedSides: Set<PairSide>, override: ActiveOverride?,
-        handsOff: Bool = false
+        handsOff: Bool = false, calls: [PairSide: SideCall] = [:]
+    ) -> Step {
+        let step = decideCalling(
+            desired: desired, live: live, ownedSides: ownedSides, override: override, handsOff: handsOff, calls: calls)
+        // A call the cloud accepted and never carried out is re-issued once; when the re-issue
+        // does not take either, a third call would only hide the cloud's problem: say so, loudly.
+        if case .call(let action, let sides, _) = step {
+            for side in sides {
+                if case .unconfirmed(action, let jobID, reissued: true) = calls[side] {
+                    return .blocked(
+                        "\(action.rawValue) on \(side.rawValue) did not take twice: the cloud accepted the re-issued "
+                            + "call (job \(jobID)) but never showed that job, and \(side.rawValue) reads "
+                            + "\(live[side]); check the instance and its jobs in the console. syncwindow does not "
+                            + "call it again")
+                }
+            }
+        }
+        return step
+    }
+
+    /// The decision table proper; ``decide(desired:live:ownedSides:override:handsOff:calls:)``
+    /// adds the limit on re-issues.
+    private static func decideCalling(
+        desired: SyncState, live: LiveState, ownedSides: Set<PairSide>, override: ActiveOverride?,
+        handsOff: Bool, calls: [PairSide: SideCall]
     ) -> Step {
         let sides = live.sides
         let known: [DataSyncState] = [.syncing, .suspended, .suspending, .recovering]
         if let (side, status) = sides.first(where: { !known.contains($0.1) }) {
-            return .blocked("\(side.rawValue) reports sync status \(status): no DR relationship to pause or resume")
+            return .blocked(unusable(status, on: side))
+        }
+        // The cloud pauses (resumes) a pair only once BOTH sides were called: until then both
+        // read SUSPENDING (RECOVERYING), whatever job finishes. So a transition syncwindow
+        // started is completed before anything waits on it, or the wait never ends.
+        for action in [SyncAction.pause, .resume] {
+            let passing = DataSyncState.passing(through: action)
+            guard sides.contains(where: { calls[$0.0] == .standing(action) }) else { continue }
+            let missing = sides.filter { $0.1 == passing && calls[$0.0] != .standing(action) }.map(\.0)
+            if !missing.isEmpty {
+                return .call(
+                    action, missing,
+                    why: "complete the \(action.rawValue) syncwindow started: the cloud "
+                        + (action == .pause ? "pauses" : "resumes") + " a pair only once both sides were called")
+            }
         }
         if let (side, status) = sides.first(where: { $0.1.isTransitional }) {
             return .wait("\(side.rawValue) \(status)")
+        }
+        // A call accepted but never carried out changes nothing: a side whose pause did not
+        // take was never paused by syncwindow (never "undone by someone else"), and a side
+        // whose resume did not take is still syncwindow's pause.
+        var ownedSides = ownedSides
+        for (side, call) in calls {
+            guard case .unconfirmed(let action, _, _) = call else { continue }
+            if action == .pause { ownedSides.remove(side) } else { ownedSides.insert(side) }
         }
         if handsOff && override == nil { return .done }
         switch desired {
@@ -76,6 +124,25 @@ enum Step: Equatable {
                 return .call(.pause, unpaused, why: "complete a half-done pause so both sides can resume")
             }
             return .call(.resume, [.primary, .standby], why: "resume after the window")
+        }
+    }
+
+    /// Why a side's status leaves syncwindow nothing to do: no (active) DR relationship, or a
+    /// status the API does not document, named as it came (quoted; "empty" when empty).
+    static func unusable(_ status: DataSyncState, on side: PairSide) -> String {
+        switch status {
+        case .na:
+            return "\(side.rawValue) reports sync status NA: no DR relationship to pause or resume"
+        case .new:
+            return "\(side.rawValue) reports sync status NEW: the DR relationship is not active yet, "
+                + "nothing to pause or resume"
+        default:
+            let named =
+                status.rawValue.isEmpty
+                ? "an empty sync status" : "an unknown sync status \"\(status.rawValue)\""
+            return "\(side.rawValue) reports \(named): syncwindow leaves the pair alone; check the instance's "
+                + "status and its DR relationship in the console (known statuses: NA, NEW, SYNCING, SUSPENDING, "
+                + "SUSPENDED, RECOVERYING)"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON document with keys kept in the order written, so `--format json` output reads
-/// in the order SPEC.md documents (Foundation's encoder would sort or scramble them).
+/// in the documented order (docs/design.md) (Foundation's encoder would sort or scramble them).
 package indirect enum JSONValue: Equatable {
     case string(String)
     case number(Double)

@@ -13,7 +13,7 @@ enum ReportFigures {
         return .object(fields + json(report))
     }
 
-    /// The fields added after the original shape, in SPEC order.
+    /// The fields added after the original shape, in the order docs/reports.md lists them.
     static func json(_ report: PairReport) -> [(String, JSONValue)] {
         let outside = report.pausedOutsideWindows.map { interval -> JSONValue in
             .object([

@@ -107,6 +107,12 @@ extension ConfigFixture {
     /// on `audit.sqlite`. Output as both print it: rows of `|`-separated values.
     public func queryTrail(_ sql: String) throws -> String {
         if let database { return try database.psql(sql) }
+        return try querySQLiteTrail(sql)
+    }
+
+    /// Runs SQL with `sqlite3` on `audit.sqlite` in the state directory, whatever store the
+    /// fixture names (a trail moved to PostgreSQL keeps its SQLite file).
+    public func querySQLiteTrail(_ sql: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [stateDirectory + "/audit.sqlite", sql]

@@ -74,10 +74,14 @@ public final class PostgresServer: Sendable {
         return try PostgresServer(socketDirectory: String(words[0]), port: port, owned: true)
     }
 
-    /// A new, empty database owned by `role`.
-    public func makeDatabase() throws -> TestDatabase {
+    /// A new, empty database owned by `role`. A rehearsal store (`syncwindow.rehearsal = on`,
+    /// docs/hosts-that-disagree.md) unless `rehearsal` is false: the end-to-end tests run passes at fixed
+    /// instants (`--at`), never at the time of day, and on a real shared store a pass's clock must
+    /// agree with the database's.
+    public func makeDatabase(rehearsal: Bool = true) throws -> TestDatabase {
         let name = "syncwindow_test_\(UUID().uuidString.prefix(8).lowercased())"
         try psql("CREATE DATABASE \(name) OWNER \(Self.role)")
+        if rehearsal { try psql("ALTER DATABASE \(name) SET syncwindow.rehearsal = on") }
         return TestDatabase(server: self, name: name)
     }
 

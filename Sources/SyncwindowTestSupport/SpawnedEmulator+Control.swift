@@ -32,9 +32,16 @@ extension SpawnedEmulator {
     }
 
     /// Replaces the faults; `jobDelayMilliseconds` is kept explicit because a PUT resets every missing field.
-    public func setFaults(failNextJobs: Int = 0, jobDelayMilliseconds: Int = 0) throws {
+    /// `loseNextCalls`: pause/resume calls answered 202 and then lost (no job, no change);
+    /// `holdCallAnswersMilliseconds`: pause/resume calls carried out at once, their answer held back.
+    public func setFaults(
+        failNextJobs: Int = 0, jobDelayMilliseconds: Int = 0, loseNextCalls: Int = 0,
+        holdCallAnswersMilliseconds: Int = 0
+    ) throws {
         try control(
-            "PUT", "faults", body: #"{"fail_next_jobs":\#(failNextJobs),"job_delay_ms":\#(jobDelayMilliseconds)}"#)
+            "PUT", "faults",
+            body: #"{"fail_next_jobs":\#(failNextJobs),"job_delay_ms":\#(jobDelayMilliseconds),"#
+                + #""lose_next_calls":\#(loseNextCalls),"hold_call_answers_ms":\#(holdCallAnswersMilliseconds)}"#)
     }
 
     /// How many requests the emulator has logged so far: a marker to look only at what comes after.

@@ -53,6 +53,12 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Fail the next N pause/resume jobs.")
     var failNextJobs: Int = 0
 
+    @Option(help: "Answer the next N pause/resume calls 202 with a job id, then lose them: no job, no change.")
+    var loseNextCalls: Int = 0
+
+    @Option(help: "Carry out pause/resume calls at once but hold their answer this long, e.g. 30s.")
+    var holdCallAnswers: String = "0"
+
     @Option(help: "Close the connection of the next N API requests without answering.")
     var dropConnections: Int = 0
 
@@ -148,6 +154,10 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
         guard let visibility = FaultDuration.parse(jobVisibilityDelay) else {
             throw ValidationError("--job-visibility-delay: not a duration: \(jobVisibilityDelay)")
         }
+        guard let hold = FaultDuration.parse(holdCallAnswers) else {
+            throw ValidationError("--hold-call-answers: not a duration: \(holdCallAnswers)")
+        }
+        guard loseNextCalls >= 0 else { throw ValidationError("--lose-next-calls: not a count: \(loseNextCalls)") }
         guard let dropMode = EmulatorFaults.DropMode(rawValue: dropMode) else {
             throw ValidationError("--drop-mode: after_processing or before_processing")
         }
@@ -159,6 +169,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             throttleBurst: throttleBurst, retryAfterSeconds: retryAfter, jobFailureRate: failJobs,
             failNextJobs: failNextJobs, dropConnections: dropConnections, dropMode: dropMode,
             jobDelayMilliseconds: FaultDuration.milliseconds(jobDelay),
-            jobVisibilityDelayMilliseconds: FaultDuration.milliseconds(visibility))
+            jobVisibilityDelayMilliseconds: FaultDuration.milliseconds(visibility), loseNextCalls: loseNextCalls,
+            holdCallAnswersMilliseconds: FaultDuration.milliseconds(hold))
     }
 }

@@ -21,7 +21,7 @@ struct EmulatorTests {
     typealias F = EmulatorFixtures
     static let aksk = Credentials.aksk(ak: F.accessKey, sk: F.secretKey)
 
-    @Test("jobs advance lazily from the injected clock: SUSPENDING until the job delay has passed")
+    @Test("jobs advance lazily from the injected clock: SUSPENDING until both sides' jobs have completed")
     func lazyJobs() async throws {
         let clock = ManualNow(Date())
         try await EmulatorHarness.withEmulator(faults: EmulatorFaults(jobDelayMilliseconds: 60_000), now: clock.now) {
@@ -35,11 +35,16 @@ struct EmulatorTests {
                 #expect(running.progress == "50%")
                 #expect(running.endTime == nil)
                 clock.advance(by: 61)
-                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
                 let done = try #require(try await client.job(id: jobID, on: F.primary))
                 #expect(done.state == .completed)
                 #expect(done.progress == nil)
                 #expect(done.endTime != nil)
+                // The pause takes effect only once the standby was called too.
+                #expect(try await client.syncStatus(of: F.primary).state == .suspending)
+                _ = try await client.setDataSynchronization(.pause, on: F.standby)
+                clock.advance(by: 61)
+                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                #expect(try await client.syncStatus(of: F.standby).state == .suspended)
             }
         }
     }
@@ -50,14 +55,15 @@ struct EmulatorTests {
             try await ClientFixture.withHTTP { http in
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http, retry: .none)
                 _ = try await client.setDataSynchronization(.pause, on: F.primary)
-                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                #expect(try await client.syncStatus(of: F.primary).state == .suspending)
                 // Half paused: resume refused.
                 await #expect(throws: GeminiDBError.self) {
                     try await client.setDataSynchronization(.resume, on: F.primary)
                 }
                 _ = try await client.setDataSynchronization(.pause, on: F.standby)
+                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
                 _ = try await client.setDataSynchronization(.resume, on: F.primary)
-                #expect(try await client.syncStatus(of: F.primary).state == .syncing)
+                #expect(try await client.syncStatus(of: F.standby).state == .recovering)
                 _ = try await client.setDataSynchronization(.resume, on: F.standby)
                 #expect(try await client.syncStatus(of: F.standby).state == .syncing)
             }
@@ -126,9 +132,14 @@ struct EmulatorTests {
         try await EmulatorHarness.withEmulator(stateFile: stateFile) { emulator in
             try await ClientFixture.withHTTP { (http: HTTPClient) async throws -> Void in
                 let client = ClientFixture.client(emulator, credentials: Self.aksk, http: http)
-                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                // The half-called pause survived: both SUSPENDING, the primary's job done,
+                #expect(try await client.syncStatus(of: F.primary).state == .suspending)
                 #expect(try await client.job(id: jobID, on: F.primary)?.state == .completed)
-                #expect(try await client.syncStatus(of: F.standby).state == .syncing)
+                #expect(try await client.syncStatus(of: F.standby).state == .suspending)
+                // and the standby's call completes it.
+                _ = try await client.setDataSynchronization(.pause, on: F.standby)
+                #expect(try await client.syncStatus(of: F.standby).state == .suspended)
+                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
             }
         }
     }

@@ -187,10 +187,11 @@ struct GeminiDBClientResilienceTests {
                 posts = await emulator.engine.requests().filter { $0.method == "POST" }
                 #expect(posts.count == 1)
                 await emulator.engine.setFaults(EmulatorHarness.instantJobs)
-                // The POST took effect. Read back with a timeout a loaded machine cannot miss (the
-                // 100 ms above is the subject of the test, not of this check).
+                // The POST took effect: the pair is called on one side, SUSPENDING. Read back with a
+                // timeout a loaded machine cannot miss (the 100 ms above is the subject of the test,
+                // not of this check).
                 let patient = ClientFixture.client(emulator, credentials: Self.aksk, http: http, timeout: .seconds(10))
-                #expect(try await patient.syncStatus(of: F.primary).state == .suspended)
+                #expect(try await patient.syncStatus(of: F.primary).state == .suspending)
             }
         }
     }
@@ -212,8 +213,8 @@ struct GeminiDBClientResilienceTests {
                     let error = try #require(error as? GeminiDBError)
                     #expect(error.outcomeIsUnknown, "\(error)")
                 }
-                // Processed before the drop: the live status tells.
-                #expect(try await client.syncStatus(of: F.primary).state == .suspended)
+                // Processed before the drop: the live status tells (one side called: SUSPENDING).
+                #expect(try await client.syncStatus(of: F.primary).state == .suspending)
             }
         }
     }

@@ -77,41 +77,111 @@ struct InMemoryGeminiDBTests {
         arguments: CloudBackend.allCases)
     func resumeNeedsBoth(backend: CloudBackend) async throws {
         try await backend.with(faults: EmulatorHarness.instantJobs, clock: ManualNow(Self.start)) { cloud, _ in
-            // Given only the primary paused
+            // Given only the primary paused: both read SUSPENDING, its job done or not
             _ = try await cloud.setDataSynchronization(.pause, on: F.primary)
-            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
-            // resume is refused on it, and on the still syncing standby.
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspending)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspending)
+            // resume is refused on it, and on the standby not yet paused.
             let halfPaused = await refusal { try await cloud.setDataSynchronization(.resume, on: F.primary) }
             #expect(halfPaused?.httpStatus == 403)
             #expect(halfPaused?.code == APIErrorCode.statusDoesNotAllow)
             #expect(halfPaused?.hasRequestID == true)
-            let syncing = await refusal { try await cloud.setDataSynchronization(.resume, on: F.standby) }
-            #expect(syncing?.code == APIErrorCode.statusDoesNotAllow)
+            let notPaused = await refusal { try await cloud.setDataSynchronization(.resume, on: F.standby) }
+            #expect(notPaused?.code == APIErrorCode.statusDoesNotAllow)
 
-            // When the standby is paused too, the first resume is accepted, and the second after it.
+            // When the standby is paused too, both settle SUSPENDED.
             _ = try await cloud.setDataSynchronization(.pause, on: F.standby)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspended)
+            // The first resume puts both in RECOVERYING; only the second brings both back to SYNCING.
             _ = try await cloud.setDataSynchronization(.resume, on: F.primary)
-            #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .recovering)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .recovering)
             _ = try await cloud.setDataSynchronization(.resume, on: F.standby)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
             #expect(try await cloud.syncStatus(of: F.standby).state == .syncing)
         }
     }
 
-    @Test("a failing job returns the instance to SYNCING and says why", arguments: CloudBackend.allCases)
+    @Test(
+        "a pair called on one side stays SUSPENDING on both sides, whatever job finishes, until the other is called",
+        arguments: CloudBackend.allCases)
+    func oneSideCalled(backend: CloudBackend) async throws {
+        let clock = ManualNow(Self.start)
+        try await backend.with(faults: EmulatorFaults(jobDelayMilliseconds: 10_000), clock: clock) { cloud, _ in
+            // Given the primary paused alone, and its job long completed
+            let primaryJob = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            clock.advance(by: 3600)
+            #expect(try await cloud.job(id: primaryJob, on: F.primary)?.state == .completed)
+            // Then both sides still read SUSPENDING, and a second pause of the primary is refused
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspending)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspending)
+            let again = await refusal { try await cloud.setDataSynchronization(.pause, on: F.primary) }
+            #expect(again?.code == APIErrorCode.statusDoesNotAllow)
+            // When the standby, SUSPENDING but not yet called, is paused: accepted
+            let standbyJob = try await cloud.setDataSynchronization(.pause, on: F.standby)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspending)
+            // Then both settle once its job completed too
+            clock.advance(by: 11)
+            #expect(try await cloud.job(id: standbyJob, on: F.standby)?.state == .completed)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspended)
+        }
+    }
+
+    @Test(
+        "a lost call: answered 202 with a job id, the job never listed, nothing moves", arguments: CloudBackend.allCases
+    )
+    func lostCall(backend: CloudBackend) async throws {
+        let clock = ManualNow(Self.start)
+        try await backend.with(faults: EmulatorFaults(jobDelayMilliseconds: 0, loseNextCalls: 1), clock: clock) {
+            cloud, engine in
+            let lost = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            clock.advance(by: 3600)
+            #expect(try await cloud.job(id: lost, on: F.primary) == nil)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .syncing)
+            #expect(await engine.state().jobs.isEmpty)
+            // Only the next call was lost: the one after it is carried out.
+            let kept = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            #expect(try await cloud.job(id: kept, on: F.primary)?.state == .completed)
+        }
+    }
+
+    @Test("a failing job withdraws its side's call and says why", arguments: CloudBackend.allCases)
     func failingJob(backend: CloudBackend) async throws {
         let faults = EmulatorFaults(failNextJobs: 1, jobDelayMilliseconds: 0)
         try await backend.with(faults: faults, clock: ManualNow(Self.start)) { cloud, _ in
             // Given the next job fails, when the primary is paused
             let failed = try await cloud.setDataSynchronization(.pause, on: F.primary)
-            // then the job failed with a reason and the instance syncs again
+            // then the job failed with a reason and, no call left standing, the pair syncs again
             let job = try #require(try await cloud.job(id: failed, on: F.primary))
             #expect(job.state == .failed)
             #expect(job.failReason?.contains("pause") == true)
             #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .syncing)
             // and only that one job failed.
             let retried = try await cloud.setDataSynchronization(.pause, on: F.primary)
             #expect(try await cloud.job(id: retried, on: F.primary)?.state == .completed)
+            _ = try await cloud.setDataSynchronization(.pause, on: F.standby)
             #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+        }
+    }
+
+    @Test(
+        "a failing job on the second side: the first side's call stands, both stay SUSPENDING until it is called again",
+        arguments: CloudBackend.allCases)
+    func failingSecondJob(backend: CloudBackend) async throws {
+        try await backend.with(faults: EmulatorHarness.instantJobs, clock: ManualNow(Self.start)) { cloud, engine in
+            _ = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            await engine.setFaults(EmulatorFaults(failNextJobs: 1, jobDelayMilliseconds: 0))
+            let failed = try await cloud.setDataSynchronization(.pause, on: F.standby)
+            #expect(try await cloud.job(id: failed, on: F.standby)?.state == .failed)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspending)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspending)
+            _ = try await cloud.setDataSynchronization(.pause, on: F.standby)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .suspended)
         }
     }
 
@@ -140,9 +210,32 @@ struct InMemoryGeminiDBTests {
             // Given someone else paused the standby
             #expect(await engine.forceStatus("SUSPENDED", instanceID: F.standby.instanceID) != nil)
             #expect(try await cloud.syncStatus(of: F.standby).state == .suspended)
-            // when the primary is paused, resume is accepted on it.
+            // when the primary is paused, it settles on its own call (its peer is paused already)
             _ = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+            // and resume is accepted on it; the pair syncs once the standby is resumed too.
             _ = try await cloud.setDataSynchronization(.resume, on: F.primary)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .recovering)
+            _ = try await cloud.setDataSynchronization(.resume, on: F.standby)
+            #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
+        }
+    }
+
+    @Test("forcing a side out of a half-called pause: the other side goes back, or settles on its own call")
+    func forcedOutOfTransition() async throws {
+        try await CloudBackend.inMemory.with(faults: EmulatorHarness.instantJobs, clock: ManualNow(Self.start)) {
+            cloud, engine in
+            // Given a pause called on the primary only, when the standby is forced by hand
+            _ = try await cloud.setDataSynchronization(.pause, on: F.primary)
+            await engine.forceStatus("SYNCING", instanceID: F.standby.instanceID)
+            // then the primary settles on its own call
+            #expect(try await cloud.syncStatus(of: F.primary).state == .suspended)
+            #expect(try await cloud.syncStatus(of: F.standby).state == .syncing)
+            // Given a pause called on the standby only
+            await engine.forceStatus("SYNCING", instanceID: F.primary.instanceID)
+            _ = try await cloud.setDataSynchronization(.pause, on: F.standby)
+            // when the standby (the called side) is forced, the primary, never called, goes back
+            await engine.forceStatus("SUSPENDED", instanceID: F.standby.instanceID)
             #expect(try await cloud.syncStatus(of: F.primary).state == .syncing)
         }
     }

@@ -4,7 +4,7 @@ import SyncwindowConfig
 import SyncwindowTestSupport
 import Testing
 
-/// `cloud.ca_file`, `cloud.proxy`, `cloud.proxy_credentials_file`, and the proxy environment (SPEC.md "Network").
+/// `cloud.ca_file`, `cloud.proxy`, `cloud.proxy_credentials_file`, and the proxy environment (docs/configuration.md, "Operating behind a proxy").
 @Suite("network configuration")
 struct NetworkConfigTests {
     /// The fixture's config with `lines` added to `cloud:`.

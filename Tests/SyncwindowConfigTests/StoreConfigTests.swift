@@ -27,18 +27,19 @@ struct StoreConfigTests {
         #expect(remote.host == "db.internal" && remote.port == 5432 && remote.user == "sw")
         #expect(remote.database == "syncwindow" && remote.tls == .require)
         #expect(remote.lease == .seconds(30) && remote.leaseMargin == .seconds(10) && remote.passwordFile == nil)
+        #expect(remote.maxClockSkew == .seconds(5))
         #expect(remote.displayURL == "postgresql://sw@db.internal:5432/syncwindow")
 
         guard
             case .postgres(let local) = try Self.load(
-                "    url: postgresql://sw@127.0.0.1:6543/db\n    lease: 1m\n    lease_margin: 20s"
+                "    url: postgresql://sw@127.0.0.1:6543/db\n    lease: 1m\n    lease_margin: 20s\n    max_clock_skew: 2s"
             ).store
         else {
             Issue.record("expected a PostgreSQL store")
             return
         }
         #expect(local.port == 6543 && local.tls == .prefer)
-        #expect(local.lease == .seconds(60) && local.leaseMargin == .seconds(20))
+        #expect(local.lease == .seconds(60) && local.leaseMargin == .seconds(20) && local.maxClockSkew == .seconds(2))
     }
 
     struct BadCase: Sendable, CustomTestStringConvertible {
@@ -71,6 +72,10 @@ struct StoreConfigTests {
             name: "a margin over half the lease",
             block: "    url: postgresql://sw@127.0.0.1/sw\n    lease: 20s\n    lease_margin: 15s",
             expect: "must be at most half of 'lease'"),
+        BadCase(
+            name: "a clock tolerance beyond a minute",
+            block: "    url: postgresql://sw@127.0.0.1/sw\n    max_clock_skew: 2m",
+            expect: "'store.postgres.max_clock_skew' must be from 1s to 1m"),
         BadCase(
             name: "a typo in a key", block: "    url: postgresql://sw@127.0.0.1/sw\n    tlss: require",
             expect: "unknown key 'tlss' in 'store.postgres' (did you mean 'tls'?)"),

@@ -2,7 +2,7 @@ import Foundation
 import SyncwindowTestSupport
 import Testing
 
-/// `syncwindow plan` (the built binary) against cronsim, the SPEC.md reference for cron and
+/// `syncwindow plan` (the built binary) against cronsim, the reference (docs/configuration.md, "Time semantics") for cron and
 /// DST semantics: random windows in DST-heavy zones, a whole year, occurrence for occurrence.
 @Suite("plan agrees with cronsim")
 struct PlanAgainstCronsimTests {

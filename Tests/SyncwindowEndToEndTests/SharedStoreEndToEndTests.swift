@@ -21,10 +21,12 @@ struct SharedStoreEndToEndTests {
         let config: String
 
         /// A 10 s lease (the shortest the config allows) with a 3 s margin, so takeovers happen within a test.
-        init(emulatorFlags: [String] = [], server: PostgresServer? = nil) throws {
+        /// `rehearsal`: a rehearsal store (the default), where passes run at fixed instants (`--at`).
+        init(emulatorFlags: [String] = [], server: PostgresServer? = nil, rehearsal: Bool = true) throws {
             fixture = try ConfigFixture(storeFromEnvironment: false)
             database = try fixture.usePostgres(
-                try (server ?? PostgresServer.shared()).makeDatabase(), extra: "\n    lease: 10s\n    lease_margin: 3s")
+                try (server ?? PostgresServer.shared()).makeDatabase(rehearsal: rehearsal),
+                extra: "\n    lease: 10s\n    lease_margin: 3s")
             emulator = try SpawnedEmulator(
                 configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
             config = try fixture.configPointing(at: emulator.baseURL)
@@ -183,9 +185,9 @@ struct SharedStoreEndToEndTests {
             let takeover = try setup.tick(host: "beta", at: at, ["--lock-timeout", "15"])
             #expect(takeover.status == 0, "round \(round): \(takeover.stdout) \(takeover.stderr)")
         }
-        // A kill between the two sides of a resume leaves one side resumed; the API resumes
-        // only both sides together, so the next pass re-pauses it first. That is a new call,
-        // not a repeat: what must never happen is the same call twice (two pauses in a row).
+        // A kill between the two sides of a pause or resume leaves both sides SUSPENDING or
+        // RECOVERYING until the other side is called: the next pass calls that side. Calls
+        // alternate per instance; what must never happen is the same call twice in a row.
         let landed = try setup.sql(
             """
             SELECT pair || '-' || side || '-in12', kind FROM event
@@ -254,9 +256,12 @@ struct SharedStoreEndToEndTests {
         let text = try String(contentsOfFile: setup.config, encoding: .utf8)
         let sqliteConfig = try setup.fixture.directory.write(
             "config-sqlite.yaml", String(text[..<text.range(of: "store:")!.lowerBound]))
+        // Passes of alpha, the host that migrates its trail and then carries on with `store:` added
+        // (a configuration it changed itself, so it puts it into effect: docs/hosts-that-disagree.md).
         for at in [Self.inWindow, Self.afterWindow] {
             let tick = try BinaryRunner.run(
-                "syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
+                "syncwindow",
+                ["tick", "--config", sqliteConfig, "--host-id", "alpha", "--at", at, "--poll-interval", "0.05"])
             #expect(tick.status == 0, "\(tick.stderr)")
         }
         func head(_ verify: BinaryRunner.Result) -> String? {

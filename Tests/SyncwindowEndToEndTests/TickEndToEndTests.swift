@@ -9,6 +9,13 @@ struct TickEndToEndTests {
     static let inWindow = "2026-12-01T01:31:00Z"
     static let afterWindow = "2026-12-01T03:31:00Z"
 
+    /// Round `round` of a kill loop: in the window on even rounds, after it on odd ones, a day
+    /// later every two rounds — time only moves forward, as on a shared store it must for a pair.
+    static func roundInstant(_ round: Int) -> String {
+        let day = 1 + round / 2
+        return "2026-12-\(day < 10 ? "0" : "")\(day)T0\(round % 2 == 0 ? 1 : 3):31:00Z"
+    }
+
     struct Setup {
         let fixture: ConfigFixture
         let emulator: SpawnedEmulator
@@ -77,7 +84,7 @@ struct TickEndToEndTests {
         var random = SplitMix64(seed: SplitMix64.testSeed(default: 9))
         let delays = (0..<10).map { _ in Double(random.next() % 900) / 1000 }
         for (round, delay) in delays.enumerated() {
-            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let at = Self.roundInstant(round)
             let process = try setup.start(at: at)
             Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
@@ -88,7 +95,7 @@ struct TickEndToEndTests {
             let recovery = try setup.tick(at: at)
             #expect(recovery.status == 0, "round \(round) after \(delay)s: \(recovery.stdout) \(recovery.stderr)")
         }
-        let final = try setup.tick(at: Self.afterWindow)
+        let final = try setup.tick(at: Self.roundInstant(delays.count - 1))
         #expect(final.status == 0, "\(final.stderr)")
         // Every accepted POST has exactly one intent recorded before it.
         let intents =
@@ -111,7 +118,7 @@ struct TickEndToEndTests {
         defer { setup.finish() }
         var random = SplitMix64(seed: SplitMix64.testSeed(default: 20))
         for round in 0..<20 {
-            let at = round % 2 == 0 ? Self.inWindow : Self.afterWindow
+            let at = Self.roundInstant(round)
             let process = try setup.start(at: at)
             Thread.sleep(forTimeInterval: 0.45 + Double(random.next() % 500) / 1000)
             kill(process.processIdentifier, SIGKILL)
@@ -199,6 +206,24 @@ struct TickEndToEndTests {
         #expect(verify.stderr.contains("BROKEN at row 3"), "\(verify.stderr)")
     }
 
+    @Test("audit verify --metrics-file: 1 for an intact trail, 0 once a row was edited", .sqliteTrailOnly)
+    func verifyMetricsFile() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("verify.prom").path
+        #expect(try setup.tick().status == 0)
+        let verify = ["audit", "verify", "--config", setup.config, "--metrics-file", path]
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 0)
+        let intact = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(intact.contains("syncwindow_audit_verify_success 1"), "\(intact)")
+        #expect(intact.contains("syncwindow_audit_verify_timestamp_seconds "), "\(intact)")
+        _ = try setup.sqlite(
+            "DROP TRIGGER event_is_append_only_update; UPDATE event SET actor = 'mallory' WHERE id = 3;")
+        #expect(try BinaryRunner.run("syncwindow", verify).status == 1)
+        let broken = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(broken.contains("syncwindow_audit_verify_success 0"), "\(broken)")
+    }
+
     @Test("--metrics-file writes the pass's outcome for Prometheus, drift included")
     func metricsFile() throws {
         let setup = try Setup()
@@ -222,6 +247,46 @@ struct TickEndToEndTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: setup.fixture.directory.path)
             .filter { $0.contains(".tmp.") }
         #expect(leftovers.isEmpty)
+    }
+
+    @Test("--metrics-file: a pair still paused after its window closed says for how long")
+    func metricsPausedOutsideWindows() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("syncwindow.prom").path
+        #expect(try setup.tick(["--metrics-file", path]).status == 0)
+        let inWindow = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(inWindow.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"orders\"} 0"), "\(inWindow)")
+        #expect(inWindow.contains("syncwindow_audit_trail_protected 1"), "\(inWindow)")
+        // Every resume job fails: 15 minutes after the 03:30 close both pairs are still paused.
+        try setup.emulator.setFaults(failNextJobs: 4)
+        #expect(try setup.tick(["--metrics-file", path], at: "2026-12-01T03:45:00Z").status == 1)
+        let after = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(after.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"orders\"} 900"), "\(after)")
+        #expect(after.contains("syncwindow_pair_paused_outside_windows_seconds{pair=\"sessions\"} 900"), "\(after)")
+    }
+
+    @Test(
+        "--metrics-file: a pass refused before it runs still writes its exit status and an unprotected trail",
+        .sqliteTrailOnly)
+    func metricsOfARefusedPass() throws {
+        let setup = try Setup()
+        defer { setup.finish() }
+        let path = setup.fixture.directory.url("syncwindow.prom").path
+        #expect(try setup.tick(["--metrics-file", path]).status == 0)
+        _ = try setup.sqlite("DROP TRIGGER event_is_append_only_update;")
+        #expect(try setup.tick(["--metrics-file", path], at: Self.afterWindow).status == 2)
+        let refused = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(refused.contains("syncwindow_last_pass_exit_code 2"), "\(refused)")
+        #expect(refused.contains("syncwindow_audit_trail_protected 0"), "\(refused)")
+        #expect(refused.contains("syncwindow_last_pass_timestamp_seconds "), "\(refused)")
+        #expect(!refused.contains("syncwindow_pair_"), "\(refused)")
+        // A configuration that does not load: exit 2 in the metrics, the trail's protection unknown (left out).
+        try Data("state_dir: [\n".utf8).write(to: URL(fileURLWithPath: setup.config))
+        #expect(try setup.tick(["--metrics-file", path], at: Self.afterWindow).status == 2)
+        let invalid = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(invalid.contains("syncwindow_last_pass_exit_code 2"), "\(invalid)")
+        #expect(!invalid.contains("syncwindow_audit_trail_protected"), "\(invalid)")
     }
 
     @Test("credentials the cloud refuses are a credential error: exit 2, and no POST")

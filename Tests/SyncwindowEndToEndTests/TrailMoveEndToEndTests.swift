@@ -24,9 +24,12 @@ struct TrailMoveEndToEndTests {
 
         var stateDirectory: String { shared.fixture.stateDirectory }
 
+        /// A pass of alpha, the host that migrates its trail and then carries on with `store:` added
+        /// (a configuration it changed itself, so it puts it into effect: docs/hosts-that-disagree.md).
         func sqliteTick(at: String) throws -> BinaryRunner.Result {
             try BinaryRunner.run(
-                "syncwindow", ["tick", "--config", sqliteConfig, "--at", at, "--poll-interval", "0.05"])
+                "syncwindow",
+                ["tick", "--config", sqliteConfig, "--host-id", "alpha", "--at", at, "--poll-interval", "0.05"])
         }
 
         func migrate() throws -> BinaryRunner.Result {
@@ -35,17 +38,7 @@ struct TrailMoveEndToEndTests {
         }
 
         /// SQL on the SQLite trail (the fixture's own `queryTrail` asks PostgreSQL).
-        func sqlite(_ sql: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = [stateDirectory + "/audit.sqlite", sql]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func sqlite(_ sql: String) throws -> String { try shared.fixture.querySQLiteTrail(sql) }
 
         func posts() throws -> Int { try shared.acceptedPosts().values.reduce(0, +) }
 
@@ -96,7 +89,10 @@ struct TrailMoveEndToEndTests {
         defer { setup.finish() }
         let process = Process()
         process.executableURL = BinaryRunner.productsDirectory().appendingPathComponent("syncwindow")
-        process.arguments = ["tick", "--config", setup.sqliteConfig, "--at", Self.inWindow, "--poll-interval", "0.05"]
+        process.arguments = [
+            "tick", "--config", setup.sqliteConfig, "--host-id", "alpha", "--at", Self.inWindow, "--poll-interval",
+            "0.05",
+        ]
         let stderr = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderr

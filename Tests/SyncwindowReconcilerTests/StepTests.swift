@@ -16,11 +16,19 @@ struct StepTests {
         var owned: Set<PairSide> = []
         var holdSyncing = false
         var handsOff = false
+        var calls: [PairSide: SideCall] = [:]
         var expected: Step
         var testDescription: String { name }
     }
 
     static let both: Set<PairSide> = [.primary, .standby]
+    static let completePause =
+        "complete the pause syncwindow started: the cloud pauses a pair only once both sides were called"
+    static let completeResume =
+        "complete the resume syncwindow started: the cloud resumes a pair only once both sides were called"
+    static let checkConsole =
+        ": syncwindow leaves the pair alone; check the instance's status and its DR relationship in the console "
+        + "(known statuses: NA, NEW, SYNCING, SUSPENDING, SUSPENDED, RECOVERYING)"
 
     static let cases: [Case] = [
         .init(
@@ -92,6 +100,75 @@ struct StepTests {
             expected: .call(.pause, [.primary], why: "complete a half-done pause so both sides can resume")),
     ]
 
+    /// The cloud moves a pair only once both sides were called (until then both read
+    /// SUSPENDING or RECOVERYING), and a call it accepted may never be carried out.
+    static let twoSidedCases: [Case] = [
+        .init(
+            name: "our pause reached only the primary, both SUSPENDING: call the standby before waiting",
+            desired: .paused, primary: "SUSPENDING", standby: "SUSPENDING", owned: [.primary],
+            calls: [.primary: .standing(.pause)], expected: .call(.pause, [.standby], why: completePause)),
+        .init(
+            name: "window closed before our pause reached the standby: still complete it first",
+            desired: .syncing, primary: "SUSPENDING", standby: "SUSPENDING", owned: [.primary],
+            calls: [.primary: .standing(.pause), .standby: .standing(.resume)],
+            expected: .call(.pause, [.standby], why: completePause)),
+        .init(
+            name: "our resume reached only the primary, both RECOVERYING: call the standby before waiting",
+            desired: .syncing, primary: "RECOVERYING", standby: "RECOVERYING", owned: [.standby],
+            calls: [.primary: .standing(.resume), .standby: .standing(.pause)],
+            expected: .call(.resume, [.standby], why: completeResume)),
+        .init(
+            name: "both sides called, SUSPENDING: follow", desired: .paused, primary: "SUSPENDING",
+            standby: "SUSPENDING", owned: both, calls: [.primary: .standing(.pause), .standby: .standing(.pause)],
+            expected: .wait("primary SUSPENDING")),
+        .init(
+            name: "someone else's half-called pause (no call of ours): follow, never join it", desired: .paused,
+            primary: "SUSPENDING", standby: "SUSPENDING", calls: [.primary: .standing(.resume)],
+            expected: .wait("primary SUSPENDING")),
+        .init(
+            name: "our standby's pause accepted, never carried out, both SUSPENDING: call it again",
+            desired: .paused, primary: "SUSPENDING", standby: "SUSPENDING", owned: both,
+            calls: [.primary: .standing(.pause), .standby: .unconfirmed(.pause, jobID: "job-1", reissued: false)],
+            expected: .call(.pause, [.standby], why: completePause)),
+        .init(
+            name: "our primary's pause accepted, never carried out, primary SYNCING: pause it, not released",
+            desired: .paused, primary: "SYNCING", standby: "SUSPENDED", owned: both,
+            calls: [.primary: .unconfirmed(.pause, jobID: "job-1", reissued: false), .standby: .standing(.pause)],
+            expected: .call(.pause, [.primary], why: "pause for the window")),
+        .init(
+            name: "a re-issued pause that never took either: fail loudly naming the job", desired: .paused,
+            primary: "SUSPENDING", standby: "SUSPENDING", owned: both,
+            calls: [.primary: .unconfirmed(.pause, jobID: "job-2", reissued: true), .standby: .standing(.pause)],
+            expected: .blocked(
+                "pause on primary did not take twice: the cloud accepted the re-issued call (job job-2) but never "
+                    + "showed that job, and primary reads SUSPENDING; check the instance and its jobs in the "
+                    + "console. syncwindow does not call it again")),
+        .init(
+            name: "our resumes accepted, never carried out: the pause is still ours, resume both", desired: .syncing,
+            primary: "SUSPENDED", standby: "SUSPENDED",
+            calls: [
+                .primary: .unconfirmed(.resume, jobID: "job-1", reissued: false),
+                .standby: .unconfirmed(.resume, jobID: "job-2", reissued: false),
+            ],
+            expected: .call(.resume, [.primary, .standby], why: "resume after the window")),
+        // A status the API does not document is named as it came.
+        .init(
+            name: "unknown status: named, quoted", desired: .paused, primary: "SYNCING", standby: "FROZEN",
+            expected: .blocked("standby reports an unknown sync status \"FROZEN\"" + checkConsole)),
+        .init(
+            name: "empty status: said to be empty", desired: .syncing, primary: "", standby: "SYNCING",
+            expected: .blocked("primary reports an empty sync status" + checkConsole)),
+        .init(
+            name: "NEW: no active DR relationship", desired: .paused, primary: "SYNCING", standby: "NEW",
+            expected: .blocked(
+                "standby reports sync status NEW: the DR relationship is not active yet, nothing to pause or resume")),
+    ]
+
+    @Test(arguments: twoSidedCases)
+    func decidesTwoSided(_ testCase: Case) {
+        decides(testCase)
+    }
+
     @Test(arguments: cases)
     func decides(_ testCase: Case) {
         let override =
@@ -101,7 +178,7 @@ struct StepTests {
             desired: testCase.desired,
             live: LiveState(
                 primary: DataSyncState(rawValue: testCase.primary), standby: DataSyncState(rawValue: testCase.standby)),
-            ownedSides: testCase.owned, override: override, handsOff: testCase.handsOff)
+            ownedSides: testCase.owned, override: override, handsOff: testCase.handsOff, calls: testCase.calls)
         #expect(step == testCase.expected)
     }
 }

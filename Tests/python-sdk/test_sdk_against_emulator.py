@@ -169,6 +169,22 @@ def test_pause_both_then_resume_both(aksk_emulator):
     assert instances.total_count == 1 and instances.instances[0].status == "normal"
 
 
+def test_pause_takes_effect_only_once_both_sides_were_called(aksk_emulator):
+    primary = sdk_client(aksk_emulator, PRIMARY)
+    standby = sdk_client(aksk_emulator, STANDBY)
+    job = act(primary, PRIMARY, "pause")
+    deadline = time.time() + 10
+    while primary.list_jobs(ListJobsRequest(id=job)).jobs[0].status != "Completed":
+        assert time.time() < deadline, "the primary's pause job never completed"
+        time.sleep(0.1)
+    # Its job completed, yet both sides read SUSPENDING until the standby is called.
+    assert status(primary, PRIMARY) == "SUSPENDING"
+    assert status(standby, STANDBY) == "SUSPENDING"
+    act(standby, STANDBY, "pause")
+    wait_for(primary, PRIMARY, "SUSPENDED")
+    wait_for(standby, STANDBY, "SUSPENDED")
+
+
 def test_wrong_secret_key_is_401(aksk_emulator):
     client = sdk_client(aksk_emulator, PRIMARY, sk="not-the-secret-key")
     with pytest.raises(exceptions.ClientRequestException) as raised:

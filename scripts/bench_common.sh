@@ -1,0 +1,19 @@
+# Shared by the shell benchmarks (source it): the emulator binary on a free loopback port, and one
+# timed syncwindow command. Expects $bin (the binaries' directory) and $work (a scratch directory).
+
+# start_emulator CONFIG [FLAGS…]: sets $url and $emulator_pid (the caller's EXIT trap kills it).
+start_emulator() {
+    local config=$1; shift
+    "$bin/geminidb-emulator" --listen 127.0.0.1:0 --pairs "$config" "$@" > "$work/emulator.out" 2>/dev/null &
+    emulator_pid=$!
+    for _ in $(seq 1 100); do [ -s "$work/emulator.out" ] && break; sleep 0.1; done
+    url=$(head -1 "$work/emulator.out" | sed 's/listening on //')
+}
+
+# measure LABEL ARGS…: runs syncwindow ARGS --config $work/config.yaml, prints wall time and peak memory (GNU time).
+measure() {
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time" "$bin/syncwindow" "$@" --config "$work/config.yaml" > /dev/null
+    read -r seconds kilobytes < "$work/time"
+    printf '%-44s %8.2f s %8d MB\n' "$label" "$seconds" "$((kilobytes / 1024))"
+}
