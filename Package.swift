@@ -94,7 +94,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // Desired vs live state, the reconcile pass, locking, overrides, reports.
+        // Desired vs live state, the reconcile pass, locking, overrides.
         .target(
             name: "SyncwindowReconciler",
             dependencies: [
@@ -103,6 +103,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Reports and plans for people: the period report folded from the trail, the plan as configured over time,
+        // and their renderers (table, CSV, JSON, HTML with an SVG timeline, ICS). No I/O but the store it reads.
+        .target(
+            name: "SyncwindowReport",
+            dependencies: ["SyncwindowSchedule", "SyncwindowConfig", "SyncwindowAudit", "SyncwindowReconciler"]
         ),
         // The emulator of the GeminiDB DR, jobs and IAM APIs (wire models only), and its in-memory GeminiDBService.
         .target(
@@ -133,8 +139,8 @@ let package = Package(
             name: "SyncwindowCLI",
             dependencies: [
                 "SyncwindowSchedule", "SyncwindowConfig", "GeminiDBAPI", "GeminiDBClient", "SyncwindowAudit",
-                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "CommandLineExit",
-                "SyncwindowLocks", "SyncwindowPostgres",
+                "SyncwindowReconciler", "SyncwindowReport", "GeminiDBEmulator", "GeminiDBEmulatorSetup",
+                "CommandLineExit", "SyncwindowLocks", "SyncwindowPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -220,8 +226,8 @@ let package = Package(
         .testTarget(
             name: "SyncwindowReconcilerTests",
             dependencies: [
-                "SyncwindowReconciler", "GeminiDBEmulator", "GeminiDBEmulatorSetup", "GeminiDBClient", "GeminiDBAPI",
-                "SyncwindowAudit",
+                "SyncwindowReconciler", "SyncwindowReport", "GeminiDBEmulator", "GeminiDBEmulatorSetup",
+                "GeminiDBClient", "GeminiDBAPI", "SyncwindowAudit",
                 "SyncwindowConfig", "SyncwindowLocks",
                 "SyncwindowSchedule", "SyncwindowTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -235,7 +241,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SyncwindowCLITests", dependencies: ["SyncwindowCLI", "SyncwindowAudit"]),
+        .testTarget(
+            name: "SyncwindowReportTests",
+            dependencies: [
+                "SyncwindowReport", "SyncwindowReconciler", "SyncwindowAudit", "SyncwindowSchedule",
+            ]
+        ),
+        .testTarget(
+            name: "SyncwindowCLITests", dependencies: ["SyncwindowCLI", "SyncwindowAudit", "SyncwindowReport"]
+        ),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]
 )

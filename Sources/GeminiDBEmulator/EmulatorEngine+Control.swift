@@ -46,6 +46,12 @@ extension EmulatorEngine {
         case ("GET", ["requests"]):
             struct Log: Encodable { var requests: [EmulatorRequestLogEntry] }
             return .json(200, Log(requests: requestLog.entries))
+        case ("GET", ["requests", "in-flight"]):
+            struct InFlight: Encodable {
+                var inFlight: Int
+                enum CodingKeys: String, CodingKey { case inFlight = "in_flight" }
+            }
+            return .json(200, InFlight(inFlight: requestsInFlight))
         case ("DELETE", ["requests"]):
             clearRequests()
             return EmulatorResponse(status: 204)

@@ -16,6 +16,9 @@ public actor EmulatorEngine {
     /// Issued IAM tokens: value → (region scope, expiry).
     var tokens: [String: (region: String, expiresAt: Date)] = [:]
     var requestLog = RequestLog(capacity: maxLogEntries)
+    /// API requests admitted and not answered yet (their latency, processing or held answer):
+    /// what a test waits on after killing a client, instead of guessing how long they take.
+    var requestsInFlight = 0
     var random: FaultDice
     /// The `--state` file, if any, and what changed since it was last written.
     let journal: EmulatorStateJournal?
@@ -160,7 +163,9 @@ public actor EmulatorEngine {
         var hold: Duration = .zero
     }
 
+    /// Admits `request` (counted in flight until ``answered()``) and draws its faults.
     func admit(_ request: EmulatorRequest) -> Admission {
+        requestsInFlight += 1
         let requestID = newRequestID()
         var admission = Admission(
             requestID: requestID, latency: .milliseconds(max(0, faults.latencyMilliseconds)), drop: nil,
@@ -182,6 +187,9 @@ public actor EmulatorEngine {
         }
         return admission
     }
+
+    /// An admitted request was answered, dropped or abandoned.
+    func answered() { requestsInFlight -= 1 }
 
     func record(
         _ request: EmulatorRequest, requestID: String, status: Int?, auth: String, dropped: Bool

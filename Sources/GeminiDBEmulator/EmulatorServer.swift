@@ -48,26 +48,15 @@ public enum EmulatorServer {
                 return makeResponse(response)
             }
             let admission = await engine.admit(emulated)
-            if admission.latency > .zero {
-                try await clock.sleep(for: admission.latency, tolerance: nil)
+            do {
+                let response = try await answer(
+                    emulated, admission: admission, engine: engine, clock: clock, context: context)
+                await engine.answered()
+                return response
+            } catch {
+                await engine.answered()
+                throw error
             }
-            if admission.drop == .beforeProcessing {
-                await engine.record(emulated, requestID: admission.requestID, status: nil, auth: "none", dropped: true)
-                return try await drop(context)
-            }
-            if var immediate = admission.immediate {
-                immediate.headers.append(HTTPHeaderField("X-Request-Id", admission.requestID))
-                await engine.record(
-                    emulated, requestID: admission.requestID, status: immediate.status, auth: "none", dropped: false)
-                return makeResponse(immediate)
-            }
-            let response = await engine.process(
-                emulated, requestID: admission.requestID, dropAfter: admission.drop == .afterProcessing)
-            if admission.hold > .zero {
-                try await clock.sleep(for: admission.hold, tolerance: nil)
-            }
-            if response.drop { return try await drop(context) }
-            return makeResponse(response)
         }
         return Application(
             responder: responder, server: server,
@@ -97,6 +86,33 @@ public enum EmulatorServer {
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         return try .tls(.http1(), tlsConfiguration: configuration)
+    }
+
+    /// An admitted API request's faults played and its answer made (or its connection dropped).
+    static func answer(
+        _ emulated: EmulatorRequest, admission: EmulatorEngine.Admission, engine: EmulatorEngine,
+        clock: any Clock<Duration>, context: EmulatorRequestContext
+    ) async throws -> Response {
+        if admission.latency > .zero {
+            try await clock.sleep(for: admission.latency, tolerance: nil)
+        }
+        if admission.drop == .beforeProcessing {
+            await engine.record(emulated, requestID: admission.requestID, status: nil, auth: "none", dropped: true)
+            return try await drop(context)
+        }
+        if var immediate = admission.immediate {
+            immediate.headers.append(HTTPHeaderField("X-Request-Id", admission.requestID))
+            await engine.record(
+                emulated, requestID: admission.requestID, status: immediate.status, auth: "none", dropped: false)
+            return makeResponse(immediate)
+        }
+        let response = await engine.process(
+            emulated, requestID: admission.requestID, dropAfter: admission.drop == .afterProcessing)
+        if admission.hold > .zero {
+            try await clock.sleep(for: admission.hold, tolerance: nil)
+        }
+        if response.drop { return try await drop(context) }
+        return makeResponse(response)
     }
 
     static func drop(_ context: EmulatorRequestContext) async throws -> Response {

@@ -36,7 +36,7 @@ extension AuditChain {
         private var expectedID: Int64 = 1
         private var previousHash = Array(AuditChain.genesis.utf8)
         private var count = 0
-        private var input = HashInput()
+        private let encoder = Encoder()
         private var recomputed = [UInt8](repeating: 0, count: 64)
 
         /// Nil while the chain holds; the first break otherwise (stop there).
@@ -48,25 +48,16 @@ extension AuditChain {
             return previous.withUTF8 { previous in
                 hash.withUTF8 { hash in
                     check(
-                        id: row.id, previousHash: UnsafeRawBufferPointer(previous), hash: UnsafeRawBufferPointer(hash)
-                    ) { input in
-                        input.append(line: row.recordedAt)
-                        for field in AuditChain.hashOrder {
-                            // A driver that lacks a column hands it over as NULL.
-                            let value = row.fields[field.name] ?? nil
-                            if value == nil && field.hashedOnlyWhenSet { continue }
-                            input.append(label: field.label, value: value)
-                        }
-                    }
+                        id: row.id, previousHash: UnsafeRawBufferPointer(previous), hash: UnsafeRawBufferPointer(hash),
+                        TextRow(recordedAt: row.recordedAt, fields: row.fields))
                 }
             }
         }
 
-        /// The same check on raw bytes, for a driver that reads its rows without making strings of them:
-        /// `content` appends the row's `recorded_at` line and its hashed fields (``AuditChain/hashOrder``).
-        package mutating func check(
-            id: Int64, previousHash stored: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer,
-            content: (inout HashInput) -> Void
+        /// The same check on a row as the driver holds it (``AuditChainRow``), for a driver that reads its rows
+        /// without making strings of them.
+        package mutating func check<Row: AuditChainRow>(
+            id: Int64, previousHash stored: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer, _ row: Row
         ) -> AuditVerification? {
             guard id == expectedID else {
                 return .broken(
@@ -75,10 +66,9 @@ extension AuditChain {
             guard Self.same(stored, previousHash) else {
                 return .broken(rowID: id, problem: "it does not link to row \(id - 1) (rows removed or reordered)")
             }
-            input.start(id: id)
-            content(&input)
-            previousHash.withUnsafeBytes { input.append(raw: $0) }
-            recomputed.withUnsafeMutableBytes { input.hexDigest(into: $0) }
+            previousHash.withUnsafeBytes { previous in
+                recomputed.withUnsafeMutableBytes { encoder.hexDigest(id: id, row, previousHash: previous, into: $0) }
+            }
             guard Self.same(hash, recomputed) else {
                 return .broken(rowID: id, problem: "its content does not match its hash (the row was edited)")
             }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import SyncwindowCivilTime
 
@@ -13,150 +12,33 @@ package enum AuditChain {
     /// The `prev_hash` of the first row.
     package static let genesis = String(repeating: "0", count: 64)
 
-    /// One hashed column, in the order the hash takes them (by name), with its `name=` bytes.
+    /// One hashed column, in the order the hash takes them (by name).
     package struct HashedField: Sendable {
         package let name: String
         package let hashedOnlyWhenSet: Bool
-        let label: [UInt8]
     }
 
-    /// `AuditRow.hashedColumns` in hashing order.
+    /// `AuditRow.hashedColumns` in hashing order: the order of ``AuditChainRow/hashedValue(_:)``'s index.
     package static let hashOrder: [HashedField] = AuditRow.hashedColumns.sorted { $0.name < $1.name }.map {
-        HashedField(name: $0.name, hashedOnlyWhenSet: $0.hashedOnlyWhenSet, label: Array("\($0.name)=".utf8))
+        HashedField(name: $0.name, hashedOnlyWhenSet: $0.hashedOnlyWhenSet)
     }
 
+    /// The hash of a row about to be appended, from its values as text (`AuditRow.hashedFields`; a column
+    /// missing from `fields` is hashed as NULL, as `verify` reads a column the table lacks).
     package static func hash(id: Int64, recordedAt: String, fields: [String: String?], previousHash: String) -> String {
-        var input = HashInput()
-        input.start(id: id)
-        input.append(line: recordedAt)
-        if fields.count == hashOrder.count, hashOrder.allSatisfy({ fields.index(forKey: $0.name) != nil }) {
-            // Every hashed column and nothing else (the rows of every driver): the precomputed order.
-            for field in hashOrder {
-                let value = fields[field.name]!
-                if value == nil && field.hashedOnlyWhenSet { continue }
-                input.append(label: field.label, value: value)
-            }
-        } else {
-            for key in fields.keys.sorted() {
-                let stored = fields[key]!
-                if stored == nil && AuditRow.columnsHashedOnlyWhenSet.contains(key) { continue }
-                input.append(label: Array("\(key)=".utf8), value: stored)
-            }
-        }
-        input.append(text: previousHash)
-        return input.hexDigest()
+        Encoder().hexDigest(id: id, TextRow(recordedAt: recordedAt, fields: fields), previousHash: previousHash)
     }
 
-    /// The bytes a row's hash covers, put together in one buffer and hashed at once. Reused from row to row.
-    package struct HashInput {
-        private(set) var bytes: [UInt8] = []
+    /// A row's values as text, by column name.
+    struct TextRow: AuditChainRow {
+        let recordedAt: String
+        let fields: [String: String?]
 
-        package init() {
-            bytes.reserveCapacity(1024)
+        func recordedAtValue() -> StoredValue { .text(recordedAt) }
+
+        func hashedValue(_ index: Int) -> StoredValue {
+            (fields[hashOrder[index].name] ?? nil).map(StoredValue.text) ?? .null
         }
-
-        /// Starts a row: the format tag and the id.
-        package mutating func start(id: Int64) {
-            bytes.removeAll(keepingCapacity: true)
-            bytes.append(contentsOf: Self.tag)
-            appendDecimal(id)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-
-        /// `text`, then a newline.
-        package mutating func append(line text: String) {
-            append(text: text)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-
-        package mutating func append(line raw: UnsafeRawBufferPointer) {
-            bytes.append(contentsOf: raw)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-
-        package mutating func append(text: String) {
-            var text = text
-            text.withUTF8 { bytes.append(contentsOf: $0) }
-        }
-
-        package mutating func append(raw: UnsafeRawBufferPointer) {
-            bytes.append(contentsOf: raw)
-        }
-
-        /// `name=length:value` and a newline; NULL as `\0null`.
-        package mutating func append(label: [UInt8], value: String?) {
-            guard var value else { return appendNull(label: label) }
-            value.withUTF8 { append(label: label, raw: UnsafeRawBufferPointer($0)) }
-        }
-
-        package mutating func append(label: [UInt8], raw: UnsafeRawBufferPointer) {
-            label.withUnsafeBytes { append(labelBytes: $0, raw: raw) }
-        }
-
-        package mutating func append(labelBytes label: UnsafeRawBufferPointer, raw: UnsafeRawBufferPointer) {
-            bytes.append(contentsOf: label)
-            appendDecimal(Int64(raw.count))
-            bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: raw)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-
-        package mutating func appendNull(label: [UInt8]) {
-            label.withUnsafeBytes { appendNull(labelBytes: $0) }
-        }
-
-        package mutating func appendNull(labelBytes label: UnsafeRawBufferPointer) {
-            bytes.append(contentsOf: label)
-            bytes.append(contentsOf: Self.null)
-        }
-
-        /// SHA-256 of the bytes, as 64 lower-case hex digits written into `out`.
-        package func hexDigest(into out: UnsafeMutableRawBufferPointer) {
-            let digest = SHA256.hash(data: bytes)
-            digest.withUnsafeBytes { raw in
-                for (index, byte) in raw.enumerated() {
-                    out[2 * index] = Self.hexDigits[Int(byte >> 4)]
-                    out[2 * index + 1] = Self.hexDigits[Int(byte & 0x0F)]
-                }
-            }
-        }
-
-        package func hexDigest() -> String {
-            String(unsafeUninitializedCapacity: 64) { buffer in
-                hexDigest(into: UnsafeMutableRawBufferPointer(buffer))
-                return 64
-            }
-        }
-
-        private mutating func appendDecimal(_ value: Int64) {
-            if value < 0 {
-                bytes.append(UInt8(ascii: "-"))
-                // Int64.min has no positive twin: its digits as text.
-                guard value != .min else { return bytes.append(contentsOf: Array(String(value).utf8.dropFirst())) }
-                return appendDecimal(-value)
-            }
-            var digits:
-                (
-                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-                ) = (
-                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-                )
-            var count = 0
-            var rest = value
-            withUnsafeMutableBytes(of: &digits) { buffer in
-                repeat {
-                    buffer[19 - count] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                    rest /= 10
-                    count += 1
-                } while rest > 0
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]))
-            }
-        }
-
-        static let tag = Array("syncwindow-audit-v1\n".utf8)
-        static let null = Array("5:\u{0}null\n".utf8)
-        static let hexDigits = Array("0123456789abcdef".utf8)
     }
 }
 

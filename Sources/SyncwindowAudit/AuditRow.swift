@@ -45,9 +45,6 @@ package struct AuditRow {
         HashedColumn(name: "host", hashedOnlyWhenSet: true) { $0.host },
     ]
 
-    /// Names of the columns `AuditChain.hash` leaves out while NULL.
-    static let columnsHashedOnlyWhenSet = Set(hashedColumns.filter(\.hashedOnlyWhenSet).map(\.name))
-
     package var hashedFields: [String: String?] {
         Dictionary(uniqueKeysWithValues: Self.hashedColumns.map { ($0.name, $0.text(event)) })
     }

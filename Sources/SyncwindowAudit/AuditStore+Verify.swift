@@ -8,8 +8,8 @@ extension AuditStore {
         try await mappingErrors { try await database.read(Self.verifyChain) }
     }
 
-    /// Streams the rows through `AuditChain.Verifier` reading column bytes straight from SQLite: no `String`,
-    /// dictionary or `Row` per value, so a year's trail (a million rows) verifies in about a microsecond a row.
+    /// Streams the rows through `AuditChain.Verifier` reading column bytes straight from SQLite (``ColumnBytes``):
+    /// no `String`, dictionary or `Row` per value, so a year's trail (a million rows) verifies in about a microsecond a row.
     /// Columns are found by name, once: the hashed ones are whatever `AuditRow.hashedColumns` lists (a column the
     /// table lacks counts as NULL, as the generic row reader would give it).
     private static func verifyChain(_ db: Database) throws -> AuditVerification {
@@ -21,44 +21,40 @@ extension AuditStore {
         else {
             return try verifyRows(db)
         }
-        // The hashed fields as plain values over one buffer of labels: nothing in the loop is reference
-        // counted (an array or string per field would be, a million times over).
-        var labels: [UInt8] = []
-        var fields: [(column: Int32, hashedOnlyWhenSet: Bool, label: Range<Int>)] = []
-        for field in AuditChain.hashOrder {
-            let start = labels.count
-            labels += Array("\(field.name)=".utf8)
-            fields.append((column(field.name) ?? -1, field.hashedOnlyWhenSet, start..<labels.count))
-        }
+        let columns = AuditChain.hashOrder.map { column($0.name) ?? -1 }
         let sqlite = statement.sqliteStatement
         let cursor = try Row.fetchCursor(statement)
         var verifier = AuditChain.Verifier()
-        return try labels.withUnsafeBytes { labels in
-            try fields.withUnsafeBufferPointer { fields in
-                while try cursor.next() != nil {
-                    let broken = verifier.check(
-                        id: sqlite3_column_int64(sqlite, idColumn), previousHash: text(sqlite, previousColumn),
-                        hash: text(sqlite, hashColumn)
-                    ) { input in
-                        input.append(line: text(sqlite, recordedColumn))
-                        for field in fields {
-                            let label = UnsafeRawBufferPointer(rebasing: labels[field.label])
-                            guard field.column >= 0, sqlite3_column_type(sqlite, field.column) != SQLITE_NULL else {
-                                if !field.hashedOnlyWhenSet { input.appendNull(labelBytes: label) }
-                                continue
-                            }
-                            input.append(labelBytes: label, raw: text(sqlite, field.column))
-                        }
-                    }
-                    if let broken { return broken }
-                }
-                return verifier.result
+        return try columns.withUnsafeBufferPointer { columns in
+            let row = ColumnBytes(statement: sqlite, recordedAt: recordedColumn, hashed: columns)
+            while try cursor.next() != nil {
+                let broken = verifier.check(
+                    id: sqlite3_column_int64(sqlite, idColumn), previousHash: text(sqlite, previousColumn),
+                    hash: text(sqlite, hashColumn), row)
+                if let broken { return broken }
             }
+            return verifier.result
+        }
+    }
+
+    /// The current row of a statement as `AuditChain` reads it: each value as SQLite's text of it, where it lies.
+    private struct ColumnBytes: AuditChainRow {
+        let statement: SQLiteStatement
+        let recordedAt: Int32
+        /// Each column of `AuditChain.hashOrder` in the statement, -1 where the table lacks it (hashed as NULL).
+        let hashed: UnsafeBufferPointer<Int32>
+
+        func recordedAtValue() -> AuditChain.StoredValue { .bytes(AuditStore.text(statement, recordedAt)) }
+
+        func hashedValue(_ index: Int) -> AuditChain.StoredValue {
+            let column = hashed[index]
+            guard column >= 0, sqlite3_column_type(statement, column) != SQLITE_NULL else { return .null }
+            return .bytes(AuditStore.text(statement, column))
         }
     }
 
     /// A column's value as SQLite's text of it (an integer as its decimal digits), valid until the next step.
-    private static func text(_ statement: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer {
+    fileprivate static func text(_ statement: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer {
         guard let pointer = sqlite3_column_text(statement, column) else {
             return UnsafeRawBufferPointer(start: nil, count: 0)
         }

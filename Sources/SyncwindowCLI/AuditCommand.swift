@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SyncwindowAudit
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `syncwindow audit`: the audit events; `syncwindow audit verify`: prove the chain intact.

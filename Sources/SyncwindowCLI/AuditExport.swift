@@ -1,4 +1,5 @@
 import SyncwindowAudit
+import SyncwindowReport
 
 /// `audit --format csv|json` written as the store reads: each event is turned into its line (CSV) or its
 /// object (JSON) and buffered, the buffer goes out a megabyte at a time, and nothing else is kept. The bytes

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SyncwindowConfig
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `--config`, shared by every command.
@@ -130,28 +131,4 @@ enum Log {
 /// the instant (or a clock) as a parameter, so tests and `--at` rehearsals control time.
 enum SystemClock {
     static let now: @Sendable () -> Date = { Date() }
-}
-
-/// Text from files and the audit trail, made safe to print on a terminal.
-enum Printable {
-    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator: true
-        default: false
-        }
-    }
-
-    /// Replaces control and format characters (newlines, ESC, bidi overrides) with `\u{…}`.
-    static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if isUnsafe(scalar) {
-                result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
 }

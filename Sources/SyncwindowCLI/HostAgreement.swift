@@ -3,6 +3,7 @@ import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowPostgres
 import SyncwindowReconciler
+import SyncwindowReport
 
 /// Whether this host agrees with a shared store on the time and the configuration, as
 /// `status` and `check` show it: what a pass of this host would find before acting.

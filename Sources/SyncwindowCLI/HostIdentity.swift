@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowReport
 
 /// Which host this process is, for the audit trail and the pair leases: `--host-id`, else
 /// `SYNCWINDOW_HOST_ID`, else the hostname. Several hosts sharing one store must each have

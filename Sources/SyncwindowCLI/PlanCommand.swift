@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncwindowConfig
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `syncwindow plan`: the window occurrences per pair in a period.
@@ -50,7 +51,8 @@ struct PlanCommand: AsyncParsableCommand {
         let windows = schedule.windows
         switch format {
         case .json:
-            try PlanJSON.write(rows, pairs: pairs, windows: windows)
+            fflush(nil)  // whatever `print` left in the C stdio buffer goes first
+            try PlanJSON.write(rows, pairs: pairs, windows: windows, to: StandardOutput.writeAll)
         case .ics:
             let occurrences = rows.map { row in
                 (pair: pairs[row.pair], occurrence: Self.occurrence(row, windows))

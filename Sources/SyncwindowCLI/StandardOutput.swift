@@ -1,4 +1,5 @@
 import Foundation
+import SyncwindowReport
 
 /// Bytes for stdout, written in large chunks straight to file descriptor 1: for outputs of many megabytes (a
 /// year's plan, a year's audit trail) that should neither go through a `String` per line nor sit in memory whole.
@@ -29,11 +30,15 @@ struct StandardOutput {
 
     /// Writes everything buffered.
     mutating func flush() throws {
+        try buffer.withUnsafeBytes(Self.writeAll)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes `bytes` to file descriptor 1 as they are, past any buffer (flush first).
+    static func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var written = 0
-        while written < buffer.count {
-            let result = buffer[written...].withUnsafeBytes { raw in
-                Foundation.write(1, raw.baseAddress, raw.count)
-            }
+        while written < bytes.count {
+            let result = Foundation.write(1, bytes.baseAddress! + written, bytes.count - written)
             if result < 0 {
                 if errno == EINTR { continue }
                 throw CLIFailure(
@@ -41,19 +46,7 @@ struct StandardOutput {
             }
             written += result
         }
-        buffer.removeAll(keepingCapacity: true)
     }
-}
-
-/// Where text made piece by piece goes: a `String` (tests, small outputs) or standard output (large ones).
-protocol TextSink {
-    /// `Never` for a `String`: making the page in memory cannot fail.
-    associatedtype Failure: Error
-    mutating func write(_ text: String) throws(Failure)
-}
-
-extension String: TextSink {
-    mutating func write(_ text: String) { self += text }
 }
 
 extension StandardOutput: TextSink {

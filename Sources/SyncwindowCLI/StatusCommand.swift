@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SyncwindowAudit
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `syncwindow status`: per pair, desired state, last known live state, window, override, last action.

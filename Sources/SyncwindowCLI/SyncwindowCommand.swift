@@ -3,6 +3,7 @@ import CommandLineExit
 import Foundation
 import SyncwindowAudit
 import SyncwindowReconciler
+import SyncwindowReport
 
 /// `syncwindow`: pauses GeminiDB DR synchronization during maintenance windows.
 public struct SyncwindowCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SyncwindowAudit
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 
 /// `syncwindow tick`: one reconcile pass — what the systemd timer runs.

@@ -7,6 +7,7 @@ import SyncwindowConfig
 import SyncwindowLocks
 import SyncwindowPostgres
 import SyncwindowReconciler
+import SyncwindowReport
 
 /// The trail and the pair locks a config names: SQLite and `flock` files under `state_dir`,
 /// or the shared PostgreSQL with its leases.

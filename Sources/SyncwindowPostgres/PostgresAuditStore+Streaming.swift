@@ -50,12 +50,11 @@ extension PostgresAuditStore {
                 try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
                 var verifier = AuditChain.Verifier()
                 var record = PostgresRecord(fields: PostgresRows.columnCount)
-                let content = HashContent()
                 let rows = try await connection.query(PostgresRows.selectRecords(AuditQuery()), logger: logger)
                 for try await row in rows {
                     let broken = try record.read(row) { fields -> AuditVerification? in
                         guard let id = fields.integer(0) else { return .broken(rowID: 0, problem: "a row has no id") }
-                        return layout.check(id: id, fields, into: content, with: &verifier)
+                        return layout.check(id: id, fields, with: &verifier)
                     }
                     if let broken { return broken }
                 }
@@ -132,18 +131,14 @@ extension PostgresRows {
             previousHash: fields.string(2) ?? "", hash: fields.string(3) ?? "")
     }
 
-    /// Where each column `AuditChain` hashes sits in a row selected with `columns`, and its label: flat arrays
-    /// read through pointers, so that a row's check retains and releases nothing.
+    /// Where each column `AuditChain` hashes sits in a row selected with `columns`: a flat array read through a
+    /// pointer, so that a row's check retains and releases nothing.
     struct HashLayout {
         let recordedAt: Int
         let previousHash: Int
         let hash: Int
-        /// In `AuditChain.hashOrder`: each column's field in the record (-1 when `columns` lacks it), whether it
-        /// is hashed only when set, and where its `name=` label lies in `labels`.
+        /// In `AuditChain.hashOrder`: each column's field in the record, -1 when `columns` lacks it.
         private let positions: [Int]
-        private let onlyWhenSet: [Bool]
-        private let labelEnds: [Int]
-        private let labels: [UInt8]
 
         init() {
             let names = columns.split(separator: ",").map {
@@ -154,147 +149,35 @@ extension PostgresRows {
             previousHash = position("prev_hash")!
             hash = position("hash")!
             positions = AuditChain.hashOrder.map { position($0.name) ?? -1 }
-            onlyWhenSet = AuditChain.hashOrder.map(\.hashedOnlyWhenSet)
-            var labels: [UInt8] = []
-            var ends: [Int] = []
-            for field in AuditChain.hashOrder {
-                labels += Array("\(field.name)=".utf8)
-                ends.append(labels.count)
-            }
-            self.labels = labels
-            labelEnds = ends
         }
 
-        /// The verifier's check of one row, from its fields' bytes (a `BIGINT` hashed as its digits): the row's
-        /// content after the id line written into `content` as `AuditChain` lays it out, and handed to the hash
-        /// at once (a `HashInput` append per piece cost a tenth of a year's verify).
-        func check(
-            id: Int64, _ row: PostgresRecord.Fields, into content: HashContent, with verifier: inout AuditChain.Verifier
-        ) -> AuditVerification? {
+        /// The verifier's check of one row, from its fields' bytes where they lie in the record.
+        func check(id: Int64, _ row: PostgresRecord.Fields, with verifier: inout AuditChain.Verifier)
+            -> AuditVerification?
+        {
             let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-            // Every value fits in the record, every length and integer in 20 digits, every NULL in its 8 bytes.
-            content.reset(reserving: row.recordSize + 1 + labels.count + positions.count * (2 * 20 + 10))
-            content.write(row.bytes(recordedAt) ?? empty)
-            content.write(byte: UInt8(ascii: "\n"))
-            positions.withUnsafeBufferPointer { positions in
-                onlyWhenSet.withUnsafeBufferPointer { onlyWhenSet in
-                    labelEnds.withUnsafeBufferPointer { labelEnds in
-                        labels.withUnsafeBytes { labels in
-                            var labelStart = 0
-                            for index in 0..<positions.count {
-                                let label = UnsafeRawBufferPointer(rebasing: labels[labelStart..<labelEnds[index]])
-                                labelStart = labelEnds[index]
-                                let position = positions[index]
-                                guard position >= 0, let value = row.bytes(position) else {
-                                    if !onlyWhenSet[index] { content.write(label: label, null: ()) }
-                                    continue
-                                }
-                                if let integer = row.integer(position) {
-                                    Self.withDigits(of: integer) { content.write(label: label, value: $0) }
-                                } else {
-                                    content.write(label: label, value: value)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            return verifier.check(
-                id: id, previousHash: row.bytes(previousHash) ?? empty, hash: row.bytes(hash) ?? empty
-            ) { $0.append(raw: content.bytes) }
-        }
-
-        /// `body` with the decimal digits of `value` (as `String(value)` writes them), from a buffer on the stack.
-        private static func withDigits<T>(of value: Int64, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-            var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: a sign and 19 digits fit
-            return withUnsafeMutableBytes(of: &buffer) { digits in
-                var at = digits.count
-                var rest = value.magnitude
-                repeat {
-                    at -= 1
-                    digits[at] = UInt8(truncatingIfNeeded: 48 + rest % 10)
-                    rest /= 10
-                } while rest > 0
-                if value < 0 {
-                    at -= 1
-                    digits[at] = UInt8(ascii: "-")
-                }
-                return body(UnsafeRawBufferPointer(rebasing: digits[at...]))
+            return positions.withUnsafeBufferPointer { positions in
+                verifier.check(
+                    id: id, previousHash: row.bytes(previousHash) ?? empty, hash: row.bytes(hash) ?? empty,
+                    RecordFields(fields: row, recordedAt: recordedAt, hashed: positions))
             }
         }
     }
 }
 
-/// One row's hashed content after its id line, in `AuditChain`'s layout: the `recorded_at` line, then per hashed
-/// field `name=` and the value's UTF-8 length, `:`, the value and a newline (NULL as the value `\0null`). Written
-/// into one buffer, reused from row to row; `reset(reserving:)` first, then writes up to what it reserved.
-final class HashContent {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var count = 0
+/// A record's fields as `AuditChain` reads them: a `BIGINT` as its value (hashed as its digits), text as its bytes.
+private struct RecordFields: AuditChainRow {
+    let fields: PostgresRecord.Fields
+    let recordedAt: Int
+    let hashed: UnsafeBufferPointer<Int>
 
-    init(capacity: Int = 4096) {
-        self.capacity = capacity
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
-    }
+    func recordedAtValue() -> AuditChain.StoredValue { value(recordedAt) }
 
-    deinit { base.deallocate() }
+    func hashedValue(_ index: Int) -> AuditChain.StoredValue { value(hashed[index]) }
 
-    /// What has been written since the last reset.
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-
-    /// Empties the buffer, with room for `needed` bytes.
-    func reset(reserving needed: Int) {
-        count = 0
-        guard needed > capacity else { return }
-        base.deallocate()
-        capacity = max(needed, 2 * capacity)
-        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
-    }
-
-    func write(_ raw: UnsafeRawBufferPointer) {
-        guard let source = raw.baseAddress, raw.count > 0 else { return }
-        precondition(count + raw.count <= capacity, "HashContent: more than was reserved")
-        (base + count).copyMemory(from: source, byteCount: raw.count)
-        count += raw.count
-    }
-
-    func write(byte: UInt8) {
-        precondition(count < capacity, "HashContent: more than was reserved")
-        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
-        count += 1
-    }
-
-    /// `name=length:value` and a newline.
-    func write(label: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        write(label)
-        writeDecimal(value.count)
-        write(byte: UInt8(ascii: ":"))
-        write(value)
-        write(byte: UInt8(ascii: "\n"))
-    }
-
-    /// `name=` and the NULL value, `5:\0null`, and a newline.
-    func write(label: UnsafeRawBufferPointer, null: Void) {
-        write(label)
-        Self.null.withUnsafeBytes { write($0) }
-    }
-
-    private static let null: [UInt8] = Array("5:\u{0}null\n".utf8)
-
-    private func writeDecimal(_ value: Int) {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        precondition(value >= 0 && count + digits <= capacity, "HashContent: more than was reserved")
-        rest = value
-        for offset in stride(from: count + digits - 1, through: count, by: -1) {
-            base.storeBytes(of: UInt8(truncatingIfNeeded: 48 + rest % 10), toByteOffset: offset, as: UInt8.self)
-            rest /= 10
-        }
-        count += digits
+    private func value(_ position: Int) -> AuditChain.StoredValue {
+        guard position >= 0, let bytes = fields.bytes(position) else { return .null }
+        if let integer = fields.integer(position) { return .integer(integer) }
+        return .bytes(bytes)
     }
 }

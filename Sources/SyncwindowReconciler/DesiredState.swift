@@ -55,7 +55,9 @@ public struct DesiredState: Sendable, Equatable {
     ) -> DesiredState {
         let open = schedule.openOccurrences(forPair: pair, at: instant)
         let interval = open.isEmpty ? nil : schedule.mergedInterval(forPair: pair, at: instant)
-        let skipped = suppressedOccurrences(pair: pair, at: instant, schedule: schedule)
+        let skipped = schedule.suppressedOccurrences(forPair: pair, openAt: instant).map {
+            SkippedWindow(occurrence: $0.occurrence, reason: $0.reason)
+        }
         if let override, override.until > instant {
             let verb = override.state == .paused ? "hold paused" : "hold syncing"
             return DesiredState(
@@ -96,33 +98,5 @@ public struct DesiredState: Sendable, Equatable {
         return DesiredState(
             state: .syncing, reason: "window \(names) open but past its cutoff", openOccurrences: open,
             pauseInterval: interval, override: nil, skipped: skipped + cutoffSkips)
-    }
-
-    /// Occurrences that the cron alone would have opened now but that `enabled`, `except`
-    /// or the active range suppress: worth an audit line, since an auditor asks "why not?".
-    private static func suppressedOccurrences(pair: String, at instant: Date, schedule: Schedule) -> [SkippedWindow] {
-        var result: [SkippedWindow] = []
-        for window in schedule.windows(forPair: pair) {
-            var unrestricted = window
-            unrestricted.enabled = true
-            unrestricted.exceptDates = []
-            unrestricted.activeFrom = nil
-            unrestricted.activeUntil = nil
-            let actual = Set(window.occurrences(openAt: instant))
-            for occurrence in unrestricted.occurrences(openAt: instant) where !actual.contains(occurrence) {
-                result.append(SkippedWindow(occurrence: occurrence, reason: suppressionReason(window, occurrence)))
-            }
-        }
-        return result
-    }
-
-    private static func suppressionReason(_ window: Window, _ occurrence: Occurrence) -> String {
-        if !window.enabled { return "window disabled" }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = window.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: occurrence.start)
-        let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
-        if window.exceptDates.contains(day) { return "exception date \(day)" }
-        return "outside the window's active dates"
     }
 }

@@ -114,12 +114,7 @@ extension PairLedger {
         let completedAt = 2 + PairSide.allCases.count
         for (index, side) in PairSide.allCases.enumerated() {
             guard let last = answers.latest[1 + index]?.event else { continue }
-            switch last.kind {
-            case .pauseOutcome: owned.insert(side)
-            // A failed resume job leaves the instance paused, and still ours to resume.
-            case .jobFailed where last.detail == "resume": owned.insert(side)
-            default: break
-            }
+            if last.sideHold == .syncwindow { owned.insert(side) }
             if last.kind == .pauseOutcome || last.kind == .resumeOutcome {
                 let completed = answers.latest[completedAt + index]?.event.jobID
                 calls[side] = LedgerCall(

@@ -40,6 +40,20 @@ extension LocalDate {
         LocalDate(dayNumber: dayNumber + Int64(count))
     }
 
+    /// The day of the week, Sunday = 0 … Saturday = 6 (as cron counts them).
+    public var weekday: Int { CivilTime.weekday(days: dayNumber) }
+
+    /// The instants at which the clocks in `zone` read `hour`:00 on this date: none when the hour falls in a
+    /// spring-forward gap, two when the clocks are put back over it, otherwise one.
+    public func instants(atHour hour: Int, in zone: TimeZone) -> [Date] {
+        let table = ZoneTable.forZone(zone)
+        let wall = dayNumber * 86_400 + Int64(hour) * 3_600
+        guard !table.isImaginary(wall: wall) else { return [] }
+        let first = table.utc(wall: wall, fold: false)
+        let second = table.utc(wall: wall, fold: true)
+        return Set([first, second]).sorted().map { Date(timeIntervalSince1970: Double($0)) }
+    }
+
     /// The first instant of this date in `zone` (after the gap when midnight does not exist).
     public func startInstant(in zone: TimeZone) -> Date {
         let table = ZoneTable.forZone(zone)

@@ -44,6 +44,21 @@ extension SpawnedEmulator {
                 + #""lose_next_calls":\#(loseNextCalls),"hold_call_answers_ms":\#(holdCallAnswersMilliseconds)}"#)
     }
 
+    /// API requests the emulator has taken and not answered yet (`/_emulator/requests/in-flight`).
+    public func requestsInFlight() throws -> Int {
+        struct InFlight: Decodable {
+            var inFlight: Int
+            enum CodingKeys: String, CodingKey { case inFlight = "in_flight" }
+        }
+        return try JSONDecoder().decode(InFlight.self, from: try control("GET", "requests/in-flight")).inFlight
+    }
+
+    /// Waits until every request a (killed) client left behind has been carried out and
+    /// answered, as the minute between two timer ticks would; false if that takes `timeout`.
+    public func waitUntilNothingInFlight(timeout: TimeInterval = 10) throws -> Bool {
+        try waitUntil(timeout: timeout, every: 0.02) { try requestsInFlight() == 0 }
+    }
+
     /// How many requests the emulator has logged so far: a marker to look only at what comes after.
     public func requestCount() throws -> Int { try requests().count }
 
@@ -55,7 +70,7 @@ extension SpawnedEmulator {
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
 public func waitUntil(
-    timeout: TimeInterval, every interval: TimeInterval = 0.1, _ condition: () throws -> Bool
+    timeout: TimeInterval = 30, every interval: TimeInterval = 0.1, _ condition: () throws -> Bool
 ) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while true {

@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReport
 import Testing
 
 @testable import SyncwindowCLI

@@ -34,8 +34,10 @@ struct AuditBusyEndToEndTests {
         #expect(try waitUntil { try count(setup, "kind = 'pause_intent'") >= 1 })
         let lock = try WriteLockHolder(databasePath: databasePath(setup))
         #expect(try count(setup, "kind = 'pause_outcome'") == 0, "the lock came too late to cover the outcome")
-        // ... and holds it longer than the old 15 s busy timeout, less than today's 60 s
-        Thread.sleep(forTimeInterval: 18)
+        // ... and holds it until the cloud has answered, so the outcome must wait for the lock
+        // (how long a lock may be held, 60 s by default, is AuditBusyTimeoutTests')
+        #expect(try waitUntil { try !setup.acceptedPosts().isEmpty && setup.emulator.requestsInFlight() == 0 })
+        #expect(try count(setup, "kind = 'pause_outcome'") == 0, "an outcome was written under another's lock")
         lock.release()
         let result = tick.finish()
         // Then the pass waited, and the trail says what the cloud did

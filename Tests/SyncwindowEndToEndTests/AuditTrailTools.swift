@@ -106,16 +106,6 @@ func runAsNobody(_ arguments: [String]) throws -> RunResult {
         stderr: try String(contentsOf: output.url("stderr"), encoding: .utf8))
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func waitUntil(timeout: TimeInterval = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    return try condition()
-}
-
 /// Every path under `directory` with its mode and size: "nothing was created or changed".
 func listing(_ directory: String) -> [String] {
     guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return ["<absent>"] }

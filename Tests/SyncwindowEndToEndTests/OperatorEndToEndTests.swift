@@ -171,10 +171,7 @@ struct OperatorEndToEndTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try setup.acceptedPosts().keys.filter({ $0.contains("sessions") }).count < 2 {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        _ = try waitUntil(timeout: 20) { try setup.acceptedPosts().keys.filter { $0.contains("sessions") }.count >= 2 }
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -221,38 +221,27 @@ struct ReportEndToEndTests {
         #expect(!html.contains("url(http"))
 
         // The DOM as Chromium parsed it, counted by a probe appended to a copy of the page.
-        let probe = """
-            <script>
-            const out = {};
-            for (const svg of document.querySelectorAll('svg.timeline')) {
-              const n = s => svg.querySelectorAll(s).length;
-              const drawn = [...svg.querySelectorAll('.mark')].filter(m => m.getBoundingClientRect().width >= 1).length;
-              out[svg.dataset.pair] = {
-                windows: n('.mark.window'), honoured: n('.mark.window.honoured'), missed: n('.mark.window.missed'),
-                skipped: n('.mark.window.skipped'), exceptions: n('.mark.exception'), pauses: n('.mark.pause'),
-                outside: n('.mark.outside'), overrides: n('.mark.override'), failures: n('.mark.failure'),
-                drift: n('.mark.drift'), marks: n('.mark'), titled: n('.mark > title'), drawn: drawn,
-                width: Math.round(svg.getBoundingClientRect().width)
-              };
-            }
-            out.timelines = document.querySelectorAll('svg.timeline').length;
-            out.legend = document.querySelectorAll('.legend > span').length;
-            out.ticks = [...document.querySelectorAll('svg.timeline[data-pair=orders] .tick')].map(t => t.lastChild.textContent);
-            const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
-            document.body.appendChild(pre);
-            </script>
-            """
         let directory = try TemporaryDirectory(prefix: "syncwindow-report-html")
         defer { directory.remove() }
         let page = try directory.write("report.html", html)
-        let probed = try directory.write(
-            "probed.html", html.replacingOccurrences(of: "</body>", with: probe + "</body>"))
-        let dom = try HeadlessChromium.dumpDOM(URL(fileURLWithPath: probed))
-        let json = try #require(
-            dom.range(of: "<pre id=\"probe\">").flatMap { start in
-                dom[start.upperBound...].range(of: "</pre>").map { String(dom[start.upperBound..<$0.lowerBound]) }
-            }, "no probe output in \(dom.suffix(500))")
-        let counts = try jsonObject(json.replacingOccurrences(of: "&quot;", with: "\""))
+        let counts = try Self.probe(
+            html, in: directory,
+            counting: """
+                for (const svg of document.querySelectorAll('svg.timeline')) {
+                  const n = s => svg.querySelectorAll(s).length;
+                  const drawn = [...svg.querySelectorAll('.mark')].filter(m => m.getBoundingClientRect().width >= 1).length;
+                  out[svg.dataset.pair] = {
+                    windows: n('.mark.window'), honoured: n('.mark.window.honoured'), missed: n('.mark.window.missed'),
+                    skipped: n('.mark.window.skipped'), exceptions: n('.mark.exception'), pauses: n('.mark.pause'),
+                    outside: n('.mark.outside'), overrides: n('.mark.override'), failures: n('.mark.failure'),
+                    drift: n('.mark.drift'), marks: n('.mark'), titled: n('.mark > title'), drawn: drawn,
+                    width: Math.round(svg.getBoundingClientRect().width)
+                  };
+                }
+                out.timelines = document.querySelectorAll('svg.timeline').length;
+                out.legend = document.querySelectorAll('.legend > span').length;
+                out.ticks = [...document.querySelectorAll('svg.timeline[data-pair=orders] .tick')].map(t => t.lastChild.textContent);
+                """)
         #expect(counts["timelines"] as? Int == 2)
         #expect(counts["legend"] as? Int == 12)
         let orders = try #require(counts["orders"] as? [String: Any])
@@ -298,16 +287,26 @@ struct ReportEndToEndTests {
 
     /// Counts per timeline, taken by a probe script appended to a copy of the page, in Chromium.
     static func probe(_ html: String, in directory: TemporaryDirectory) throws -> [String: Any] {
+        try probe(
+            html, in: directory,
+            counting: """
+                for (const svg of document.querySelectorAll('svg.timeline')) {
+                  out[svg.dataset.pair] = {
+                    windows: svg.querySelectorAll('.mark.window').length,
+                    binned: svg.querySelectorAll('.mark.window.binned').length,
+                    ticks: [...svg.querySelectorAll('.tick')].map(t => t.lastChild.textContent)
+                  };
+                }
+                """)
+    }
+
+    /// What `counting` (a script filling the object `out`) finds in the DOM as Chromium parsed
+    /// `html`: the script is appended to a copy of the page and writes `out` into it as JSON.
+    static func probe(_ html: String, in directory: TemporaryDirectory, counting: String) throws -> [String: Any] {
         let script = """
             <script>
             const out = {};
-            for (const svg of document.querySelectorAll('svg.timeline')) {
-              out[svg.dataset.pair] = {
-                windows: svg.querySelectorAll('.mark.window').length,
-                binned: svg.querySelectorAll('.mark.window.binned').length,
-                ticks: [...svg.querySelectorAll('.tick')].map(t => t.lastChild.textContent)
-              };
-            }
+            \(counting)
             const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
             document.body.appendChild(pre);
             </script>
@@ -319,7 +318,7 @@ struct ReportEndToEndTests {
         let json = try #require(
             dom.range(of: "<pre id=\"probe\">").flatMap { start in
                 dom[start.upperBound...].range(of: "</pre>").map { String(dom[start.upperBound..<$0.lowerBound]) }
-            }, "no probe output")
+            }, "no probe output in \(dom.suffix(500))")
         return try jsonObject(json.replacingOccurrences(of: "&quot;", with: "\""))
     }
 

@@ -85,12 +85,12 @@ struct SharedStoreEndToEndTests {
             #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         }
 
-        /// Waits until `host` holds the leases of every pair.
-        func waitForLeases(of host: String, timeout: TimeInterval = 10) -> Bool {
+        /// Waits until `host` holds the leases of every pair (`toRunOut`: of none any more, by the store's clock).
+        func waitForLeases(of host: String, toRunOut: Bool = false, timeout: TimeInterval = 10) -> Bool {
             waitUntil(timeout: timeout, every: 0.02) {
                 // Until the tick has migrated the database, there is no lease table to ask.
                 (try? sql("SELECT count(*) FROM pair_lease WHERE host = '\(host)' AND expires_at > clock_timestamp()"))
-                    == "2"
+                    == (toRunOut ? "0" : "2")
             }
         }
 
@@ -150,9 +150,9 @@ struct SharedStoreEndToEndTests {
         let (frozen, frozenErrors) = try setup.start(host: "alpha", at: Self.inWindow)
         try #require(setup.waitForLeases(of: "alpha"), "alpha never took the leases")
         kill(frozen.processIdentifier, SIGSTOP)
-        let frozenAt = Date()
-        // Past alpha's lease (10 s, renewed at most a third of that ago).
-        Thread.sleep(forTimeInterval: 10.5)
+        // Until alpha's leases (10 s, renewed at most a third of that ago) have run out by the store's clock.
+        #expect(
+            setup.waitForLeases(of: "alpha", toRunOut: true, timeout: 15), "alpha's leases outlived the frozen host")
         let takeover = try setup.tick(host: "beta", at: Self.inWindow, ["--lock-timeout", "15"])
         #expect(takeover.status == 0, "\(takeover.stdout) \(takeover.stderr)")
         let postsByBeta = try setup.acceptedPosts()
@@ -167,7 +167,6 @@ struct SharedStoreEndToEndTests {
         #expect(
             try setup.sql(
                 "SELECT count(*) FROM event WHERE host = 'alpha' AND kind IN ('pause_intent','resume_intent')") == "0")
-        #expect(Date().timeIntervalSince(frozenAt) > 10)
         try setup.expectAuditedAndIntact()
     }
 
@@ -215,9 +214,19 @@ struct SharedStoreEndToEndTests {
         defer { setup.finish() }
         let (tick, tickErrors) = try setup.start(host: "alpha", at: Self.inWindow)
         try #require(setup.waitForLeases(of: "alpha"))
-        Thread.sleep(forTimeInterval: 0.4)
+        // Stopped once alpha has recorded an intent: its call is on the way (700 ms answers).
+        try #require(
+            waitUntil(timeout: 10, every: 0.02) {
+                let intents = try? setup.sql(
+                    "SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")
+                return (intents.flatMap { Int($0) } ?? 0) > 0
+            })
         try server.halt()
-        Thread.sleep(forTimeInterval: 1.0)
+        // Down until the cloud has answered that call, so its outcome finds no database (or alpha gave up).
+        _ = try waitUntil(timeout: 10, every: 0.02) {
+            let posted = try !setup.emulator.requests().filter { $0.method == "POST" }.isEmpty
+            return try !tick.isRunning || (posted && setup.emulator.requestsInFlight() == 0)
+        }
         try server.resume()
         tick.waitUntilExit()
         let stderr = (try? String(contentsOfFile: tickErrors, encoding: .utf8)) ?? ""

@@ -58,16 +58,13 @@ struct TickEndToEndTests {
         /// Waits until a running tick holds `pair`'s lock: its lock file exists and cannot be taken.
         func waitUntilLocked(_ pair: String = "orders", timeout: TimeInterval = 10) {
             let path = fixture.stateDirectory + "/locks/\(pair).lock"
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
+            _ = waitUntil(timeout: timeout, every: 0.02) {
                 let descriptor = open(path, O_RDONLY)
-                if descriptor >= 0 {
-                    let held = flock(descriptor, LOCK_EX | LOCK_NB) != 0
-                    if !held { flock(descriptor, LOCK_UN) }
-                    close(descriptor)
-                    if held { return }
-                }
-                Thread.sleep(forTimeInterval: 0.02)
+                guard descriptor >= 0 else { return false }
+                defer { close(descriptor) }
+                let held = flock(descriptor, LOCK_EX | LOCK_NB) != 0
+                if !held { flock(descriptor, LOCK_UN) }
+                return held
             }
         }
 
@@ -91,7 +88,7 @@ struct TickEndToEndTests {
             process.waitUntilExit()
             // Let a request the killed process left in flight finish at the emulator, as a
             // minute between timer ticks would.
-            Thread.sleep(forTimeInterval: 0.3)
+            #expect(try setup.emulator.waitUntilNothingInFlight(), "round \(round): a request never finished")
             let recovery = try setup.tick(at: at)
             #expect(recovery.status == 0, "round \(round) after \(delay)s: \(recovery.stdout) \(recovery.stderr)")
         }
@@ -123,7 +120,7 @@ struct TickEndToEndTests {
             Thread.sleep(forTimeInterval: 0.45 + Double(random.next() % 500) / 1000)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            Thread.sleep(forTimeInterval: 0.5)
+            #expect(try setup.emulator.waitUntilNothingInFlight(), "round \(round): a request never finished")
             let recovery = try setup.tick(at: at)
             #expect(recovery.status == 0, "round \(round): \(recovery.stdout) \(recovery.stderr)")
         }

@@ -11,15 +11,17 @@ struct PairLocksTests {
         var testDescription: String { rawValue }
     }
 
-    static func withLocks(_ driver: Driver, _ body: (any PairLocks) async throws -> Void) async throws {
+    static func withLocks(
+        _ driver: Driver, clock: any Clock<Duration> = ContinuousClock(), _ body: (any PairLocks) async throws -> Void
+    ) async throws {
         switch driver {
         case .inMemory:
-            try await body(InMemoryPairLocks(pollInterval: .milliseconds(5)))
+            try await body(InMemoryPairLocks(clock: clock, pollInterval: .milliseconds(5)))
         case .file:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "syncwindow-locks-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try await body(FilePairLocks(directory: directory.path))
+            try await body(FilePairLocks(directory: directory.path, clock: clock))
         }
     }
 
@@ -41,12 +43,50 @@ struct PairLocksTests {
 
     @Test("a waiter gets the lock as soon as the holder lets go", arguments: Driver.allCases)
     func waiterGetsIt(_ driver: Driver) async throws {
-        try await Self.withLocks(driver) { locks in
+        // Both drivers poll on their clock: a waiter that sleeps has found the pair held.
+        let (sleeps, announce) = AsyncStream<Void>.makeStream()
+        let events = EventOrder()
+        try await Self.withLocks(driver, clock: AnnouncingClock(sleeps: announce)) { locks in
             let first = try await locks.acquire(pair: "orders", timeout: .seconds(1))
-            async let second = locks.acquire(pair: "orders", timeout: .seconds(5))
-            try await Task.sleep(for: .milliseconds(100))
-            await first.release()
-            await (try second).release()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let second = try await locks.acquire(pair: "orders", timeout: .seconds(5))
+                    await events.note("waiter took it")
+                    announce.finish()
+                    await second.release()
+                }
+                // Only once the waiter is waiting does the holder let go.
+                var waiting = sleeps.makeAsyncIterator()
+                let waited = await waiting.next() != nil
+                await events.note("holder let go")
+                await first.release()
+                try await group.waitForAll()
+                #expect(waited, "the waiter took a held lock")
+            }
         }
+        #expect(await events.order == ["holder let go", "waiter took it"])
+    }
+}
+
+/// What happened, in the order it happened.
+private actor EventOrder {
+    private(set) var order: [String] = []
+
+    func note(_ event: String) { order.append(event) }
+}
+
+/// The real clock, announcing each sleep before it starts.
+private struct AnnouncingClock: Clock {
+    let sleeps: AsyncStream<Void>.Continuation
+    private let base = ContinuousClock()
+
+    init(sleeps: AsyncStream<Void>.Continuation) { self.sleeps = sleeps }
+
+    var now: ContinuousClock.Instant { base.now }
+    var minimumResolution: Duration { base.minimumResolution }
+
+    func sleep(until deadline: ContinuousClock.Instant, tolerance: Duration?) async throws {
+        sleeps.yield()
+        try await base.sleep(until: deadline, tolerance: tolerance)
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowReconciler
 import SyncwindowSchedule
 import Testing
 
-@testable import SyncwindowReconciler
+@testable import SyncwindowReport
 
 /// The report reads the trail once and folds each pair's events as they come: the whole trail through one
 /// cursor (SQLite), loaded (in memory) or pair by pair (`--pair`) gives each pair the same report.

@@ -3,6 +3,7 @@ import Logging
 import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 import Testing
 

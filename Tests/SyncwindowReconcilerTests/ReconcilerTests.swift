@@ -4,6 +4,7 @@ import GeminiDBClient
 import GeminiDBEmulator
 import SyncwindowAudit
 import SyncwindowReconciler
+import SyncwindowReport
 import SyncwindowSchedule
 import SyncwindowTestSupport
 import Testing

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON document with keys kept in the order written, so `--format json` output reads
 /// in the documented order (docs/design.md) (Foundation's encoder would sort or scramble them).
-indirect enum JSONValue: Equatable {
+package indirect enum JSONValue: Equatable {
     case string(String)
     case number(Double)
     case integer(Int64)
@@ -11,11 +11,11 @@ indirect enum JSONValue: Equatable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.rendered() == rhs.rendered() }
 
-    static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+    package static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
-    func rendered(pretty: Bool = true) -> String {
+    package func rendered(pretty: Bool = true) -> String {
         var output = ""
         write(to: &output, indent: pretty ? 0 : nil)
         return output
@@ -51,7 +51,7 @@ indirect enum JSONValue: Equatable {
         }
     }
 
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -6,21 +6,22 @@ import SyncwindowSchedule
 /// order and indentation), without building a tree of values first. A year of a hundred windows is tens of
 /// thousands of rows; each costs two timestamps and a few copies of bytes prepared once per pair and window,
 /// and batches of rows are formatted on every core, then written in order.
-enum PlanJSON {
+package enum PlanJSON {
     /// Rows formatted per batch: the two slices of a batch fill buffers of a few hundred kilobytes, allocated
     /// once and written out before the next batch (reused, their pages are touched once, not once per row).
     static let batchRows = 4_096
 
-    static func write(_ rows: [PlanRow], pairs: [String], windows: [Window]) throws {
-        var output = StandardOutput()
-        guard !rows.isEmpty else {
-            output.append("{\n  \"occurrences\": []\n}\n")
-            try output.flush()
-            return
+    /// The document, handed to `emit` a piece at a time in order (the CLI writes each straight to standard output).
+    package static func write(
+        _ rows: [PlanRow], pairs: [String], windows: [Window], to emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        func emitText(_ text: String) throws {
+            var text = text
+            try text.withUTF8 { try emit(UnsafeRawBufferPointer($0)) }
         }
+        guard !rows.isEmpty else { return try emitText("{\n  \"occurrences\": []\n}\n") }
         let pieces = Pieces(pairs: pairs, windows: windows)
-        output.append("{\n  \"occurrences\": [\n")
-        try output.flush()
+        try emitText("{\n  \"occurrences\": [\n")
         let slices = 2
         let part = (batchRows + slices - 1) / slices
         let buffers = SliceBuffers(count: slices, capacity: part * pieces.rowCapacity)
@@ -36,11 +37,18 @@ enum PlanJSON {
                 counts.withLock { $0[slice] = count }
             }
             for (slice, count) in counts.withLock({ $0 }).enumerated() {
-                try writeOut(UnsafeRawBufferPointer(start: buffers.pointers[slice], count: count))
+                try emit(UnsafeRawBufferPointer(start: buffers.pointers[slice], count: count))
             }
         }
-        output.append("  ]\n}\n")
-        try output.flush()
+        try emitText("  ]\n}\n")
+    }
+
+    /// The whole document as a `String` (tests, small plans).
+    package static func rendered(_ rows: [PlanRow], pairs: [String], windows: [Window]) -> String {
+        var bytes: [UInt8] = []
+        // Appending to an array cannot fail.
+        try? write(rows, pairs: pairs, windows: windows) { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One output buffer per slice, each written by one thread at a time.
@@ -53,19 +61,6 @@ enum PlanJSON {
 
         func deallocate() {
             for pointer in pointers { pointer.deallocate() }
-        }
-    }
-
-    private static func writeOut(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = Foundation.write(1, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw CLIFailure(
-                    "cannot write to standard output: \(String(cString: strerror(errno)))", exitCode: 1)
-            }
-            written += result
         }
     }
 

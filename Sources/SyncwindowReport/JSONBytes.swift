@@ -1,9 +1,9 @@
 /// `JSONValue.rendered()` (pretty) written into bytes: the same text, without a `String` grown piece by piece.
 /// For outputs of a million values (`audit --format json` over a year's trail).
-enum JSONBytes {
+package enum JSONBytes {
     /// Appends `value` as `rendered()` writes it when nested `level` deep (the caller writes the indentation in
     /// front of the value itself, as `JSONValue` does).
-    static func append(_ value: JSONValue, level: Int, to bytes: inout [UInt8]) {
+    package static func append(_ value: JSONValue, level: Int, to bytes: inout [UInt8]) {
         switch value {
         case .string(let text): appendQuoted(text, to: &bytes)
         case .number(let number): bytes.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
@@ -37,13 +37,13 @@ enum JSONBytes {
         }
     }
 
-    static func pad(_ level: Int, _ bytes: inout [UInt8]) {
+    package static func pad(_ level: Int, _ bytes: inout [UInt8]) {
         for _ in 0..<level { bytes.append(contentsOf: "  ".utf8) }
     }
 
     /// `JSONValue.quoted` on bytes: every escape it makes is of an ASCII scalar, so the rest of the UTF-8
     /// passes through as it is.
-    static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+    package static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
@@ -65,5 +65,5 @@ enum JSONBytes {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    static let hexDigits = Array("0123456789abcdef".utf8)
+    package static let hexDigits = Array("0123456789abcdef".utf8)
 }

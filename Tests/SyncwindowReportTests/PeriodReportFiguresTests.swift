@@ -1,9 +1,10 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 import SyncwindowSchedule
 import Testing
 
-@testable import SyncwindowReconciler
+@testable import SyncwindowReport
 
 /// The pure parts of the report's newer figures, on hand-written trails.
 @Suite("Period report figures")
@@ -105,8 +106,7 @@ struct PeriodReportFiguresTests {
         window.exceptDates = [LocalDate(year: 2026, month: 12, day: 4)]
         let schedule = Schedule(windows: [window])
         let since = Self.at("2026-12-01T00:00:00Z"), until = Self.at("2026-12-09T00:00:00Z")
-        let suppressed = PeriodReport.suppressedOccurrences(
-            pair: "orders", schedule: schedule, since: since, until: until)
+        let suppressed = schedule.suppressedOccurrences(forPair: "orders", startingFrom: since, before: until)
         #expect(suppressed.map(\.reason) == ["exception date 2026-12-04"])
         #expect(suppressed.first?.occurrence.start == Self.at("2026-12-04T01:00:00Z"))
         #expect(schedule.occurrences(forPair: "orders", startingFrom: since, before: until).count == 7)

@@ -1,6 +1,7 @@
 import Foundation
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// The plan as it was: which configuration was in force when, rebuilt from the trail's
@@ -239,7 +240,7 @@ extension PlanHistory {
             let from = max(since, era.from)
             let to = min(until, era.until ?? until)
             guard from < to else { continue }
-            result += PeriodReport.suppressedOccurrences(pair: pair, schedule: era.schedule, since: from, until: to)
+            result += era.schedule.suppressedOccurrences(forPair: pair, startingFrom: from, before: to)
         }
         return result.sorted { $0.occurrence.start < $1.occurrence.start }
     }

@@ -229,67 +229,53 @@ struct ReportTimeline {
         return out
     }
 
-    /// Tick instants and labels in the axis zone: about 6 to 14, at round local times.
+    /// Tick instants and labels in the axis zone: about 6 to 14, at round local times, on the zone tables of the
+    /// schedule (not Foundation's `Calendar`): a tick at each local midnight (the day's first instant where
+    /// midnight falls in a gap), so a 23- or 25-hour day is drawn as long as it was; an hour the clocks skip has
+    /// no tick, one they repeat has two.
     func ticks() -> [(Date, String)] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
         let period = until.timeIntervalSince(since)
         let hourSteps = [1, 2, 3, 6, 12]
         let daySteps = [1, 2, 7, 14]
-        var instants: [Date] = []
-        var unit = "hour"
+        let first = LocalDate(containing: since, in: zone)
+        var ticks: [(Date, String)] = []
         if let step = hourSteps.first(where: { period / Double($0 * 3600) <= 14 }) {
-            var day = calendar.startOfDay(for: since)
-            while day < until {
-                let parts = calendar.dateComponents([.year, .month, .day], from: day)
-                for hour in stride(from: 0, to: 24, by: step) {
-                    var wanted = parts
-                    wanted.hour = hour
-                    if let tick = calendar.date(from: wanted) { instants.append(tick) }
+            var day = first
+            while case let start = day.startInstant(in: zone), start < until {
+                ticks.append((start, Self.label(day)))
+                for hour in stride(from: step, to: 24, by: step) {
+                    let text = hour < 10 ? "0\(hour):00" : "\(hour):00"
+                    ticks += day.instants(atHour: hour, in: zone).map { ($0, text) }
                 }
-                guard let next = calendar.date(byAdding: .day, value: 1, to: day) else { break }
-                day = next
+                day = day.adding(days: 1)
             }
         } else if let step = daySteps.first(where: { period / Double($0 * 86_400) <= 14 }) {
-            unit = "day"
-            var day = calendar.startOfDay(for: since)
-            if step == 7 || step == 14 {
-                // Weeks start on Monday.
-                let weekday = calendar.component(.weekday, from: day)
-                day = calendar.date(byAdding: .day, value: -((weekday + 5) % 7), to: day) ?? day
-            }
-            while day < until {
-                instants.append(day)
-                guard let next = calendar.date(byAdding: .day, value: step, to: day) else { break }
-                day = next
+            var day = first
+            // Weeks start on Monday.
+            if step == 7 || step == 14 { day = day.adding(days: -((day.weekday + 6) % 7)) }
+            while case let start = day.startInstant(in: zone), start < until {
+                ticks.append((start, Self.label(day)))
+                day = day.adding(days: step)
             }
         } else {
-            unit = "month"
-            let months = period / (30 * 86_400) <= 14 ? 1 : 3
-            let parts = calendar.dateComponents([.year, .month], from: since)
-            var month = calendar.date(from: parts) ?? since
-            while month < until {
-                instants.append(month)
-                guard let next = calendar.date(byAdding: .month, value: months, to: month) else { break }
-                month = next
+            let step = period / (30 * 86_400) <= 14 ? 1 : 3
+            var (year, month) = (first.year, first.month)
+            while case let start = LocalDate(year: year, month: month, day: 1).startInstant(in: zone), start < until {
+                ticks.append((start, "\(Self.months[month - 1]) \(year)"))
+                (year, month) = (year + (month - 1 + step) / 12, (month - 1 + step) % 12 + 1)
             }
         }
-        let inside = Array(Set(instants.filter { $0 >= since && $0 < until })).sorted()
-        return inside.map { ($0, label($0, unit: unit, calendar: calendar)) }
+        // One tick per instant (the first label wins: a day's start over an hour that coincides with it).
+        var seen = Set<Date>()
+        return ticks.filter { $0.0 >= since && $0.0 < until && seen.insert($0.0).inserted }.sorted { $0.0 < $1.0 }
     }
 
-    private func label(_ date: Date, unit: String, calendar: Calendar) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let day = "\(weekdays[(parts.weekday ?? 1) - 1]) \(parts.day ?? 1) \(months[(parts.month ?? 1) - 1])"
-        switch unit {
-        case "hour":
-            let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-            return parts.hour == 0 && parts.minute == 0 ? day : time
-        case "day": return day
-        default: return "\(months[(parts.month ?? 1) - 1]) \(parts.year ?? 0)"
-        }
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// `Mon 7 Dec`.
+    private static func label(_ day: LocalDate) -> String {
+        "\(weekdays[day.weekday]) \(day.day) \(months[day.month - 1])"
     }
 
     /// `String(format: "%.1f", value)`, without the formatter (a year's page has a few hundred thousand marks)

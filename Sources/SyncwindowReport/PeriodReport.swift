@@ -1,6 +1,7 @@
 import Foundation
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// One pair's summary of a period, as `syncwindow report` prints it.

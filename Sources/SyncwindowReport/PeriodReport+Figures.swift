@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 import SyncwindowSchedule
 
 /// Pause latency over a period's honoured windows, by the nearest-rank method: p50 is the
@@ -82,12 +83,6 @@ public struct TimelineMark: Sendable, Equatable {
     public var text: String
 }
 
-/// An occurrence the cron alone would have opened but `enabled`, `except` or the active range suppressed.
-public struct SuppressedOccurrence: Sendable, Equatable {
-    public var occurrence: Occurrence
-    public var reason: String
-}
-
 /// What the report's timeline draws for one pair, clipped to the period.
 public struct PairTimeline: Sendable, Equatable {
     public var planned: [PlannedOccurrence] = []
@@ -149,36 +144,5 @@ extension PeriodReport {
             if cursor < interval.end { result.append(DateInterval(start: cursor, end: interval.end)) }
         }
         return result
-    }
-
-    /// Occurrences starting in [since, until) that the cron alone would open but the window's
-    /// `enabled`, `except` or active range suppress.
-    static func suppressedOccurrences(pair: String, schedule: Schedule, since: Date, until: Date)
-        -> [SuppressedOccurrence]
-    {
-        var result: [SuppressedOccurrence] = []
-        for window in schedule.windows(forPair: pair) {
-            var unrestricted = window
-            unrestricted.enabled = true
-            unrestricted.exceptDates = []
-            unrestricted.activeFrom = nil
-            unrestricted.activeUntil = nil
-            let actual = Set(window.occurrences(startingFrom: since, before: until))
-            for occurrence in unrestricted.occurrences(startingFrom: since, before: until)
-            where !actual.contains(occurrence) {
-                result.append(SuppressedOccurrence(occurrence: occurrence, reason: reason(window, occurrence)))
-            }
-        }
-        return result.sorted { $0.occurrence.start < $1.occurrence.start }
-    }
-
-    private static func reason(_ window: Window, _ occurrence: Occurrence) -> String {
-        if !window.enabled { return "window disabled" }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = window.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: occurrence.start)
-        let day = LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)
-        if window.exceptDates.contains(day) { return "exception date \(day)" }
-        return "outside the window's active dates"
     }
 }

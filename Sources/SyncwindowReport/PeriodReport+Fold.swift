@@ -1,5 +1,6 @@
 import Foundation
 import SyncwindowAudit
+import SyncwindowReconciler
 
 /// When syncwindow held a pair paused, worked out one event at a time (oldest first): from the
 /// call that took its first side out of sync to the call that put its last side back.
@@ -9,16 +10,10 @@ struct PauseTracker: Sendable {
     private var closed: [DateInterval] = []
 
     mutating func add(_ event: NewAuditEvent) {
-        guard let side = event.side else { return }
-        let took = event.outcome == AuditOutcome.accepted || event.outcome == AuditOutcome.landed
-        switch event.kind {
-        case .pauseOutcome where took: owned.insert(side)
-        case .resumeOutcome where took: owned.remove(side)
-        case .jobFailed where event.detail == "resume": owned.insert(side)
-        case .jobFailed where event.detail == "pause": owned.remove(side)
-        // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
-        case .drift where event.outcome == AuditOutcome.released: owned.remove(side)
-        default: return
+        guard let side = event.side, let hold = event.sideHold else { return }
+        switch hold {
+        case .syncwindow: owned.insert(side)
+        case .released: owned.remove(side)
         }
         if !owned.isEmpty && start == nil {
             // A resume whose job then failed never un-paused the pair: the pause goes on.

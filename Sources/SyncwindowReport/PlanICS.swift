@@ -4,11 +4,13 @@ import SyncwindowSchedule
 /// `plan --format ics`: the window occurrences as an RFC 5545 calendar that operators can
 /// subscribe to. One VEVENT per pair and occurrence; instants in UTC (`…Z`), so every
 /// calendar shows them exactly, across DST, in its reader's own zone.
-enum PlanICS {
+package enum PlanICS {
     /// - Parameters:
     ///   - rows: (pair, occurrence), in the order `plan` prints them.
     ///   - stamp: when the calendar was made (DTSTAMP): the command's "now".
-    static func render(_ rows: [(pair: String, occurrence: Occurrence)], windows: [Window], stamp: Date) -> String {
+    package static func render(_ rows: [(pair: String, occurrence: Occurrence)], windows: [Window], stamp: Date)
+        -> String
+    {
         let byName = Dictionary(windows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//syncwindow//plan//EN", "CALSCALE:GREGORIAN",
@@ -45,7 +47,7 @@ enum PlanICS {
     }
 
     /// `20261201T013000Z`: RFC 5545 DATE-TIME in UTC.
-    static func basic(_ date: Date) -> String {
+    package static func basic(_ date: Date) -> String {
         // Whole seconds: DATE-TIME has no fraction (a DTSTAMP from the wall clock would).
         let whole = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         let text = RFC3339.format(whole, in: .gmt)  // 2026-12-01T01:30:00Z
@@ -55,7 +57,7 @@ enum PlanICS {
     /// A UID that stays the same for the same pair, window and start, whenever the plan is
     /// made: calendars update an event instead of duplicating it. Two FNV-1a 64-bit hashes
     /// with different offsets, as 32 hex digits.
-    static func uid(pair: String, window: String, start: Date) -> String {
+    package static func uid(pair: String, window: String, start: Date) -> String {
         let key = Array("\(pair)\u{0}\(window)\u{0}\(basic(start))".utf8)
         func fnv(_ offset: UInt64) -> String {
             var hash = offset
@@ -70,7 +72,7 @@ enum PlanICS {
     }
 
     /// TEXT value escaping (RFC 5545 §3.3.11).
-    static func text(_ value: String) -> String {
+    package static func text(_ value: String) -> String {
         var out = ""
         for character in value {
             switch character {
@@ -85,7 +87,7 @@ enum PlanICS {
     }
 
     /// Folds a content line at 75 octets (RFC 5545 §3.1): CRLF and a space, never inside a UTF-8 sequence.
-    static func fold(_ line: String) -> String {
+    package static func fold(_ line: String) -> String {
         var result = ""
         var width = 0
         for scalar in line.unicodeScalars {

@@ -8,14 +8,14 @@ import SyncwindowSchedule
 ///
 /// The page is written as it is made, a pair's section at a time: a year of 5,000 pairs is about a gigabyte of
 /// HTML, which should pass through, not sit in memory.
-enum ReportHTML {
-    static func render(_ period: PeriodSummary, since: Date, until: Date, zone: TimeZone) -> String {
+package enum ReportHTML {
+    package static func render(_ period: PeriodSummary, since: Date, until: Date, zone: TimeZone) -> String {
         var page = ""
         write(period, since: since, until: until, zone: zone, to: &page)
         return page
     }
 
-    static func write<Sink: TextSink>(
+    package static func write<Sink: TextSink>(
         _ period: PeriodSummary, since: Date, until: Date, zone: TimeZone, to out: inout Sink
     ) throws(Sink.Failure) {
         let reports = period.pairs

@@ -1,16 +1,16 @@
 import Foundation
 
 /// A plain-text table for people: columns padded to their widest cell.
-struct TextTable {
-    let columns: [String]
+package struct TextTable {
+    package let columns: [String]
     private(set) var rows: [[String]] = []
 
-    init(columns: [String]) { self.columns = columns }
+    package init(columns: [String]) { self.columns = columns }
 
     /// Cells are escaped: a value from the audit trail must not move the cursor or break rows.
-    mutating func add(_ row: [String]) { rows.append(row.map(Printable.escaped)) }
+    package mutating func add(_ row: [String]) { rows.append(row.map(Printable.escaped)) }
 
-    func rendered(empty: String) -> String {
+    package func rendered(empty: String) -> String {
         guard !rows.isEmpty else { return empty + "\n" }
         var widths = columns.map(\.count)
         for row in rows {

@@ -1,0 +1,28 @@
+import SyncwindowAudit
+
+/// What an event says about who holds its side's pause: one rule for the pass (`PairLedger`, from each side's
+/// latest such event) and the report (`PauseTracker`, event by event).
+public enum SideHold: Sendable, Equatable {
+    /// syncwindow paused the side, or a resume job failed and left it paused: syncwindow's to resume.
+    case syncwindow
+    /// syncwindow resumed the side, its pause job failed, or someone else resumed it by hand.
+    case released
+}
+
+extension NewAuditEvent {
+    /// The side's hold after this event; nil for an event that says nothing of it (or has no side).
+    public var sideHold: SideHold? {
+        guard side != nil else { return nil }
+        let took = outcome == AuditOutcome.accepted || outcome == AuditOutcome.landed
+        switch kind {
+        case .pauseOutcome where took: return .syncwindow
+        case .resumeOutcome where took: return .released
+        // A failed resume job leaves the instance paused, and still ours to resume.
+        case .jobFailed where detail == "resume": return .syncwindow
+        case .jobFailed where detail == "pause": return .released
+        // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
+        case .drift where outcome == AuditOutcome.released: return .released
+        default: return nil
+        }
+    }
+}
