@@ -160,9 +160,15 @@ struct SharedStoreEndToEndTests {
 
         kill(frozen.processIdentifier, SIGCONT)
         frozen.waitUntilExit()
-        #expect(frozen.terminationStatus == 75, "the woken host gives up, as for a lock held elsewhere")
+        // The woken host gives up: 75 ("lost the lease", as for a lock held elsewhere), or 1 when the
+        // freeze outlasted the database deadline it was waiting on (docs/multi-host.md); either way
+        // it sends nothing, which is what the rest asserts.
         let stderr = (try? String(contentsOfFile: frozenErrors, encoding: .utf8)) ?? ""
-        #expect(stderr.contains("lease"), "\(stderr)")
+        switch frozen.terminationStatus {
+        case 75: #expect(stderr.contains("lease"), "\(stderr)")
+        case 1: #expect(stderr.contains("no answer within"), "\(stderr)")
+        default: Issue.record("the woken host exited \(frozen.terminationStatus): \(stderr)")
+        }
         #expect(try setup.acceptedPosts() == postsByBeta, "the woken host sent a call without its lease")
         #expect(
             try setup.sql(
