@@ -41,13 +41,7 @@ write_config() { # $1: extra cloud lines
         printf '    standby: { region: ap-southeast-3, project_id: p3bench, instance_id: standby-0001-in12 }\n'
     } > "$work/config.yaml"
 }
-write_config ""
-start_emulator "$work/config.yaml" --job-delay 0s
-write_config "  endpoints:
-    ap-southeast-1: $url
-    ap-southeast-3: $url
-"
-
+serve_config write_config
 
 # 2026-11-30 is a Monday; the chain runs from its 00:00 UTC for $count minutes.
 echo "one pair, $count abutting one-minute windows, emulator at $url"

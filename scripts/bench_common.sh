@@ -17,3 +17,15 @@ measure() {
     read -r seconds kilobytes < "$work/time"
     printf '%-44s %8.2f s %8d MB\n' "$label" "$seconds" "$((kilobytes / 1024))"
 }
+
+# serve_config WRITE_CONFIG: writes the config (`WRITE_CONFIG ""`), starts the emulator on its pairs,
+# then writes it again (`WRITE_CONFIG "  endpoints: …"`) with both regions pointing at the emulator.
+serve_config() {
+    local write=$1
+    "$write" ""
+    start_emulator "$work/config.yaml" --job-delay 0s
+    "$write" "  endpoints:
+    ap-southeast-1: $url
+    ap-southeast-3: $url
+"
+}

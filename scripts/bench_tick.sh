@@ -37,13 +37,7 @@ write_config() { # $1: extra cloud lines
         done
     } > "$work/config.yaml"
 }
-write_config ""
-start_emulator "$work/config.yaml" --job-delay 0s
-write_config "  endpoints:
-    ap-southeast-1: $url
-    ap-southeast-3: $url
-"
-
+serve_config write_config
 
 echo "pairs: $pairs ($((pairs * 2)) instances), emulator at $url"
 measure "tick at window open (pause all)" tick --at 2026-12-01T01:30:10+08:00 --poll-interval 0.05
