@@ -44,7 +44,7 @@ write_config() { # $1: extra cloud lines
 serve_config write_config
 
 # 2026-11-30 is a Monday; the chain runs from its 00:00 UTC for $count minutes.
-echo "one pair, $count abutting one-minute windows, emulator at $url"
+echo "one pair, $count windows (${SHAPE:-abutting}), emulator at $url"
 measure "tick inside the chain (pause)" tick --at 2026-11-30T00:30:00Z --poll-interval 0.05
 measure "tick inside the chain again (idle)" tick --at 2026-11-30T00:31:00Z
 measure "status inside the chain" status --at 2026-11-30T00:31:00Z
