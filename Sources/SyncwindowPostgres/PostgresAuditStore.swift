@@ -99,6 +99,9 @@ public final class PostgresAuditStore: AuditStoring {
     /// Runs `body` in one REPEATABLE READ transaction (a consistent snapshot of every
     /// host's appends). The reader is synchronous, like SQLite's: `body` runs on a thread of
     /// its own and waits for each query, so no cooperative thread blocks.
+    /// Why the thread stays: `AuditLedgerReading` is synchronous because GRDB's reader is; until the
+    /// seam is async for both stores (issue 18, item 1), blocking a cooperative thread instead
+    /// would starve the pool a pass of a thousand pairs runs on.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T {
         let logger = backend.logger
         return try await backend.withTransaction { connection in

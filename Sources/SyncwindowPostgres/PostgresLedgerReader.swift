@@ -96,6 +96,9 @@ struct PostgresLedgerReader: AuditLedgerReading {
     }
 
     /// Waits on this (non-cooperative) thread for an async query.
+    /// Why the semaphore stays: it bridges the synchronous `AuditLedgerReading` to postgres-nio, only
+    /// ever on the dedicated thread `PostgresAuditStore.read` starts, never on a cooperative one; it
+    /// goes with the async store seam (issue 18, item 1).
     private func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
