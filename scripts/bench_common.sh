@@ -1,5 +1,14 @@
-# Shared by the shell benchmarks (source it): the emulator binary on a free loopback port, and one
-# timed syncwindow command. Expects $bin (the binaries' directory) and $work (a scratch directory).
+# Shared by the shell benchmarks (source it): a scratch directory with the bench's keys, the emulator
+# binary on a free loopback port, and one timed syncwindow command. Sets $bin (from $BIN) and $work.
+
+bin=${BIN:-.build/release}
+work=$(mktemp -d)
+emulator_pid=
+trap 'if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+printf 'BENCHAK0000000000\n' > "$work/ak"
+printf 'bench-secret-key-0000000000000000\n' > "$work/sk"
+chmod 600 "$work/ak" "$work/sk"
+mkdir -p "$work/windows"
 
 # start_emulator CONFIG [FLAGS…]: sets $url and $emulator_pid (the caller's EXIT trap kills it).
 start_emulator() {

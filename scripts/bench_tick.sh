@@ -9,14 +9,6 @@
 set -euo pipefail
 . "$(dirname "$0")/bench_common.sh"
 pairs=${1:-200}
-bin=${BIN:-.build/release}
-work=$(mktemp -d)
-trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-printf 'BENCHAK0000000000\n' > "$work/ak"
-printf 'bench-secret-key-0000000000000000\n' > "$work/sk"
-chmod 600 "$work/ak" "$work/sk"
-mkdir -p "$work/windows"
 cat > "$work/windows/nightly.yaml" <<'YAML'
 windows:
   - name: nightly
