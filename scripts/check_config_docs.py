@@ -12,7 +12,7 @@ sources = "\n".join(p.read_text() for p in sorted((root / "Sources/SyncwindowCon
 keys = set()
 lists = re.findall(r"allowed:\s*\[([^\]]*)\]", sources)
 lists += re.findall(r"windowKeys[^=]*=\s*\[([^\]]*)\]", sources)
-lists += re.findall(r'"(?:aksk|password|token)":\s*\[([^\]]*)\]', sources)
+lists += re.findall(r'"(?:aksk|password|token|metadata)":\s*\[([^\]]*)\]', sources)
 for text in lists:
     keys.update(re.findall(r'"([a-z_]+)"', text))
 if len(keys) < 30:

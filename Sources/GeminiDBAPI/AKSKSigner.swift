@@ -63,19 +63,26 @@ public struct AKSKSigner: Sendable {
     public static let algorithm = "SDK-HMAC-SHA256"
     public static let dateHeader = "X-Sdk-Date"
     public static let contentHashHeader = "X-Sdk-Content-Sha256"
+    /// The security token of a temporary key (ECS agency, IAM `securitytokens`): sent with every request and
+    /// signed with the other headers, as the SDK's `BasicCredentials` adds it before signing.
+    public static let securityTokenHeader = "X-Security-Token"
     static let emptyBodyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     let accessKey: Secret
     let secretKey: Secret
+    /// Set for a temporary key; nil for a permanent one.
+    let securityToken: Secret?
 
-    public init(accessKey: Secret, secretKey: Secret) {
+    public init(accessKey: Secret, secretKey: Secret, securityToken: Secret? = nil) {
         self.accessKey = accessKey
         self.secretKey = secretKey
+        self.securityToken = securityToken
     }
 
     /// Signs `request` as of `date` (ignored when the request already carries `X-Sdk-Date`).
     public func sign(_ request: SignableRequest, at date: Date) -> SignedRequest {
         var headers = request.headers
+        if let securityToken { Self.setHeader(Self.securityTokenHeader, securityToken.exposedValue, in: &headers) }
         if let contentType = Self.header("content-type", in: headers),
             !contentType.hasPrefix("application/json"), !contentType.hasPrefix("application/bson")
         {

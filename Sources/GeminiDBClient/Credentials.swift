@@ -9,13 +9,22 @@ public enum Credentials: Sendable, Equatable {
     case password(iamEndpoint: URL, domain: String, user: String, password: Secret)
     /// A ready `X-Auth-Token`; on 401 the call fails (nothing to refresh).
     case token(Secret)
+    /// The ECS agency's temporary key from the instance metadata service at `endpoint` (`http://169.254.169.254`
+    /// in production): fetched when first needed, refreshed before it expires, kept in memory only.
+    case metadata(endpoint: URL)
+    /// A temporary key and its security token from files a rotation job replaces (`aksk` + `security_token_file`).
+    case keyFiles(TemporaryKeyFiles)
 
-    /// `aksk`, `password` or `token`, for logs.
+    /// The metadata service every ECS reaches; `cloud.auth.metadata_endpoint` overrides it on loopback only.
+    public static let metadataEndpoint = URL(string: "http://169.254.169.254")!
+
+    /// `aksk`, `password`, `token` or `metadata`, for logs and `check`.
     public var method: String {
         switch self {
-        case .aksk: "aksk"
+        case .aksk, .keyFiles: "aksk"
         case .password: "password"
         case .token: "token"
+        case .metadata: "metadata"
         }
     }
 }

@@ -71,9 +71,16 @@ public struct GeminiDBClient: GeminiDBService {
         }
     }
 
+    /// `apiCode` of the error that says the ECS has no agency (`method: metadata`).
+    public static let noAgencyCode = "METADATA.NO_AGENCY"
+
     let transport: HTTPTransport
-    let credentials: Credentials
-    let tokens: TokenCache?
+    /// `cloud.auth`'s credentials and caches.
+    let authenticator: Authenticator
+    /// Each profile's credentials and caches, by name.
+    let profileAuthenticators: [String: Authenticator]
+    /// The profile of each instance that names one (`auth: NAME`).
+    let instanceProfiles: [InstanceRef: String]
 
     /// Every call directly through `httpClient`.
     public init(configuration: Configuration, credentials: Credentials, httpClient: HTTPClient, logger: Logger) {
@@ -82,22 +89,33 @@ public struct GeminiDBClient: GeminiDBService {
     }
 
     /// Calls through `http`: its CA trust and proxy (``GeminiDBHTTP/with(_:isolation:_:)``). IAM token
-    /// requests take the same path as API calls.
-    public init(configuration: Configuration, credentials: Credentials, http: GeminiDBHTTP, logger: Logger) {
+    /// requests take the same path as API calls. `profiles` are further credentials by name and `instanceProfiles`
+    /// the instances that use them (a pair whose sides live in different accounts); each profile keeps its own
+    /// tokens and temporary key, every other instance uses `credentials`.
+    public init(
+        configuration: Configuration, credentials: Credentials, http: GeminiDBHTTP, logger: Logger,
+        profiles: [String: Credentials] = [:], instanceProfiles: [InstanceRef: String] = [:]
+    ) {
         let transport = HTTPTransport(
             http: http, configuration: configuration,
             semaphore: AsyncSemaphore(limit: configuration.concurrency), logger: logger)
         self.transport = transport
-        self.credentials = credentials
-        if case .password(let iamEndpoint, let domain, let user, let password) = credentials {
-            let iam = configuration.iamEndpoint ?? iamEndpoint
-            tokens = TokenCache(now: configuration.now) { region throws(GeminiDBError) in
-                try await transport.fetchToken(
-                    iamEndpoint: iam, domain: domain, user: user, password: password, region: region)
-            }
-        } else {
-            tokens = nil
+        authenticator = Authenticator(credentials, transport: transport)
+        profileAuthenticators = profiles.mapValues { Authenticator($0, transport: transport) }
+        self.instanceProfiles = instanceProfiles
+    }
+
+    /// Fetches the temporary key of every metadata-based credential now, so that "no agency" and an unreadable
+    /// answer surface before a pass acts on anything. Returns when the keys in use expire, by profile (nil: the
+    /// default `cloud.auth`).
+    public func prepareCredentials() async throws(GeminiDBError) -> [(profile: String?, expiresAt: Date?)] {
+        var expiries: [(profile: String?, expiresAt: Date?)] = []
+        if let expiry = try await authenticator.prepare() { expiries.append((nil, expiry)) }
+        for name in Set(instanceProfiles.values).sorted() {
+            guard let profile = profileAuthenticators[name], let expiry = try await profile.prepare() else { continue }
+            expiries.append((name, expiry))
         }
+        return expiries
     }
 
     public func syncStatus(of instance: InstanceRef) async throws(GeminiDBError) -> DataSyncStatusResponse {
@@ -145,12 +163,8 @@ public struct GeminiDBClient: GeminiDBService {
         let call = HTTPTransport.Call(
             method: method, baseURL: transport.configuration.endpoints(instance.region), path: path, query: query,
             body: body, idempotent: method == .get, operation: operation, instance: instance)
-        let authorization: HTTPTransport.Authorization =
-            switch credentials {
-            case .aksk(let ak, let sk): .aksk(AKSKSigner(accessKey: ak, secretKey: sk), projectID: instance.projectID)
-            case .token(let token): .staticToken(token)
-            case .password: .iamToken(tokens!, region: instance.region)
-            }
+        let profile = instanceProfiles[instance].flatMap { profileAuthenticators[$0] }
+        let authorization = (profile ?? authenticator).authorization(for: instance)
         return try await transport.send(call, authorization: authorization)
     }
 }

@@ -11,6 +11,8 @@ struct HTTPTransport: Sendable {
     enum Method: String, Sendable {
         case get = "GET"
         case post = "POST"
+        /// The metadata service's session token.
+        case put = "PUT"
     }
 
     struct Call: Sendable {
@@ -24,6 +26,8 @@ struct HTTPTransport: Sendable {
         var idempotent: Bool
         var operation: String
         var instance: InstanceRef?
+        /// Sent as well (the metadata service's token headers).
+        var headers: [HTTPHeaderField] = []
     }
 
     enum Authorization: Sendable {
@@ -31,6 +35,8 @@ struct HTTPTransport: Sendable {
         case aksk(AKSKSigner, projectID: String)
         case staticToken(Secret)
         case iamToken(TokenCache, region: String)
+        /// Signed with a temporary key and its security token (metadata service, key files).
+        case temporaryKey(TemporaryKeyCache, projectID: String)
     }
 
     struct Exchange: Sendable {
@@ -82,7 +88,8 @@ struct HTTPTransport: Sendable {
             attempt += 1
             metadata["attempt"] = "\(attempt)"
             let token = try await currentToken(authorization)
-            let result = try await attemptOnce(call, authorization: authorization, token: token)
+            let key = try await currentKey(authorization)
+            let result = try await attemptOnce(call, authorization: authorization, token: token, key: key)
             if case .success(let exchange) = result {
                 metadata["http.status"] = "\(exchange.status)"
                 if let requestID = exchange.requestID { metadata["request.id"] = "\(requestID)" }
@@ -102,6 +109,14 @@ struct HTTPTransport: Sendable {
                     attempt -= 1
                     await cache.invalidate(region: region, token: token)
                     logger.notice("GeminiDB token refused, fetching a new one", metadata: metadata)
+                    continue
+                }
+                if case .temporaryKey(let cache, _) = authorization, let key, !refetchedToken {
+                    // Revoked, or the agency changed: the metadata service (or the files) may have a newer one.
+                    refetchedToken = true
+                    attempt -= 1
+                    await cache.invalidate(key)
+                    logger.notice("GeminiDB temporary key refused, fetching a new one", metadata: metadata)
                     continue
                 }
                 logger.error("GeminiDB authentication refused", metadata: metadata)
@@ -190,20 +205,25 @@ struct HTTPTransport: Sendable {
         switch authorization {
         case .iamToken(let cache, let region): try await cache.token(forRegion: region)
         case .staticToken(let secret): secret
-        case .none, .aksk: nil
+        case .none, .aksk, .temporaryKey: nil
         }
     }
 
+    private func currentKey(_ authorization: Authorization) async throws(GeminiDBError) -> TemporaryKey? {
+        guard case .temporaryKey(let cache, _) = authorization else { return nil }
+        return try await cache.key()
+    }
+
     /// One attempt under the shared concurrency limit.
-    private func attemptOnce(_ call: Call, authorization: Authorization, token: Secret?) async throws(GeminiDBError)
-        -> Result<Exchange, Failure>
-    {
+    private func attemptOnce(
+        _ call: Call, authorization: Authorization, token: Secret?, key: TemporaryKey?
+    ) async throws(GeminiDBError) -> Result<Exchange, Failure> {
         do {
             try await semaphore.acquire()
         } catch {
             throw .cancelled
         }
-        let result = await executeOnce(call, authorization: authorization, token: token)
+        let result = await executeOnce(call, authorization: authorization, token: token, key: key)
         await semaphore.release()
         return result
     }
@@ -231,9 +251,9 @@ struct HTTPTransport: Sendable {
         configuration.jitter(configuration.retry.ceiling(afterAttempt: attempt))
     }
 
-    private func executeOnce(_ call: Call, authorization: Authorization, token: Secret?) async -> Result<
-        Exchange, Failure
-    > {
+    private func executeOnce(
+        _ call: Call, authorization: Authorization, token: Secret?, key: TemporaryKey?
+    ) async -> Result<Exchange, Failure> {
         guard let components = URLComponents(url: call.baseURL, resolvingAgainstBaseURL: false),
             let scheme = components.scheme, let host = components.host
         else { return .failure(.notSent("invalid endpoint URL \(call.baseURL)")) }
@@ -246,19 +266,24 @@ struct HTTPTransport: Sendable {
         var headers: [HTTPHeaderField] = [
             HTTPHeaderField("Content-Type", "application/json"),
             HTTPHeaderField("User-Agent", configuration.userAgent),
-        ]
+        ] + call.headers
         let pathAndQuery: String
-        switch authorization {
-        case .aksk(let signer, let projectID):
-            headers.append(HTTPHeaderField("X-Project-Id", projectID))
-            let signed = signer.sign(
+        let signing: (signer: AKSKSigner, projectID: String)? =
+            switch authorization {
+            case .aksk(let signer, let projectID): (signer, projectID)
+            case .temporaryKey(_, let projectID): key.map { ($0.signer, projectID) }
+            case .staticToken, .iamToken, .none: nil
+            }
+        if let signing {
+            headers.append(HTTPHeaderField("X-Project-Id", signing.projectID))
+            let signed = signing.signer.sign(
                 SignableRequest(
                     method: call.method.rawValue, host: authority, path: resourcePath, query: call.query,
                     headers: headers, body: call.body ?? []),
                 at: configuration.now())
             headers = signed.headers
             pathAndQuery = signed.pathAndQuery
-        case .staticToken, .iamToken, .none:
+        } else {
             if let token { headers.append(HTTPHeaderField("X-Auth-Token", token.exposedValue)) }
             let query = AKSKSigner.canonicalQueryString(call.query)
             pathAndQuery = query.isEmpty ? resourcePath : "\(resourcePath)?\(query)"
@@ -268,7 +293,7 @@ struct HTTPTransport: Sendable {
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         let route = http.route(host: host, port: port)
         var request = HTTPClientRequest(url: "\(endpoint)\(pathAndQuery)")
-        request.method = call.method == .get ? .GET : .POST
+        request.method = HTTPMethod(rawValue: call.method.rawValue)
         for field in headers { request.headers.add(name: field.name, value: field.value) }
         if let body = call.body { request.body = .bytes(ByteBuffer(bytes: body)) }
 

@@ -6,6 +6,8 @@ public struct EmulatorConfiguration: Sendable {
     /// The DR pairs whose instances it serves (each starting `SYNCING`).
     public var pairs: [EmulatorPair]
     public var auth: EmulatorAuth
+    /// Projects of another account (a pair side with `auth: PROFILE`): their credentials instead of `auth`.
+    public var projectAuth: [String: EmulatorAuth] = [:]
     /// Faults and job timing at start.
     public var faults: EmulatorFaults
     /// Seed of the random choices (error rate, job failures); nil picks one.
@@ -14,6 +16,8 @@ public struct EmulatorConfiguration: Sendable {
     public var stateFile: String?
     /// Lifetime of IAM tokens.
     public var tokenLifetime: Duration
+    /// The metadata service at start: agency, session tokens, lifetime of temporary keys.
+    public var metadata: EmulatorMetadata = EmulatorMetadata()
     /// Wall clock for job times, token expiry and `X-Sdk-Date` skew. State advances lazily on reads.
     public var now: @Sendable () -> Date
     /// Sleeps of the injected latency.

@@ -11,8 +11,9 @@ extension EmulatorEngine {
     /// Checks the request's credentials against the configured ones. Returns the auth method used.
     func authenticate(_ request: EmulatorRequest, projectID: String) -> Result<String, AuthFailure> {
         let headers = request.headers
+        let accepted = configuration.projectAuth[projectID] ?? configuration.auth
         if let token = headers["x-auth-token"] {
-            switch configuration.auth {
+            switch accepted {
             case .token(let expected):
                 guard AKSKSigner.constantTimeEqual(token, expected.exposedValue) else {
                     return .failure(AuthFailure(method: "token", reason: "the token is invalid"))
@@ -30,12 +31,18 @@ extension EmulatorEngine {
                     return .failure(AuthFailure(method: "token", reason: "the token is scoped to another project"))
                 }
                 return .success("token")
-            case .aksk:
+            case .aksk, .temporaryKeys:
                 return .failure(AuthFailure(method: "token", reason: "tokens are not accepted here"))
             }
         }
         if let authorization = headers["authorization"], authorization.hasPrefix(AKSKSigner.algorithm) {
-            guard case .aksk(let accessKey, let secretKey) = configuration.auth else {
+            if case .temporaryKeys = accepted {
+                guard let parsed = AKSKSigner.AuthorizationHeader(authorization) else {
+                    return .failure(AuthFailure(method: "aksk", reason: "verify aksk signature fail: malformed"))
+                }
+                return authenticateTemporaryKey(request, authorization: parsed, projectID: projectID)
+            }
+            guard case .aksk(let accessKey, let secretKey) = accepted else {
                 return .failure(AuthFailure(method: "aksk", reason: "AK/SK is not accepted here"))
             }
             let received = ReceivedRequest(
@@ -74,12 +81,17 @@ extension EmulatorEngine {
         guard let body = try? JSONDecoder().decode(IAMTokenRequest.self, from: Data(request.body)) else {
             return refuse(400, "The request body is not a valid token request.")
         }
-        guard case .password(let domain, let user, let password) = configuration.auth else {
-            return refuse(401, "The username or password is wrong.")
+        // The password of `auth` or of another account's (`projectAuth`).
+        let passwordAccounts = ([configuration.auth] + configuration.projectAuth.values).filter {
+            if case .password = $0 { return true }
+            return false
         }
         guard body.auth.identity.methods.contains("password"), let credentials = body.auth.identity.password?.user,
-            credentials.name == user, credentials.domain?.name == domain,
-            AKSKSigner.constantTimeEqual(credentials.password, password.exposedValue)
+            passwordAccounts.contains(where: { account in
+                guard case .password(let domain, let user, let password) = account else { return false }
+                return credentials.name == user && credentials.domain?.name == domain
+                    && AKSKSigner.constantTimeEqual(credentials.password, password.exposedValue)
+            })
         else { return refuse(401, "The username or password is wrong.") }
         let regions = Set(instances.values.map(\.region))
         let projectName = body.auth.scope?.project?.name
@@ -99,8 +111,9 @@ extension EmulatorEngine {
         return .json(201, answer, headers: [HTTPHeaderField("X-Subject-Token", token)])
     }
 
-    /// Every issued token becomes invalid (the next call with one gets 401).
+    /// Every issued token and temporary key becomes invalid (the next call with one gets 401).
     public func revokeTokens() {
         tokens.removeAll()
+        temporaryKeys.keys.removeAll()
     }
 }

@@ -88,6 +88,7 @@ extension EmulatorEngine {
             else { return instanceNotFound(parts[1]) }
             return .json(200, state)
         default:
+            if let answer = metadataControl(request, segments) { return answer }
             return .error(404, "EMULATOR.404", "No such control endpoint.")
         }
     }

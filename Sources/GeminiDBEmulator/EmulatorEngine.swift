@@ -15,6 +15,8 @@ public actor EmulatorEngine {
     var faults: EmulatorFaults
     /// Issued IAM tokens: value → (region scope, expiry).
     var tokens: [String: (region: String, expiresAt: Date)] = [:]
+    /// The metadata service's settings, temporary keys and session tokens.
+    var temporaryKeys: EmulatorTemporaryKeys
     var requestLog = RequestLog(capacity: maxLogEntries)
     /// API requests admitted and not answered yet (their latency, processing or held answer):
     /// what a test waits on after killing a client, instead of guessing how long they take.
@@ -32,6 +34,15 @@ public actor EmulatorEngine {
         self.configuration = configuration
         self.logger = logger
         self.faults = configuration.faults
+        temporaryKeys = EmulatorTemporaryKeys(settings: configuration.metadata)
+        let expiresAt = configuration.now().addingTimeInterval(TimeInterval(configuration.metadata.keyLifetimeSeconds))
+        for case .temporaryKeys(let accepted) in [configuration.auth] + configuration.projectAuth.values {
+            for key in accepted {
+                temporaryKeys.keys[key.accessKey.exposedValue] = .init(
+                    secret: key.secretKey.exposedValue, securityToken: key.securityToken.exposedValue,
+                    expiresAt: expiresAt)
+            }
+        }
         self.random = FaultDice(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
         for pair in configuration.pairs {
             for (ref, peer, role) in [(pair.primary, pair.standby, "master"), (pair.standby, pair.primary, "slave")] {
@@ -215,6 +226,7 @@ public actor EmulatorEngine {
             guard request.method == "POST" else { return (notFound(requestID), "none") }
             return (issueToken(request, requestID: requestID), "password")
         }
+        if let metadata = metadataRoute(request) { return (metadata, "metadata") }
         guard segments.count >= 3, segments[0] == "v3" else { return (notFound(requestID), "none") }
         let projectID = segments[1]
         let auth = authenticate(request, projectID: projectID)

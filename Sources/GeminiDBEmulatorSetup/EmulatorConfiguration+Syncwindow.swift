@@ -17,6 +17,16 @@ extension EmulatorConfiguration {
             pairs: configuration.pairs.map(EmulatorPair.init),
             auth: try EmulatorAuth(configuration.cloud.auth, readSecret), faults: faults, seed: seed,
             stateFile: stateFile)
+        // A side that names a profile lives in that profile's account: its project takes those credentials.
+        var profiles: [String: EmulatorAuth] = [:]
+        for (name, settings) in configuration.cloud.profiles {
+            profiles[name] = try EmulatorAuth(settings, readSecret)
+        }
+        for pair in configuration.pairs {
+            for (side, profile) in [(pair.primary, pair.primaryProfile), (pair.standby, pair.standbyProfile)] {
+                if let profile, let auth = profiles[profile] { projectAuth[side.projectID] = auth }
+            }
+        }
     }
 }
 
@@ -36,6 +46,14 @@ extension EmulatorAuth {
             self = .password(domain: domain, user: user, password: try readSecret(passwordFile))
         case .token(let tokenFile):
             self = .token(try readSecret(tokenFile))
+        case .temporaryKeyFiles(let accessKeyFile, let secretKeyFile, let securityTokenFile):
+            self = .temporaryKeys(accepting: [
+                TemporaryKey(
+                    accessKey: try readSecret(accessKeyFile), secretKey: try readSecret(secretKeyFile),
+                    securityToken: try readSecret(securityTokenFile))
+            ])
+        case .metadata:
+            self = .temporaryKeys(accepting: [])
         }
     }
 }

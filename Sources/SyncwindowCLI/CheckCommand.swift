@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GeminiDBClient
 import SyncwindowAudit
 import SyncwindowConfig
 import SyncwindowReconciler
@@ -17,7 +18,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        _ = try CredentialLoader.load(config.cloud.auth)
+        let credentials = try CredentialLoader.load(config.cloud)
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
             throw CLIFailure(
                 "\(config.sourceFile): state_dir \(problem) — set state_dir to a directory this user can write")
@@ -29,18 +30,23 @@ struct CheckCommand: AsyncParsableCommand {
         {
             throw CLIFailure(AuditStoreError.moved(path: trail.path, destination: destination))
         }
-        let method: String
-        switch config.cloud.auth {
-        case .aksk: method = "aksk"
-        case .password: method = "password"
-        case .token: method = "token"
-        }
+        let expiries = try await temporaryKeyExpiries(config, credentials: credentials)
         let schedule = Schedule(windows: config.windows)
         let unused = config.pairs.filter { schedule.windows(forPair: $0.name).isEmpty }.map(\.name)
         print("\(config.sourceFile): OK")
         print("  pairs:     \(config.pairs.count) (\(config.pairs.map(\.name).joined(separator: ", ")))")
         print("  windows:   \(config.windows.count) from \(config.schedulesDirectory)")
-        print("  auth:      \(method), credential files readable and private")
+        print("  auth:      \(Self.authLine(config.cloud.auth, expiresAt: expiries[nil] ?? nil))")
+        for (name, auth) in config.cloud.profiles.sorted(by: { $0.key < $1.key }) {
+            print("  auth:      profile \(name): \(Self.authLine(auth, expiresAt: expiries[name] ?? nil))")
+        }
+        if !config.cloud.profiles.isEmpty {
+            for pair in config.pairs {
+                print(
+                    "  sides:     \(pair.name): primary \(Self.sideAuth(pair.primaryProfile, config.cloud)), "
+                        + "standby \(Self.sideAuth(pair.standbyProfile, config.cloud))")
+            }
+        }
         print("  state dir: \(config.stateDirectory)")
         if case .postgres(let settings) = config.store {
             print(
@@ -89,6 +95,48 @@ struct CheckCommand: AsyncParsableCommand {
         if !unused.isEmpty {
             print("  note: no window covers \(unused.joined(separator: ", ")); they only follow overrides")
         }
+    }
+
+    /// What one auth method holds on this host, and when its temporary key expires where one was fetched.
+    static func authLine(_ auth: AuthSettings, expiresAt: Date?) -> String {
+        let expiry = expiresAt.map { ", temporary key expires \(RFC3339.format($0, in: .gmt))" } ?? ""
+        switch auth {
+        case .metadata(let endpoint):
+            return "metadata (ECS agency via \((endpoint ?? Credentials.metadataEndpoint).absoluteString), "
+                + "no secret on this host)\(expiry)"
+        case .temporaryKeyFiles:
+            return "aksk with security token (temporary key files readable and private, read again when they change)"
+        default:
+            return "\(auth.method), credential files readable and private"
+        }
+    }
+
+    static func sideAuth(_ profile: String?, _ cloud: CloudSettings) -> String {
+        guard let profile else { return "cloud.auth (\(cloud.auth.method))" }
+        return "profile \(profile) (\(cloud.profiles[profile]?.method ?? "?"))"
+    }
+
+    /// Fetches the temporary key of every `method: metadata` in use (the metadata service only, no API call): an
+    /// ECS without an agency fails here, exit 2. Expiry by profile (nil: `cloud.auth`).
+    func temporaryKeyExpiries(
+        _ config: SyncwindowConfiguration, credentials: ClientCredentials
+    ) async throws -> [String?: Date?] {
+        let usesMetadata = ([config.cloud.auth] + config.cloud.profiles.values).contains {
+            if case .metadata = $0 { return true }
+            return false
+        }
+        guard usesMetadata else { return [:] }
+        let logger = Log.logger()
+        let expiries = try await Wiring.withHTTP(config) { http in
+            try await Wiring.prepare(Wiring.makeClient(config, credentials: credentials, http: http, logger: logger))
+        }
+        if expiries.isEmpty {
+            throw CLIFailure(
+                "cloud.auth: method metadata, but no temporary key came from the metadata service — check that it "
+                    + "is reachable from this host (http://169.254.169.254, or cloud.auth.metadata_endpoint)",
+                exitCode: ExitStatus.notConverged)
+        }
+        return Dictionary(expiries.map { ($0.profile, $0.expiresAt) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Connects to the shared store and says what it holds; one that cannot be reached (or

@@ -39,11 +39,11 @@ struct RunCommand: AsyncParsableCommand {
         let config = try options.load()
         let logger = Log.logger()
         let store = try await Wiring.openStore(config)
-        let initialCredentials = try CredentialLoader.load(config.cloud.auth)
+        let initialCredentials = try CredentialLoader.load(config.cloud)
         let timing = self.timing
         let metrics = self.metrics
         try await Wiring.withHTTP(config) { http in
-            let reconciler = Wiring.makeReconciler(
+            let reconciler = try await Wiring.makeReconciler(
                 config, credentials: initialCredentials, store: store, http: http, logger: logger)
             let requests = ReloadRequests()
             // Trap SIGHUP before the first pass: its default action would end the process.
@@ -62,8 +62,8 @@ struct RunCommand: AsyncParsableCommand {
                             "cloud.ca_file and cloud.proxy cannot change while running; restart the service to apply them"
                         )
                     }
-                    let credentials = try CredentialLoader.load(fresh.cloud.auth)
-                    return Wiring.makeReconciler(
+                    let credentials = try CredentialLoader.load(fresh.cloud)
+                    return try await Wiring.makeReconciler(
                         fresh, credentials: credentials, store: store, http: http, logger: logger)
                 },
                 afterPass: { result, reload in

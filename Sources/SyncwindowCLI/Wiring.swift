@@ -26,10 +26,11 @@ enum Wiring {
     static func withReconciler<T>(
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
-        let credentials = try CredentialLoader.load(config.cloud.auth)
+        let credentials = try CredentialLoader.load(config.cloud)
         let store = try await openStore(config)
         return try await withHTTP(config) { http in
-            try await body(makeReconciler(config, credentials: credentials, store: store, http: http, logger: logger))
+            try await body(
+                try await makeReconciler(config, credentials: credentials, store: store, http: http, logger: logger))
         }
     }
 
@@ -62,16 +63,46 @@ enum Wiring {
         return NetworkOptions(additionalCAFile: network.caFile, proxy: proxy)
     }
 
+    /// The reconciler over a fresh client, its temporary keys fetched first (``prepare(_:)``).
     static func makeReconciler(
-        _ config: SyncwindowConfiguration, credentials: Credentials, store: OpenedStore, http: GeminiDBHTTP,
+        _ config: SyncwindowConfiguration, credentials: ClientCredentials, store: OpenedStore, http: GeminiDBHTTP,
         logger: Logger
-    ) -> Reconciler {
-        let client = GeminiDBClient(
-            configuration: clientConfiguration(config.cloud, credentials: credentials), credentials: credentials,
-            http: http, logger: logger)
+    ) async throws -> Reconciler {
+        let client = makeClient(config, credentials: credentials, http: http, logger: logger)
+        _ = try await prepare(client)
         return Reconciler(
             configuration: config, cloud: client, audit: store.audit, logger: logger, locks: store.locks,
             sharedStore: store.sharedStore)
+    }
+
+    /// The cloud client: `cloud.auth` for every instance, except those whose side names a profile.
+    static func makeClient(
+        _ config: SyncwindowConfiguration, credentials: ClientCredentials, http: GeminiDBHTTP, logger: Logger
+    ) -> GeminiDBClient {
+        var instanceProfiles: [InstanceRef: String] = [:]
+        for pair in config.pairs {
+            if let profile = pair.primaryProfile { instanceProfiles[pair.primary] = profile }
+            if let profile = pair.standbyProfile { instanceProfiles[pair.standby] = profile }
+        }
+        return GeminiDBClient(
+            configuration: clientConfiguration(config.cloud, credentials: credentials.main),
+            credentials: credentials.main, http: http, logger: logger, profiles: credentials.profiles,
+            instanceProfiles: instanceProfiles)
+    }
+
+    /// Fetches the temporary keys (`method: metadata`) before anything acts: an ECS without an agency is one line
+    /// and exit 2, having called no API. Anything else (the metadata service unreachable after every retry) is left
+    /// to the pass, whose calls try again and are audited as failed like any unreachable endpoint. Returns the
+    /// expiries it learned, for `check`.
+    static func prepare(_ client: GeminiDBClient) async throws -> [(profile: String?, expiresAt: Date?)] {
+        do {
+            return try await client.prepareCredentials()
+        } catch let error where error.apiCode == GeminiDBClient.noAgencyCode {
+            if case .unauthorized(_, let message, _) = error { throw CLIFailure("cloud.auth: \(message)") }
+            throw CLIFailure("cloud.auth: \(error)")
+        } catch {
+            return []
+        }
     }
 
     static func clientConfiguration(_ cloud: CloudSettings, credentials: Credentials) -> GeminiDBClient.Configuration {
@@ -254,26 +285,6 @@ extension CLIFailure {
         // Transient: the next tick tries again. Not 2, which says "fix your config".
         case .unavailable: self.init(error.description, exitCode: ExitStatus.notConverged)
         case .fenced: self.init(error.description, exitCode: ExitStatus.locked)
-        }
-    }
-}
-
-/// Reads the secrets `cloud.auth` names into the client's credentials. A missing or unsafe
-/// file is a usage error (exit 2), raised before any API call.
-enum CredentialLoader {
-    static func load(_ auth: AuthSettings) throws -> Credentials {
-        do {
-            switch auth {
-            case .aksk(let accessKeyFile, let secretKeyFile):
-                return .aksk(ak: try SecretFile.read(accessKeyFile), sk: try SecretFile.read(secretKeyFile))
-            case .password(let iamEndpoint, let domain, let user, let passwordFile):
-                return .password(
-                    iamEndpoint: iamEndpoint, domain: domain, user: user, password: try SecretFile.read(passwordFile))
-            case .token(let tokenFile):
-                return .token(try SecretFile.read(tokenFile))
-            }
-        } catch {
-            throw CLIFailure(error.description)
         }
     }
 }

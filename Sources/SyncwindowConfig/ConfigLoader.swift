@@ -32,7 +32,7 @@ public enum ConfigLoader {
             ?? "/var/lib/syncwindow"
         let schedulesDirectory = resolve(try top["schedules"]?.string() ?? "schedules", against: directory)
         let cloud = try CloudSettingsReader.read(try top.required("cloud"), relativeTo: directory)
-        let pairs = try readPairs(try top.required("pairs"))
+        let pairs = try readPairs(try top.required("pairs"), profiles: Set(cloud.profiles.keys))
         let store = try StoreSettingsReader.read(top["store"], relativeTo: directory)
 
         let windowFiles = try WindowFileLoader.files(in: schedulesDirectory, referencedFrom: top["schedules"] ?? root)
@@ -158,7 +158,7 @@ public enum ConfigLoader {
         return true
     }
 
-    private static func readPairs(_ value: YAMLValue) throws(ConfigError) -> [PairConfig] {
+    private static func readPairs(_ value: YAMLValue, profiles: Set<String>) throws(ConfigError) -> [PairConfig] {
         let mapping = try value.mapping(allowed: [])
         guard !mapping.entries.isEmpty else { throw value.error("'pairs' must name at least one DR pair") }
         var pairs: [PairConfig] = []
@@ -169,8 +169,8 @@ public enum ConfigLoader {
                 throw pairValue.error("pair name '\(name)' must be letters, digits, '.', '_' or '-' (at most 63)")
             }
             let sides = try pairValue.mapping(allowed: ["primary", "standby"])
-            let primary = try readInstance(try sides.required("primary"))
-            let standby = try readInstance(try sides.required("standby"))
+            let (primary, primaryProfile) = try readInstance(try sides.required("primary"), profiles: profiles)
+            let (standby, standbyProfile) = try readInstance(try sides.required("standby"), profiles: profiles)
             guard primary != standby else {
                 throw pairValue.error("pair '\(name)' names the same instance as primary and standby")
             }
@@ -183,13 +183,28 @@ public enum ConfigLoader {
                 }
                 owners[key] = "pair '\(name)' (\(side))"
             }
-            pairs.append(PairConfig(name: name, primary: primary, standby: standby))
+            pairs.append(
+                PairConfig(
+                    name: name, primary: primary, standby: standby, primaryProfile: primaryProfile,
+                    standbyProfile: standbyProfile))
         }
         return pairs
     }
 
-    private static func readInstance(_ value: YAMLValue) throws(ConfigError) -> InstanceRef {
-        let fields = try value.mapping(allowed: ["region", "project_id", "instance_id"])
+    /// One side: its instance, and the `cloud.profiles` entry it names with `auth:` (nil: `cloud.auth`).
+    private static func readInstance(
+        _ value: YAMLValue, profiles: Set<String>
+    ) throws(ConfigError) -> (InstanceRef, String?) {
+        let fields = try value.mapping(allowed: ["region", "project_id", "instance_id", "auth"])
+        var profile: String?
+        if let authValue = fields["auth"] {
+            let name = try authValue.string()
+            guard profiles.contains(name) else {
+                let known = profiles.isEmpty ? "none is defined" : "defined: \(profiles.sorted().joined(separator: ", "))"
+                throw authValue.error("'\(authValue.path)' names profile '\(name)', not in cloud.profiles (\(known))")
+            }
+            profile = name
+        }
         func identifier(_ key: String) throws(ConfigError) -> String {
             let field = try fields.required(key)
             let text = try field.string()
@@ -198,8 +213,9 @@ public enum ConfigLoader {
             }
             return text
         }
-        return InstanceRef(
+        let instance = InstanceRef(
             region: try identifier("region"), projectID: try identifier("project_id"),
             instanceID: try identifier("instance_id"))
+        return (instance, profile)
     }
 }

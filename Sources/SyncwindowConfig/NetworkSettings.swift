@@ -45,7 +45,7 @@ extension CloudSettingsReader {
             guard settings.proxy != nil else {
                 throw value.error("'cloud.proxy_credentials_file' needs 'cloud.proxy' (credentials for which proxy?)")
             }
-            settings.proxy?.credentialsFile = ConfigLoader.resolve(try value.string(), against: directory)
+            settings.proxy?.credentialsFile = try secretFile(value, relativeTo: directory)
         }
         return settings
     }

@@ -6,7 +6,15 @@ import GeminiDBAPI
 /// directory others can write to (they could replace it): OpenSSH's StrictModes rule, with
 /// root trusted as it is there. Values are never echoed back in errors.
 public enum SecretFile {
-    public static func read(_ path: String) throws(ConfigError) -> Secret {
+    /// `credential:NAME` in place of a path: the file `$CREDENTIALS_DIRECTORY/NAME` systemd's `LoadCredential=` or
+    /// `LoadCredentialEncrypted=` put there for this unit alone.
+    public static let credentialPrefix = "credential:"
+
+    /// Reads a secret from `path`, or from the systemd credential a `credential:NAME` value names.
+    public static func read(
+        _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> Secret {
+        if path.hasPrefix(credentialPrefix) { return try readCredential(path, environment: environment) }
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw ConfigError(file: path, "credential file not found or not accessible — create it with mode 0600")
@@ -23,6 +31,53 @@ public enum SecretFile {
         }
         try checkOwner(uid: info.st_uid, of: path, what: "credential file")
         try checkDirectory(of: path)
+        return try contents(of: path)
+    }
+
+    /// The file `$CREDENTIALS_DIRECTORY/NAME` for `credential:NAME`. Its mode and owner are systemd's business: it
+    /// writes them read-only for the unit's user, in a directory of the unit's own (ramfs, no swap), so the 0600
+    /// and owner checks of plain files do not apply.
+    public static func credentialPath(
+        _ value: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> String {
+        let name = String(value.dropFirst(credentialPrefix.count))
+        guard isCredentialName(name) else {
+            throw ConfigError(file: value, "'\(name)' is not a credential name (letters, digits, '.', '_', '-', '@')")
+        }
+        guard let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty else {
+            throw ConfigError(
+                file: value,
+                "$CREDENTIALS_DIRECTORY is not set: credential:NAME values work only under systemd with "
+                    + "LoadCredential=\(name):… or LoadCredentialEncrypted=\(name):… (or set CREDENTIALS_DIRECTORY)")
+        }
+        return (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// A systemd credential name: one file name, no path.
+    public static func isCredentialName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 255, name != ".", name != ".." else { return false }
+        return name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-@".unicodeScalars.contains($0)
+        }
+    }
+
+    private static func readCredential(_ reference: String, environment: [String: String]) throws(ConfigError) -> Secret {
+        let path = try credentialPath(reference, environment: environment)
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ConfigError(
+                file: path,
+                "\(reference): no such credential in $CREDENTIALS_DIRECTORY — add LoadCredential= or "
+                    + "LoadCredentialEncrypted= for it to the unit")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw ConfigError(file: path, "\(reference): the credential is not a regular file")
+        }
+        return try contents(of: path)
+    }
+
+    /// The one line a credential file holds.
+    private static func contents(of path: String) throws(ConfigError) -> Secret {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, "cannot read the credential file — check its owner and permissions")
         }

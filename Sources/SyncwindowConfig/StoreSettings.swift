@@ -100,7 +100,7 @@ enum StoreSettingsReader {
             settings.tls = mode
         }
         if let fileValue = fields["password_file"] {
-            settings.passwordFile = ConfigLoader.resolve(try fileValue.string(), against: directory)
+            settings.passwordFile = try CloudSettingsReader.secretFile(fileValue, relativeTo: directory)
         }
         if let caValue = fields["ca_file"] {
             let path = ConfigLoader.resolve(try caValue.string(), against: directory)

@@ -42,11 +42,19 @@ public struct PairConfig: Sendable, Equatable {
     public var name: String
     public var primary: InstanceRef
     public var standby: InstanceRef
+    /// The `cloud.profiles` entry each side authenticates with (`auth: NAME`); nil: `cloud.auth`.
+    public var primaryProfile: String?
+    public var standbyProfile: String?
 
-    public init(name: String, primary: InstanceRef, standby: InstanceRef) {
+    public init(
+        name: String, primary: InstanceRef, standby: InstanceRef, primaryProfile: String? = nil,
+        standbyProfile: String? = nil
+    ) {
         self.name = name
         self.primary = primary
         self.standby = standby
+        self.primaryProfile = primaryProfile
+        self.standbyProfile = standbyProfile
     }
 }
 
@@ -61,12 +69,15 @@ public struct CloudSettings: Sendable, Equatable {
     public var concurrency: Int
     /// Extra CA trust and the proxy (docs/configuration.md, "Operating behind a proxy").
     public var network: NetworkSettings
+    /// `cloud.profiles`: further credentials by name, for pair sides in other accounts.
+    public var profiles: [String: AuthSettings]
 
     public init(
         auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32,
-        network: NetworkSettings = NetworkSettings()
+        network: NetworkSettings = NetworkSettings(), profiles: [String: AuthSettings] = [:]
     ) {
         self.auth = auth
+        self.profiles = profiles
         self.endpoints = endpoints
         self.timeout = timeout
         self.concurrency = concurrency
@@ -79,9 +90,25 @@ public struct CloudSettings: Sendable, Equatable {
     }
 }
 
-/// `cloud.auth:` — exactly one method. Only file paths live here; the secrets are read by `SecretFile`.
+/// `cloud.auth:` — exactly one method. Only file paths (or `credential:NAME`) live here; the secrets are read by
+/// `SecretFile`, and `metadata` holds none at all.
 public enum AuthSettings: Sendable, Equatable {
     case aksk(accessKeyFile: String, secretKeyFile: String)
+    /// `aksk` with a `security_token_file`: a temporary key, read again whenever its files change.
+    case temporaryKeyFiles(accessKeyFile: String, secretKeyFile: String, securityTokenFile: String)
     case password(iamEndpoint: URL, domain: String, user: String, passwordFile: String)
     case token(tokenFile: String)
+    /// The ECS agency's temporary key from the metadata service; `endpoint` (loopback only) replaces
+    /// `http://169.254.169.254` for the emulator and tests.
+    case metadata(endpoint: URL?)
+
+    /// `metadata`, `aksk`, `password` or `token`, as the config writes it.
+    public var method: String {
+        switch self {
+        case .aksk, .temporaryKeyFiles: "aksk"
+        case .password: "password"
+        case .token: "token"
+        case .metadata: "metadata"
+        }
+    }
 }

@@ -17,7 +17,11 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             Serves the instances of CONFIG's pairs (each starting SYNCING) and accepts exactly the credentials \
             its cloud.auth names. The first line on stdout is `listening on http://HOST:PORT` \
             (`https://` with --tls-cert and --tls-key). \
-            Faults can also be changed at run time: GET/PUT /_emulator/faults.
+            Faults can also be changed at run time: GET/PUT /_emulator/faults. \
+            It also plays the ECS metadata service (PUT /meta-data/latest/api/token, \
+            GET /openstack/latest/securitykey) for cloud.auth.method metadata: temporary keys with a security \
+            token, changed at run time with GET/PUT /_emulator/metadata; POST /_emulator/temporary-keys issues one \
+            as IAM's securitytokens API would.
             """)
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free port).")
@@ -74,6 +78,15 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Lifetime of IAM tokens, e.g. 24h.")
     var tokenLifetime: String = "24h"
 
+    @Option(help: "Lifetime of the temporary keys the metadata service issues, e.g. 24h or 30s.")
+    var temporaryKeyLifetime: String = "24h"
+
+    @Flag(help: "The metadata service answers as on an ECS without a cloud service agency (401).")
+    var noAgency = false
+
+    @Flag(help: "The metadata service hands out no session token (PUT …/api/token answers 404).")
+    var noMetadataSessionTokens = false
+
     @Option(help: "Seed for the random faults (deterministic runs).")
     var seed: UInt64?
 
@@ -91,6 +104,11 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
         guard let lifetime = FaultDuration.parse(tokenLifetime) else {
             throw ValidationError("--token-lifetime: not a duration: \(tokenLifetime)")
         }
+        guard let keyLifetime = FaultDuration.parse(temporaryKeyLifetime), keyLifetime >= .seconds(1),
+            keyLifetime <= .seconds(7 * 86_400)
+        else {
+            throw ValidationError("--temporary-key-lifetime: not a duration from 1s to 168h: \(temporaryKeyLifetime)")
+        }
         let syncwindowConfig: SyncwindowConfiguration
         var configuration: EmulatorConfiguration
         do {
@@ -103,6 +121,9 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             throw ExitCode(CommandRunner.usageStatus)
         }
         configuration.tokenLifetime = lifetime
+        configuration.metadata = EmulatorMetadata(
+            agency: !noAgency, sessionTokens: !noMetadataSessionTokens,
+            keyLifetimeSeconds: Int(keyLifetime.components.seconds))
         configuration.tls = try tls()
 
         LoggingSystem.bootstrap { label in

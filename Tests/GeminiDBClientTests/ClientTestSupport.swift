@@ -34,6 +34,7 @@ enum ClientFixture {
         case .password(let domain, let user, let password):
             .password(iamEndpoint: emulator.baseURL, domain: domain, user: user, password: password)
         case .token(let token): .token(token)
+        case .temporaryKeys: .metadata(endpoint: emulator.baseURL)
         }
     }
 

@@ -36,7 +36,7 @@ let badConfigs: [BadConfigCase] = [
         expect: "unknown key 'timout' in 'cloud' (did you mean 'timeout'?)", file: "config.yaml"),
     .init(
         name: "unknown auth method", mainEdit: { $0.replacingOccurrences(of: "method: aksk", with: "method: oauth") },
-        expect: "use exactly one of aksk, password, token", file: "config.yaml"),
+        expect: "use exactly one of metadata, aksk, password, token", file: "config.yaml"),
     .init(
         name: "aksk without its secret key",
         mainEdit: { $0.replacingOccurrences(of: "secret_key_file: secrets/sk", with: "") },

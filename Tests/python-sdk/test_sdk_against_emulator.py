@@ -111,10 +111,10 @@ def password_emulator(tmp_path):
     emulator.stop()
 
 
-def sdk_client(emulator, ref, sk=SK):
+def sdk_client(emulator, ref, sk=SK, ak=AK):
     config = HttpConfig.get_default_config()
     config.timeout = (5, 10)
-    credentials = BasicCredentials(AK, sk, ref["project_id"])
+    credentials = BasicCredentials(ak, sk, ref["project_id"])
     return (GaussDBforNoSQLClient.new_builder()
             .with_http_config(config)
             .with_credentials(credentials)
