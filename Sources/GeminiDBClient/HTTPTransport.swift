@@ -119,7 +119,10 @@ struct HTTPTransport: Sendable {
                     logger.notice("GeminiDB temporary key refused, fetching a new one", metadata: metadata)
                     continue
                 }
-                logger.error("GeminiDB authentication refused", metadata: metadata)
+                // The metadata service's refusal ("no agency") is reported once, by its caller.
+                logger.log(
+                    level: call.operation.hasPrefix("metadata-") ? .debug : .error, "GeminiDB authentication refused",
+                    metadata: metadata)
                 throw error
             case .fail(let error, let severity):
                 metadata["error.code"] = error.apiCode.map { "\($0)" }

@@ -38,7 +38,7 @@ extension EmulatorEngine {
     }
 
     /// A new temporary AK/SK and security token, valid for the configured lifetime.
-    func issueTemporaryKey() -> SecurityKeyResponse {
+    public func issueTemporaryKey() -> SecurityKeyResponse {
         let access = "TMPAK" + String(newRequestID().prefix(15)).uppercased()
         let issued = EmulatorTemporaryKeys.Issued(
             secret: newRequestID() + newRequestID().prefix(8), securityToken: "gQpzdGstdG9rZW4" + newRequestID()
@@ -89,7 +89,7 @@ extension EmulatorEngine {
         }
     }
 
-    /// `/_emulator/metadata` and `/_emulator/temporary-keys`, or nil for another control path.
+    /// `/_emulator/metadata` and `/_emulator/temporary-keys[/ACCESS]`, or nil for another control path.
     func metadataControl(_ request: EmulatorRequest, _ segments: [String]) -> EmulatorResponse? {
         switch (request.method, segments) {
         case ("GET", ["metadata"]):
@@ -106,6 +106,12 @@ extension EmulatorEngine {
             // (On an ECS, anything on the host can read the metadata service just the same.)
             struct Issued: Encodable { var credentials: [SecurityKeyResponse.Credential] }
             return .json(200, Issued(credentials: temporaryKeys.issued))
+        case ("DELETE", let parts) where parts.count == 2 && parts[0] == "temporary-keys":
+            // One key revoked (a rotation job retiring the old one); every other stays valid.
+            guard temporaryKeys.keys.removeValue(forKey: parts[1]) != nil else {
+                return .error(404, "EMULATOR.404", "No such temporary key.")
+            }
+            return EmulatorResponse(status: 204)
         case ("POST", ["temporary-keys"]):
             // What IAM's securitytokens API would hand a rotation job.
             return .json(201, issueTemporaryKey())

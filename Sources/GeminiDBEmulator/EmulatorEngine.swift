@@ -34,15 +34,16 @@ public actor EmulatorEngine {
         self.configuration = configuration
         self.logger = logger
         self.faults = configuration.faults
-        temporaryKeys = EmulatorTemporaryKeys(settings: configuration.metadata)
+        var issued = EmulatorTemporaryKeys(settings: configuration.metadata)
         let expiresAt = configuration.now().addingTimeInterval(TimeInterval(configuration.metadata.keyLifetimeSeconds))
         for case .temporaryKeys(let accepted) in [configuration.auth] + configuration.projectAuth.values {
             for key in accepted {
-                temporaryKeys.keys[key.accessKey.exposedValue] = .init(
+                issued.keys[key.accessKey.exposedValue] = .init(
                     secret: key.secretKey.exposedValue, securityToken: key.securityToken.exposedValue,
                     expiresAt: expiresAt)
             }
         }
+        temporaryKeys = issued
         self.random = FaultDice(seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))
         for pair in configuration.pairs {
             for (ref, peer, role) in [(pair.primary, pair.standby, "master"), (pair.standby, pair.primary, "slave")] {

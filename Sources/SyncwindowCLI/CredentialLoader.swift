@@ -33,8 +33,8 @@ enum CredentialLoader {
             case .temporaryKeyFiles(let accessKeyFile, let secretKeyFile, let securityTokenFile):
                 let files = [accessKeyFile, secretKeyFile, securityTokenFile]
                 let paths = try files.map { file in
-                    file.hasPrefix(SecretFile.credentialPrefix)
-                        ? try SecretFile.credentialPath(file, environment: environment) : file
+                    try file.hasPrefix(SecretFile.credentialPrefix)
+                        ? SecretFile.credentialPath(file, environment: environment) : file
                 }
                 let keyFiles = TemporaryKeyFiles(paths: paths) {
                     TemporaryKey(

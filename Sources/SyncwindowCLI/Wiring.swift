@@ -27,10 +27,12 @@ enum Wiring {
         _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
         let credentials = try CredentialLoader.load(config.cloud)
-        let store = try await openStore(config)
         return try await withHTTP(config) { http in
-            try await body(
-                try await makeReconciler(config, credentials: credentials, store: store, http: http, logger: logger))
+            // The temporary key first: an ECS without an agency is exit 2 before the trail is even opened.
+            let client = makeClient(config, credentials: credentials, http: http, logger: logger)
+            _ = try await prepare(client)
+            let store = try await openStore(config)
+            return try await body(makeReconciler(config, client: client, store: store, logger: logger))
         }
     }
 
@@ -70,7 +72,13 @@ enum Wiring {
     ) async throws -> Reconciler {
         let client = makeClient(config, credentials: credentials, http: http, logger: logger)
         _ = try await prepare(client)
-        return Reconciler(
+        return makeReconciler(config, client: client, store: store, logger: logger)
+    }
+
+    static func makeReconciler(
+        _ config: SyncwindowConfiguration, client: GeminiDBClient, store: OpenedStore, logger: Logger
+    ) -> Reconciler {
+        Reconciler(
             configuration: config, cloud: client, audit: store.audit, logger: logger, locks: store.locks,
             sharedStore: store.sharedStore)
     }

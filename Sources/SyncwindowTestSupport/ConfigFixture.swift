@@ -12,6 +12,14 @@ public struct ConfigFixture: Sendable {
     public static let accessKey = "FIXTUREAKEXAMPLE0001"
     public static let secretKey = "fixture-secret-key-never-printed-0123456789"
 
+    /// `cloud.auth` of the fixture unless `auth` says otherwise: AK/SK from `secrets/ak` and `secrets/sk`.
+    public static let defaultAuth = """
+          auth:
+            method: aksk
+            access_key_file: secrets/ak
+            secret_key_file: secrets/sk
+        """
+
     /// Two pairs: `orders` and `sessions`, each with a primary and a standby in two regions.
     public static let pairsYAML = """
         pairs:
@@ -41,13 +49,7 @@ public struct ConfigFixture: Sendable {
             endpoints =
                 "\n  endpoints:\n    ap-southeast-1: \(endpoint.absoluteString)\n    ap-southeast-3: \(endpoint.absoluteString)"
         }
-        let authBlock =
-            auth ?? """
-                  auth:
-                    method: aksk
-                    access_key_file: secrets/ak
-                    secret_key_file: secrets/sk
-                """
+        let authBlock = auth ?? Self.defaultAuth
         try directory.write(
             "config.yaml",
             """

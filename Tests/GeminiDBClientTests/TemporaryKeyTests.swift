@@ -136,13 +136,12 @@ struct TemporaryKeyTests {
     func noAgency() async throws {
         try await Self.withMetadata { emulator, client, _ in
             await emulator.engine.setMetadata(EmulatorMetadata(agency: false))
-            await #expect {
+            do {
                 _ = try await client.prepareCredentials()
-            } throws: { error in
-                guard let error = error as? GeminiDBError, error.apiCode == GeminiDBClient.noAgencyCode else {
-                    return false
-                }
-                return "\(error)".contains("no cloud service agency")
+                Issue.record("expected no agency")
+            } catch {
+                #expect((error as? GeminiDBError)?.apiCode == GeminiDBClient.noAgencyCode)
+                #expect("\(error)".contains("no cloud service agency"), "\(error)")
             }
             #expect(await Self.apiRequests(emulator).isEmpty)
         }
@@ -152,7 +151,8 @@ struct TemporaryKeyTests {
     func noSessionTokens() async throws {
         try await Self.withMetadata { emulator, client, _ in
             await emulator.engine.setMetadata(EmulatorMetadata(sessionTokens: false))
-            #expect(try await client.syncStatus(of: F.primary).state == .syncing)
+            let state = try await client.syncStatus(of: F.primary).state
+            #expect(state == .syncing)
             let metadata = await Self.metadataRequests(emulator).map { "\($0.method) \($0.status ?? 0)" }
             #expect(metadata == ["PUT 404", "GET 200"])
         }

@@ -66,7 +66,7 @@ struct AuthConfigTests {
 
     @Test("a credential name that is a path is refused", arguments: ["../sk", "a/b", "", ".."])
     func badCredentialName(name: String) {
-        let error = Self.error(auth: "  auth:\n    method: token\n    token_file: credential:\(name)")
+        let error = Self.error(auth: "  auth:\n    method: token\n    token_file: \"credential:\(name)\"")
         #expect(error.contains("config.yaml:6:"), "\(error)")
         #expect(error.contains("use credential:NAME"), "\(error)")
     }

@@ -42,11 +42,11 @@ struct TemporaryCredentialsEndToEndTests {
 
         func syncwindow(
             _ arguments: [String], at: String? = TemporaryCredentialsEndToEndTests.inWindow,
-            environment: [String: String] = [:]
+            environment: [String: String] = [:], config: String? = nil
         ) throws -> BinaryRunner.Result {
             let time = at.map { ["--at", $0, "--poll-interval", "0.05"] } ?? []
             return try BinaryRunner.run(
-                "syncwindow", arguments + ["--config", config] + time, environment: environment)
+                "syncwindow", arguments + ["--config", config ?? self.config] + time, environment: environment)
         }
 
         /// `tick` in the background, its output in files.
@@ -86,6 +86,11 @@ struct TemporaryCredentialsEndToEndTests {
                 .credentials
         }
 
+        /// Revokes one temporary key at the emulator.
+        func revokeKey(_ access: String) {
+            #expect((try? emulator.control("DELETE", "temporary-keys/\(access)")) != nil)
+        }
+
         func finish() {
             _ = emulator.stop()
             fixture.directory.remove()
@@ -100,10 +105,11 @@ struct TemporaryCredentialsEndToEndTests {
         _ = try setup.emulator.control("PUT", "faults", body: #"{"job_delay_ms": 1500}"#)
         let pause = try setup.syncwindow(["tick"])
         #expect(pause.status == 0, "\(pause.stdout) \(pause.stderr)")
-        #expect(try setup.apiStatuses().allSatisfy { $0 != 401 }, "\(try setup.apiStatuses())")
+        let statuses = try setup.apiStatuses()
+        #expect(!statuses.isEmpty && statuses.allSatisfy { $0 != 401 }, "\(statuses)")
         #expect(try setup.keyFetches() >= 2)
         #expect(try setup.failures() == 0)
-        #expect(try setup.emulator.instances().allSatisfy { $0.status == "PAUSED" })
+        #expect(try setup.emulator.instances().allSatisfy { $0.status == "SUSPENDED" })
         let resume = try setup.syncwindow(["tick"], at: Self.afterWindow)
         #expect(resume.status == 0, "\(resume.stdout) \(resume.stderr)")
         #expect(try setup.emulator.instances().allSatisfy { $0.status == "SYNCING" })
@@ -127,7 +133,7 @@ struct TemporaryCredentialsEndToEndTests {
         #expect(statuses.contains(401))
         #expect(try setup.keyFetches() >= 2)
         #expect(try setup.failures() == 0)
-        #expect(try setup.emulator.instances().allSatisfy { $0.status == "PAUSED" })
+        #expect(try setup.emulator.instances().allSatisfy { $0.status == "SUSPENDED" })
     }
 
     @Test("metadata without an agency: one line, exit 2, no API call; check says the same")
@@ -168,15 +174,15 @@ struct TemporaryCredentialsEndToEndTests {
             try waitUntil(timeout: 20, every: 0.02) {
                 try setup.emulator.requests().filter { $0.method == "POST" && $0.status == 202 }.count == 4
             })
-        // The rotation job: the old key revoked, a new one from "IAM", written in place.
-        _ = try setup.emulator.control("POST", "revoke-tokens")
+        // The rotation job: a new key from "IAM", written over the files; then the old one is revoked.
         struct Answer: Decodable { var credential: [String: String] }
         let new = try JSONDecoder().decode(Answer.self, from: try setup.emulator.control("POST", "temporary-keys"))
             .credential
-        let marker = try setup.emulator.requestCount()
         try setup.fixture.directory.write("secrets/tmp-ak", new["access"]! + "\n", mode: 0o600)
         try setup.fixture.directory.write("secrets/tmp-sk", new["secret"]! + "\n", mode: 0o600)
         try setup.fixture.directory.write("secrets/tmp-token", new["securitytoken"]! + "\n", mode: 0o600)
+        let marker = try setup.emulator.requestCount()
+        setup.revokeKey("TMPAKSEEDED0000001")
         tick.waitUntilExit()
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(tick.terminationStatus == 0, "\(text)")
@@ -188,38 +194,38 @@ struct TemporaryCredentialsEndToEndTests {
 
     @Test("credential:NAME reads $CREDENTIALS_DIRECTORY; a missing variable or credential is one line, exit 2")
     func systemdCredentials() throws {
-        let setup = try Setup(auth: Self.credentialAuth("ak", "sk"))
+        // The emulator reads the fixture's plain files; syncwindow the same key as systemd credentials.
+        let setup = try Setup(auth: ConfigFixture.defaultAuth)
         defer { setup.finish() }
+        let text = try String(contentsOfFile: setup.config, encoding: .utf8)
+            .replacingOccurrences(of: "access_key_file: secrets/ak", with: "access_key_file: credential:ak")
+            .replacingOccurrences(of: "secret_key_file: secrets/sk", with: "secret_key_file: credential:sk")
+        let config = try setup.fixture.directory.write("config-credentials.yaml", text)
         let credentials = setup.fixture.directory.url("credentials").path
         try setup.fixture.directory.write("credentials/ak", ConfigFixture.accessKey + "\n", mode: 0o400)
-        try setup.fixture.directory.write("credentials/sk", ConfigFixture.secretKey + "\n", mode: 0o400)
+        try setup.fixture.directory.write("credentials/sk", ConfigFixture.secretKey + "\n", mode: 0o440)
         let environment = ["CREDENTIALS_DIRECTORY": credentials]
 
-        let unset = try setup.syncwindow(["tick"])
+        let unset = try setup.syncwindow(["tick"], config: config)
         #expect(unset.status == 2)
         #expect(unset.stderr.contains("$CREDENTIALS_DIRECTORY is not set"), "\(unset.stderr)")
+        #expect(unset.stderr.split(separator: "\n").count == 1, "\(unset.stderr)")
         #expect(try setup.apiStatuses().isEmpty)
 
+        try setup.fixture.directory.write("empty-credentials/ak", ConfigFixture.accessKey + "\n", mode: 0o400)
         let missing = try setup.syncwindow(
-            ["tick"], environment: ["CREDENTIALS_DIRECTORY": setup.fixture.directory.url("secrets").path])
+            ["tick"], environment: ["CREDENTIALS_DIRECTORY": setup.fixture.directory.url("empty-credentials").path],
+            config: config)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("credential:sk: no such credential"), "\(missing.stderr)")
+        #expect(try setup.apiStatuses().isEmpty)
 
-        let check = try setup.syncwindow(["check", "--offline"], at: nil, environment: environment)
+        let check = try setup.syncwindow(["check", "--offline"], at: nil, environment: environment, config: config)
         #expect(check.status == 0, "\(check.stderr)")
-        let tick = try setup.syncwindow(["tick"], environment: environment)
+        let tick = try setup.syncwindow(["tick"], environment: environment, config: config)
         #expect(tick.status == 0, "\(tick.stdout) \(tick.stderr)")
-        #expect(try setup.emulator.instances().allSatisfy { $0.status == "PAUSED" })
-    }
-
-    /// `aksk` from systemd credentials; the emulator reads the fixture's own files (the same key).
-    static func credentialAuth(_ ak: String, _ sk: String) -> String {
-        """
-          auth:
-            method: aksk
-            access_key_file: credential:\(ak)
-            secret_key_file: credential:\(sk)
-        """
+        #expect(try setup.emulator.instances().allSatisfy { $0.status == "SUSPENDED" })
+        #expect(!(check.stdout + tick.stdout + tick.stderr).contains(ConfigFixture.secretKey))
     }
 
     @Test("temporary secrets and security tokens appear nowhere: output, logs, process title, trail, report")
@@ -300,7 +306,7 @@ struct AuthProfilesEndToEndTests {
         let tick = try setup.syncwindow(["tick"])
         #expect(tick.status == 0, "\(tick.stdout) \(tick.stderr)")
         #expect(try setup.apiStatuses().allSatisfy { $0 != 401 })
-        #expect(try setup.emulator.instances().allSatisfy { $0.status == "PAUSED" })
+        #expect(try setup.emulator.instances().allSatisfy { $0.status == "SUSPENDED" })
         #expect(!(tick.stdout + tick.stderr + check.stdout).contains(Self.otherSecretKey))
     }
 
