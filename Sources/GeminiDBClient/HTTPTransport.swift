@@ -266,10 +266,11 @@ struct HTTPTransport: Sendable {
             ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         let resourcePath = basePath + call.path
 
-        var headers: [HTTPHeaderField] = [
-            HTTPHeaderField("Content-Type", "application/json"),
-            HTTPHeaderField("User-Agent", configuration.userAgent),
-        ] + call.headers
+        var headers: [HTTPHeaderField] =
+            [
+                HTTPHeaderField("Content-Type", "application/json"),
+                HTTPHeaderField("User-Agent", configuration.userAgent),
+            ] + call.headers
         let pathAndQuery: String
         let signing: (signer: AKSKSigner, projectID: String)? =
             switch authorization {

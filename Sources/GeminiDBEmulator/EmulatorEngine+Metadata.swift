@@ -41,7 +41,8 @@ extension EmulatorEngine {
     public func issueTemporaryKey() -> SecurityKeyResponse {
         let access = "TMPAK" + String(newRequestID().prefix(15)).uppercased()
         let issued = EmulatorTemporaryKeys.Issued(
-            secret: newRequestID() + newRequestID().prefix(8), securityToken: "gQpzdGstdG9rZW4" + newRequestID()
+            secret: newRequestID() + newRequestID().prefix(8),
+            securityToken: "gQpzdGstdG9rZW4" + newRequestID()
                 + newRequestID() + newRequestID(),
             expiresAt: now.addingTimeInterval(TimeInterval(temporaryKeys.settings.keyLifetimeSeconds)))
         temporaryKeys.keys = temporaryKeys.keys.filter { $0.value.expiresAt > now }
@@ -81,7 +82,8 @@ extension EmulatorEngine {
         {
         case .success:
             guard headers["x-project-id"] == projectID else {
-                return .failure(AuthFailure(method: "aksk", reason: "X-Project-Id is missing or does not match the URL"))
+                return .failure(
+                    AuthFailure(method: "aksk", reason: "X-Project-Id is missing or does not match the URL"))
             }
             return .success("temporary-key")
         case .failure(let failure):

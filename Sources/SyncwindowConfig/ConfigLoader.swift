@@ -200,7 +200,8 @@ public enum ConfigLoader {
         if let authValue = fields["auth"] {
             let name = try authValue.string()
             guard profiles.contains(name) else {
-                let known = profiles.isEmpty ? "none is defined" : "defined: \(profiles.sorted().joined(separator: ", "))"
+                let known =
+                    profiles.isEmpty ? "none is defined" : "defined: \(profiles.sorted().joined(separator: ", "))"
                 throw authValue.error("'\(authValue.path)' names profile '\(name)', not in cloud.profiles (\(known))")
             }
             profile = name

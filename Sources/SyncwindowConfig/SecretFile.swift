@@ -61,7 +61,8 @@ public enum SecretFile {
         }
     }
 
-    private static func readCredential(_ reference: String, environment: [String: String]) throws(ConfigError) -> Secret {
+    private static func readCredential(_ reference: String, environment: [String: String]) throws(ConfigError) -> Secret
+    {
         let path = try credentialPath(reference, environment: environment)
         var info = stat()
         guard stat(path, &info) == 0 else {

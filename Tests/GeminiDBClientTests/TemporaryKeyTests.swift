@@ -95,14 +95,17 @@ struct TemporaryKeyTests {
         try await Self.withMetadata { emulator, client, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<20 {
-                    group.addTask { _ = try await client.syncStatus(of: index.isMultiple(of: 2) ? F.primary : F.standby) }
+                    group.addTask {
+                        _ = try await client.syncStatus(of: index.isMultiple(of: 2) ? F.primary : F.standby)
+                    }
                 }
                 try await group.waitForAll()
             }
             let metadata = await Self.metadataRequests(emulator)
-            #expect(metadata.map { "\($0.method) \($0.path) \($0.status ?? 0)" } == [
-                "PUT /meta-data/latest/api/token 200", "GET /openstack/latest/securitykey 200",
-            ])
+            #expect(
+                metadata.map { "\($0.method) \($0.path) \($0.status ?? 0)" } == [
+                    "PUT /meta-data/latest/api/token 200", "GET /openstack/latest/securitykey 200",
+                ])
             let api = await Self.apiRequests(emulator)
             #expect(api.count == 20 && api.allSatisfy { $0.status == 200 && $0.auth == "temporary-key" })
         }

@@ -31,9 +31,11 @@ struct AuthConfigTests {
         #expect(local.cloud.auth == .metadata(endpoint: URL(string: "http://127.0.0.1:8181")))
     }
 
-    @Test("metadata_endpoint off loopback is refused with its line", arguments: [
-        "http://169.254.169.254", "https://metadata.example.com", "http://10.0.0.5:80", "not a url",
-    ])
+    @Test(
+        "metadata_endpoint off loopback is refused with its line",
+        arguments: [
+            "http://169.254.169.254", "https://metadata.example.com", "http://10.0.0.5:80", "not a url",
+        ])
     func metadataEndpointOffLoopback(endpoint: String) {
         let error = Self.error(auth: "  auth:\n    method: metadata\n    metadata_endpoint: \(endpoint)")
         #expect(error.contains("config.yaml:6:"), "\(error)")
@@ -102,7 +104,8 @@ struct SystemdCredentialTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("creds/sk", "the-secret\n", mode: 0o440)
-        let secret = try SecretFile.read("credential:sk", environment: ["CREDENTIALS_DIRECTORY": directory.url("creds").path])
+        let secret = try SecretFile.read(
+            "credential:sk", environment: ["CREDENTIALS_DIRECTORY": directory.url("creds").path])
         #expect(secret.exposedValue == "the-secret")
     }
 
@@ -111,7 +114,8 @@ struct SystemdCredentialTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let unset = #expect(throws: ConfigError.self) { try SecretFile.read("credential:sk", environment: [:]) }
-        #expect(unset?.description.contains("$CREDENTIALS_DIRECTORY is not set") == true, "\(String(describing: unset))")
+        #expect(
+            unset?.description.contains("$CREDENTIALS_DIRECTORY is not set") == true, "\(String(describing: unset))")
         let missing = #expect(throws: ConfigError.self) {
             try SecretFile.read("credential:sk", environment: ["CREDENTIALS_DIRECTORY": directory.path])
         }

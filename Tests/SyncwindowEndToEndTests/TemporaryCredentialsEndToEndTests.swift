@@ -33,10 +33,12 @@ struct TemporaryCredentialsEndToEndTests {
         init(auth: String, emulatorFlags: [String] = [], prepare: (ConfigFixture) throws -> Void = { _ in }) throws {
             fixture = try ConfigFixture(auth: auth)
             try prepare(fixture)
-            emulator = try SpawnedEmulator(configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
+            emulator = try SpawnedEmulator(
+                configPath: fixture.configPath, flags: ["--job-delay", "0s"] + emulatorFlags)
             let live = try fixture.configPointing(at: emulator.baseURL)
             let text = try String(contentsOfFile: live, encoding: .utf8)
-                .replacingOccurrences(of: TemporaryCredentialsEndToEndTests.placeholder, with: emulator.baseURL.absoluteString)
+                .replacingOccurrences(
+                    of: TemporaryCredentialsEndToEndTests.placeholder, with: emulator.baseURL.absoluteString)
             config = try fixture.directory.write("config-live.yaml", text)
         }
 
@@ -244,7 +246,11 @@ struct TemporaryCredentialsEndToEndTests {
         #expect(tick.terminationStatus == 0, "\(outputs)")
         for (arguments, at) in [
             (["tick", "-v"], Self.afterWindow), (["status", "--format", "json"], nil),
-            (["audit", "--format", "csv"], nil), (["check", "-v"], nil), (["report", "--format", "json", "--since", "2026-11-01T00:00:00Z", "--until", "2026-12-31T00:00:00Z"], nil),
+            (["audit", "--format", "csv"], nil), (["check", "-v"], nil),
+            (
+                ["report", "--format", "json", "--since", "2026-11-01T00:00:00Z", "--until", "2026-12-31T00:00:00Z"],
+                nil
+            ),
         ] as [([String], String?)] {
             let result = try setup.syncwindow(arguments, at: at)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
@@ -320,6 +326,7 @@ struct AuthProfilesEndToEndTests {
         let check = try BinaryRunner.run("syncwindow", ["check", "--offline", "--config", config])
         #expect(check.status == 2)
         #expect(check.stderr.contains("config.yaml:"), "\(check.stderr)")
-        #expect(check.stderr.contains("names profile 'nope', not in cloud.profiles (none is defined)"), "\(check.stderr)")
+        #expect(
+            check.stderr.contains("names profile 'nope', not in cloud.profiles (none is defined)"), "\(check.stderr)")
     }
 }

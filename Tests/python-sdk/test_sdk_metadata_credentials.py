@@ -60,7 +60,7 @@ def test_metadata_accessor_gets_a_temporary_key(metadata_emulator):
 def test_official_client_with_metadata_credentials_pauses_and_resumes_a_pair(metadata_emulator):
     primary = metadata_client(metadata_emulator, PRIMARY)
     standby = metadata_client(metadata_emulator, STANDBY)
-    for action, expected in (("pause", "PAUSED"), ("resume", "SYNCING")):
+    for action, expected in (("pause", "SUSPENDED"), ("resume", "SYNCING")):
         act(primary, PRIMARY, action)
         act(standby, STANDBY, action)
         wait_for(primary, PRIMARY, expected)
