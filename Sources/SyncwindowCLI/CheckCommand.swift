@@ -6,10 +6,14 @@ import SyncwindowConfig
 import SyncwindowReconciler
 import SyncwindowSchedule
 
-/// `syncwindow check`: validate config, schedules and credential files. No API call.
+/// `syncwindow check`: validate config, schedules and credential files. No API call; with `method: metadata` it
+/// fetches the temporary key from the metadata service (an ECS without an agency fails here).
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Validate the config, the window files and the credential files (no API call).")
+        commandName: "check",
+        abstract:
+            "Validate the config, the window files and the credential files (no API call; the temporary key of "
+            + "method metadata is fetched).")
 
     @OptionGroup var options: ConfigOptions
 

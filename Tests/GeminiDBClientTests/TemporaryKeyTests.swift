@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GeminiDBAPI
 import GeminiDBEmulator
+import Logging
 import Synchronization
 import SyncwindowTestSupport
 import Testing
@@ -147,6 +148,30 @@ struct TemporaryKeyTests {
                 #expect("\(error)".contains("no cloud service agency"), "\(error)")
             }
             #expect(await Self.apiRequests(emulator).isEmpty)
+        }
+    }
+
+    @Test("an unreachable metadata service is retried with backoff like any connection, then a transport error")
+    func unreachableIsRetried() async throws {
+        // A port nothing listens on: bound, then closed.
+        let closed = try await EmulatorHarness.withEmulator { $0.baseURL }
+        // The production HTTP clients: a refused connection fails at once, and `RetryPolicy` alone retries it.
+        try await GeminiDBHTTP.with(NetworkOptions()) { http in
+            let clock = RecordingClock()
+            let client = GeminiDBClient(
+                configuration: .init(
+                    endpoints: { _ in closed }, timeout: .seconds(2), retry: ClientFixture.fastRetry, clock: clock,
+                    jitter: { $0 }),
+                credentials: .metadata(endpoint: closed), http: http,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            do {
+                _ = try await client.prepareCredentials()
+                Issue.record("expected a transport error")
+            } catch {
+                guard case .transport = error as? GeminiDBError else { Issue.record("unexpected \(error)"); return }
+            }
+            // fastRetry: four attempts of the session token's PUT, three backoffs between them.
+            #expect(clock.recorded.count == 3)
         }
     }
 
