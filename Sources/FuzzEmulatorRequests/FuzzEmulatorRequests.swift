@@ -7,7 +7,7 @@ import Logging
 
 /// libFuzzer target: the emulator's request handling and AK/SK signature verification.
 ///
-/// Input: a byte that picks the engine's credentials, then up to four requests separated by NUL bytes,
+/// Input: a byte that picks the engine's credentials (AK/SK, password, token, temporary keys), then up to four requests separated by NUL bytes,
 /// answered in turn by one fresh engine. Each starts with a byte that picks how it authenticates
 /// (`0` signed, `1` raw — any byte, taken modulo 2), then text: a method line, a target line, header lines
 /// (`Name: value`) up to an empty line, and the body. Every answer must be an HTTP status (or a
@@ -15,6 +15,8 @@ import Logging
 enum FuzzEmulatorRequests {
     static let accessKey = Secret("FUZZAKEXAMPLE0000001")
     static let secretKey = Secret("fuzz-secret-key-0123456789abcdefghijklmnop")
+    /// Signed requests carry it: the temporary key's (ignored where the engine takes a permanent key).
+    static let securityToken = Secret("fuzz-security-token-0123456789")
     static let projectID = "p1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     static let now = Date(timeIntervalSince1970: 1_796_083_200)  // 2026-12-01T00:00:00Z
     static let pairs = [
@@ -27,6 +29,10 @@ enum FuzzEmulatorRequests {
         .aksk(accessKey: accessKey, secretKey: secretKey),
         .password(domain: "fuzz-domain", user: "fuzz-user", password: Secret("fuzz-password")),
         .token(Secret("fuzz-static-token")),
+        // The metadata service's keys, and this one as from a rotation job's files.
+        .temporaryKeys(accepting: [
+            .init(accessKey: accessKey, secretKey: secretKey, securityToken: securityToken)
+        ]),
     ]
     /// `FUZZ_VERBOSE=1`: print each request and its answer (for checking what the seeds reach).
     static let verbose = ProcessInfo.processInfo.environment["FUZZ_VERBOSE"] != nil
@@ -106,7 +112,7 @@ enum FuzzEmulatorRequests {
             }
         }
         let host = "gaussdb-nosql.ap-southeast-1.example.invalid"
-        let signed = AKSKSigner(accessKey: accessKey, secretKey: secretKey).sign(
+        let signed = AKSKSigner(accessKey: accessKey, secretKey: secretKey, securityToken: securityToken).sign(
             SignableRequest(
                 method: method, host: host, path: path, query: query,
                 headers: [

@@ -3,7 +3,8 @@ import Foundation
 import GeminiDBAPI
 import Logging
 
-/// The GeminiDB API client: authentication (AK/SK, IAM password, static token), timeouts, retries with
+/// The GeminiDB API client: authentication (AK/SK, temporary keys from the ECS metadata service or files, IAM
+/// password, static token; per profile where sides live in other accounts), timeouts, retries with
 /// backoff and one concurrency limit shared by every call made through it (and its copies).
 public struct GeminiDBClient: GeminiDBService {
     /// How to reach the API and how hard to try.
