@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
                         logger.error("Cannot write metrics", metadata: ["error": "\(error)"])
                     }
                 },
-                reloadRequests: requests, wallClock: SystemClock.now, logger: logger)
+                reloadRequests: requests, wallClock: SystemClock.now, clock: ContinuousClock(), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
