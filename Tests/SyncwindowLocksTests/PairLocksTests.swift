@@ -194,8 +194,11 @@ struct PairLocksTests {
                 return pair == "orders" && reason.contains("host beta holds lease 2")
             }
             await #expect(throws: PairLeaseLost.self) { try await old.confirmBeforeCall() }
-            try await new.confirmBeforeCall()
-            try await hosts.betaTrail.append([Self.intent("orders", host: "beta")], fence: new.fence)
+            // The new holder is a live host: it renews while it works.
+            try await new.renewing {
+                try await new.confirmBeforeCall()
+                try await hosts.betaTrail.append([Self.intent("orders", host: "beta")], fence: new.fence)
+            }
 
             let events = try await hosts.betaTrail.events()
             #expect(events.map(\.event.host) == ["alpha", "beta"], "the refused append left nothing behind")
@@ -228,11 +231,11 @@ struct PairLocksTests {
         "a holder that did not renew calls only while its own clock says the margin remains",
         arguments: Driver.leases)
     func marginByTheHoldersClock(_ driver: Driver) async throws {
-        try await Self.withHosts(driver, lease: .seconds(2), margin: .milliseconds(800)) { hosts in
+        try await Self.withHosts(driver, lease: .seconds(3), margin: .seconds(1)) { hosts in
             let hold = try await hosts.alpha.acquire(pair: "orders", timeout: .seconds(1))
             try await hold.confirmBeforeCall()
-            // 1.5 s without renewal: 0.5 s left, less than the margin — too late even to renew.
-            try await hosts.wait(.milliseconds(1_500))
+            // 2.25 s without renewal: at most 0.75 s left, less than the margin — too late even to renew.
+            try await hosts.wait(.milliseconds(2_250))
             await #expect {
                 try await hold.confirmBeforeCall()
             } throws: { error in

@@ -51,18 +51,31 @@ struct PairLeaseTests {
             let stale = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
             let taken = try await betaLeases.acquire(pair: "orders", timeout: .seconds(5))
             let pairs = (0..<40).map { "pair-\($0)" }
-            var holds: [any PairLockHold] = []
-            for pair in pairs { holds.append(try await alphaLeases.acquire(pair: pair, timeout: .seconds(1))) }
-            // Forty appends with live fences and one with the stale fence, all at once.
-            let outcomes = await withTaskGroup(of: (String, Bool).self) { group in
-                for (pair, hold) in zip(pairs, holds) {
-                    group.addTask {
-                        let stored = try? await alpha.append([intent(pair), intent(pair)], fence: hold.fence)
-                        return (pair, stored?.count == 2)
-                    }
+            // The live holds are renewed meanwhile, as a pass's are (each renewal a child task of
+            // this group, cancelled when the appends are done): a 2 s lease outlives no slow moment.
+            let outcomes = try await withThrowingTaskGroup(of: Void.self) { renewals in
+                defer { renewals.cancelAll() }
+                var holds: [any PairLockHold] = []
+                for pair in pairs {
+                    let hold = try await alphaLeases.acquire(pair: pair, timeout: .seconds(1))
+                    renewals.addTask { await hold.keepRenewed() }
+                    holds.append(hold)
                 }
-                group.addTask { (("orders", (try? await alpha.append([intent("orders")], fence: stale.fence)) != nil)) }
-                return await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+                // Forty appends with live fences and one with the stale fence, all at once.
+                let outcomes = await withTaskGroup(of: (String, Bool).self) { group in
+                    for (pair, hold) in zip(pairs, holds) {
+                        group.addTask {
+                            let stored = try? await alpha.append([intent(pair), intent(pair)], fence: hold.fence)
+                            return (pair, stored?.count == 2)
+                        }
+                    }
+                    group.addTask {
+                        (("orders", (try? await alpha.append([intent("orders")], fence: stale.fence)) != nil))
+                    }
+                    return await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+                }
+                for hold in holds { await hold.release() }
+                return outcomes
             }
             #expect(outcomes["orders"] == false, "the stale fence is refused")
             #expect(pairs.allSatisfy { outcomes[$0] == true }, "every live fence commits")
@@ -76,7 +89,6 @@ struct PairLeaseTests {
                 Issue.record("the chain must stay intact")
                 return
             }
-            for hold in holds { await hold.release() }
             await taken.release()
         }
     }
