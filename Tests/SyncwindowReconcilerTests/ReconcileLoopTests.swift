@@ -103,7 +103,7 @@ struct ReconcileLoopTests {
             let (finished, finish) = AsyncStream<Void>.makeStream()
             let loop = ReconcileLoop(
                 reconciler: system.reconciler, interval: 6 * 3600,
-                passOptions: { ReconcileOptions(at: $0, pairs: [], mode: "run") }, reload: { system.reconciler },
+                passOptions: { ReconcileOptions(at: $0, pairs: [], mode: .run) }, reload: { system.reconciler },
                 afterPass: { result, _ in
                     served.instants.withLock { $0.append(result.at) }
                     if result.at >= end { finish.finish() }
