@@ -8,7 +8,7 @@ PY_PACKAGES = cronsim==2.8 icalendar==7.3.2 huaweicloudsdkcore==3.1.219 huaweicl
 
 export SYNCWINDOW_PYTHON := $(VENV_PY)
 
-.PHONY: all build test rules-test deb deb-test venv bench bench-tick bench-abutting bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill
+.PHONY: all build test rules-test deb deb-test venv bench bench-tick bench-abutting bench-pass bench-year bench-emulator bench-plan bench-audit demo fuzz clean ha-drill tsan soak
 
 all: build
 
@@ -116,6 +116,23 @@ ha-drill:
 	swift build --product syncwindow
 	swift build --product geminidb-emulator
 	python3 scripts/ha_drill.py
+
+# ThreadSanitizer (issue 18, item 8): an instrumented build in .build-tsan, then the unit and in-memory tests
+# (every suite but the end-to-end ones, which run uninstrumented child processes) under one throwaway
+# PostgreSQL. Any data race report fails the run. Not run by CI: a second full build.
+tsan:
+	swift build --build-tests --sanitize=thread --build-path .build-tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/with-throwaway-postgres.sh \
+	    swift test --skip-build --sanitize=thread --build-path .build-tsan --skip SyncwindowEndToEndTests
+
+# The crash soak (issue 18, item 8): RUNS mass edges of PAIRS pairs on SQLite and PostgreSQL with core dumps
+# on, counting processes that end on a signal (scripts/soak.py; docs/benchmarks.md). Not run by CI.
+RUNS ?= 300
+PAIRS ?= 5000
+soak:
+	swift build -c release --product syncwindow
+	swift build -c release --product geminidb-emulator
+	$(PYTHON) scripts/soak.py --runs $(RUNS) --pairs $(PAIRS) $(SOAK_ARGS)
 
 # libFuzzer targets, each run FUZZ_SECONDS from the seeds in Fuzz/corpus (README "Fuzzing").
 FUZZ_SECONDS ?= 180

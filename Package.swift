@@ -199,7 +199,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SyncwindowCivilTimeTests", dependencies: ["SyncwindowCivilTime"]),
-        .testTarget(name: "SyncwindowLocksTests", dependencies: ["SyncwindowLocks"]),
+        .testTarget(
+            name: "SyncwindowLocksTests",
+            dependencies: [
+                "SyncwindowLocks", "SyncwindowAudit", "SyncwindowConfig", "SyncwindowPostgres", "SyncwindowTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SyncwindowScheduleTests", dependencies: ["SyncwindowSchedule", "SyncwindowTestSupport"]),
         .testTarget(
             name: "SyncwindowConfigTests",

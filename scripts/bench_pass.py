@@ -68,6 +68,9 @@ class Postgres:
         self.count += 1
         name = f"bench{self.count}"
         self.psql(f"CREATE DATABASE {name} OWNER bench")
+        # A rehearsal store (docs/hosts-that-disagree.md): the benchmarks pass fixed instants (--at), which a
+        # real shared store refuses as a skewed clock.
+        self.psql(f"ALTER DATABASE {name} SET syncwindow.rehearsal = on")
         return name
 
     def stop(self):

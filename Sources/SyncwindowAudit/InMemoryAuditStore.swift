@@ -14,20 +14,27 @@ public actor InMemoryAuditStore: AuditStoring {
     // Kept as stored text, so values round-trip (to the millisecond) as they do through SQLite.
     private var observationRows: [String: (primary: String?, standby: String?, observedAt: String)] = [:]
     private var passOutcomeRows: [String: (at: String, problem: String?)] = [:]
+    /// The lease table whose fences appends must carry (see `InMemoryAuditStore+Fences.swift`).
+    let fences: (any LeaseFenceJudging)?
 
-    /// - Parameter wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
+    /// - Parameters:
+    ///   - wallClock: the real time, stamped as `recorded_at` beside each event's `at`.
+    ///   - fences: the leases' table (`InMemoryLeaseTable`), to refuse stale fences as
+    ///     PostgreSQL does; nil: fences are not checked (`InMemoryPairLocks` cannot be lost).
     public init(
-        location: String = "in-memory audit trail", wallClock: @escaping @Sendable () -> Date, host: String? = nil
+        location: String = "in-memory audit trail", wallClock: @escaping @Sendable () -> Date, host: String? = nil,
+        fences: (any LeaseFenceJudging)? = nil
     ) {
         self.location = location
         self.wallClock = wallClock
         self.host = host
+        self.fences = fences
     }
 
-    /// The fence is not checked: `InMemoryPairLocks` cannot be lost either.
     @discardableResult
     public func append(_ events: [NewAuditEvent], fence: LeaseFence? = nil) async throws -> [AuditEvent] {
         guard !events.isEmpty else { return [] }
+        try refuseStaleFence(fence)
         let recordedAt = wallClock()
         var stored: [AuditEvent] = []
         for event in events.stampingHost(host) {

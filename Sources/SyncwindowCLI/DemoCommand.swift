@@ -102,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
                 print("── tick --at \(RFC3339.format(instant, in: .gmt))  (\(what))")
                 let result = try await reconciler.runPass(
                     ReconcileOptions(
-                        at: instant, jobTimeout: .seconds(30), pollInterval: .milliseconds(50), mode: "demo"))
+                        at: instant, jobTimeout: .seconds(30), pollInterval: .milliseconds(50), mode: .demo))
                 PassPrinter.print(result, format: .table, dryRun: false)
                 print("")
             }

@@ -113,7 +113,7 @@ struct OverrideCommand: AsyncParsableCommand {
         // Clearing an expired or absent override is not an error: the operator wants the pair
         // back on its schedule now, so the clear is recorded and the pass runs either way.
         let result = try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
-            var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: "override")
+            var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: .override)
             options.override = request
             options.clockOffset = clockOffset
             return try await reconciler.runPass(options)

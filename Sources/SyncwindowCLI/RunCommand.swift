@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             let loop = ReconcileLoop(
                 reconciler: reconciler, interval: interval,
-                passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run") },
+                passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: .run) },
                 reload: {
                     let fresh = try ConfigLoader.load(path: config.sourceFile)
                     guard fresh.stateDirectory == config.stateDirectory, fresh.store == config.store else {
@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
                         logger.error("Cannot write metrics", metadata: ["error": "\(error)"])
                     }
                 },
-                reloadRequests: requests, wallClock: SystemClock.now, logger: logger)
+                reloadRequests: requests, wallClock: SystemClock.now, clock: ContinuousClock(), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

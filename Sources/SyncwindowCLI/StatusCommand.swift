@@ -74,7 +74,7 @@ struct StatusCommand: AsyncParsableCommand {
         if status.removedFromConfig { notes.append("REMOVED from the config: \(status.desired.reason)") }
         if let drift = status.drift {
             notes.append(
-                drift.event.outcome == "released"
+                drift.event.outcome == AuditOutcome.released
                     ? "RELEASED: resumed by hand; left syncing until the window closes"
                     : "DRIFT: \(drift.event.detail ?? "")")
         }

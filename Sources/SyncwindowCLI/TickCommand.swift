@@ -36,7 +36,7 @@ struct TickCommand: AsyncParsableCommand {
             let instant = try Arguments.instant(at, option: "--at", default: realNow)
             for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
             var passOptions = timing.options(
-                at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: "tick")
+                at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: .tick)
             passOptions.clockOffset = instant.timeIntervalSince(realNow)
             result = try await Wiring.withReconciler(config, logger: Log.logger()) {
                 try await $0.runPass(passOptions)
@@ -133,7 +133,7 @@ struct PassTimingOptions: ParsableArguments {
         try Arguments.checkSeconds(pollInterval, option: "--poll-interval", in: 0.01...600)
     }
 
-    func options(at: Date, dryRun: Bool, actor: String, pairs: [String]?, mode: String) -> ReconcileOptions {
+    func options(at: Date, dryRun: Bool, actor: String, pairs: [String]?, mode: PassMode) -> ReconcileOptions {
         ReconcileOptions(
             at: at, dryRun: dryRun, actor: actor, pairs: pairs, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)),
             jobTimeout: .milliseconds(Int64(jobTimeout * 1000)),

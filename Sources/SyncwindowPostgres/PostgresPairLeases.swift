@@ -10,46 +10,66 @@ import SyncwindowLocks
 /// releases when its pass is done; a host that dies or freezes leaves a lease that runs out
 /// after `lease`, and the next host to try takes it over with the next token.
 ///
-/// The holder never trusts its lease further than its own monotonic clock says: the lease
-/// counts from the moment *before* the acquiring or renewing statement was sent, and a call
-/// goes out only with `margin` of it left (``PostgresLeaseHold/confirmBeforeCall()``).
+/// The holder's side is ``LeaseHold`` (shared with the in-memory twin, `InMemoryPairLeases`):
+/// it never trusts its lease further than its own clock — `clock`, injected — says, and a call
+/// goes out only with `margin` of it left. Production passes `ContinuousClock`; tests may pass
+/// a clock that never wakes the renewal loop, or announces the waits of a poll.
 public struct PostgresPairLeases: PairLocks {
     let backend: PostgresBackend
     /// This host, as `--host-id` names it: what other hosts see as the holder.
     let host: String
     /// This process among the host's (a timer's tick and an operator's override may overlap).
     let holder: String
-    let clock = ContinuousClock()
+    /// ``acquire(pair:timeout:)`` on the holder's clock (the lease's margin, renewal and
+    /// polling waits): a closure made where the clock's own type is known, since the hold keeps
+    /// its instants in it.
+    let acquireOnClock:
+        @Sendable (PostgresPairLeases, _ pair: String, _ timeout: Duration) async throws -> any PairLockHold
+    /// The jitter of polling waits, and the random part of the holder id.
+    let random: @Sendable () -> UInt64
     /// Leases given back at the end of pairs' passes, batched across pairs.
     let releases: PostgresWriteBatcher<PostgresBatchedWrites.Release>
 
-    public init(backend: PostgresBackend, host: String) {
+    public init<C: Clock>(
+        backend: PostgresBackend, host: String, clock: C,
+        random: @escaping @Sendable () -> UInt64 = { .random(in: .min ... .max) }
+    ) where C.Duration == Duration {
         self.backend = backend
         self.host = host
-        self.holder = "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32.random(in: 0...UInt32.max))"
+        self.random = random
+        self.holder = "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt32(truncatingIfNeeded: random()))"
         self.releases = PostgresWriteBatcher(backend: backend) { items, connection, logger in
             try await PostgresBatchedWrites.releases(items, on: connection, logger: logger)
+        }
+        self.acquireOnClock = { leases, pair, timeout in
+            try await leases.acquire(pair: pair, timeout: timeout, on: clock)
         }
     }
 
     public func acquire(pair: String, timeout: Duration) async throws -> any PairLockHold {
+        try await acquireOnClock(self, pair, timeout)
+    }
+
+    private func acquire<Holder: Clock>(pair: String, timeout: Duration, on clock: Holder) async throws
+        -> any PairLockHold where Holder.Duration == Duration
+    {
         let deadline = clock.now.advanced(by: timeout)
         while true {
             let askedAt = clock.now
             switch try await tryAcquire(pair: pair) {
             case .acquired(let token):
-                let hold = PostgresLeaseHold(
-                    leases: self, fence: LeaseFence(pair: pair, holder: holder, token: token),
-                    validUntil: askedAt.advanced(by: backend.settings.lease))
-                hold.startRenewing()
-                return hold
+                return LeaseHold(
+                    fence: LeaseFence(pair: pair, holder: holder, token: token), askedAt: askedAt,
+                    lease: backend.settings.lease, margin: backend.settings.leaseMargin, clock: clock,
+                    renew: { [self] fence, limit in try await renew(fence, within: limit) },
+                    giveBack: { [self] fence in try await release(fence) })
             case .heldBy(let otherHost, let secondsLeft):
-                // Poll a few times a second, with jitter so that hosts do not retry in step.
-                let pause = Duration.milliseconds(Int64.random(in: 200...500))
+                let pause = LeasePolling.pause(random: random)
                 guard clock.now.advanced(by: pause) < deadline else {
                     throw PairLockUnavailable(
                         pair: pair,
-                        holder: "the lease on \(pair) (host \(otherHost), \(Int(secondsLeft.rounded(.up)))s left)")
+                        holder: LeasePolling.holderText(
+                            pair: pair, host: otherHost, left: .milliseconds(Int64(secondsLeft * 1000))))
                 }
                 try await clock.sleep(for: pause)
             }
@@ -142,91 +162,10 @@ public struct PostgresPairLeases: PairLocks {
     }
 }
 
-/// A held lease: renewed in the background every third of its length, and confirmed
-/// (renewed, then measured) immediately before every call.
-public final class PostgresLeaseHold: PairLockHold, @unchecked Sendable {
-    let leases: PostgresPairLeases
-    public let fence: LeaseFence?
-    private let lock = NSLock()
-    private var validUntil: ContinuousClock.Instant
-    private var lost: String?
-    private var renewing: Task<Void, Never>?
-
-    init(leases: PostgresPairLeases, fence: LeaseFence, validUntil: ContinuousClock.Instant) {
-        self.leases = leases
-        self.fence = fence
-        self.validUntil = validUntil
-    }
-
-    var settings: (lease: Duration, margin: Duration) {
-        (leases.backend.settings.lease, leases.backend.settings.leaseMargin)
-    }
-
-    func startRenewing() {
-        let interval = settings.lease / 3
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled, let self else { return }
-                _ = try? await self.renew()
-            }
-        }
-        lock.withLock { renewing = task }
-    }
-
-    /// Stops the background renewal, as a frozen or dying process would: for tests of takeover.
-    public func stopRenewingForTests() {
-        lock.withLock { renewing }?.cancel()
-    }
-
-    /// Renews, and records the loss if the lease is gone. Errors reaching the database
-    /// leave the lease as it was: the monotonic deadline still bounds it.
-    @discardableResult
-    func renew(within limit: Duration? = nil) async throws -> Bool {
-        guard let fence, lock.withLock({ lost == nil }) else { return false }
-        let askedAt = leases.clock.now
-        if try await leases.renew(fence, within: limit) {
-            lock.withLock { validUntil = max(validUntil, askedAt.advanced(by: settings.lease)) }
-            return true
-        }
-        lock.withLock { lost = lost ?? "another host took it over, or it ran out" }
-        return false
-    }
-
-    public func confirmBeforeCall() async throws {
-        guard let fence else { return }
-        if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
-        // Renewed within the last third of its length: enough. Otherwise renew now — but never
-        // wait for the database past the point where the margin would be gone anyway.
-        let left = lock.withLock { validUntil } - leases.clock.now
-        if left < settings.lease * 2 / 3 && left > settings.margin {
-            do {
-                try await renew(within: left - settings.margin)
-            } catch {
-                // The database did not answer: the lease may still hold, but only the margin says so.
-            }
-        }
-        try confirmMargin(fence)
-    }
-
-    private func confirmMargin(_ fence: LeaseFence) throws {
-        if let lost = lock.withLock({ lost }) { throw PairLeaseLost(pair: fence.pair, reason: lost) }
-        let left = lock.withLock { validUntil } - leases.clock.now
-        guard left >= settings.margin else {
-            throw PairLeaseLost(
-                pair: fence.pair,
-                reason: "less than the \(settings.margin.components.seconds)s safety margin of the lease is left")
-        }
-    }
-
-    public func release() async {
-        let task = lock.withLock { () -> Task<Void, Never>? in
-            defer { renewing = nil }
-            return renewing
-        }
-        task?.cancel()
-        guard let fence, lock.withLock({ lost == nil }) else { return }
-        // A release that fails leaves a lease that runs out by itself.
-        try? await leases.release(fence)
+extension PostgresPairLeases {
+    /// The production wiring: the holder's monotonic clock, which keeps counting while the
+    /// process is stopped, so a host frozen past its lease knows it when it wakes.
+    public init(backend: PostgresBackend, host: String) {
+        self.init(backend: backend, host: host, clock: ContinuousClock())
     }
 }

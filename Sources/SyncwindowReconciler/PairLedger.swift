@@ -61,18 +61,45 @@ struct PairLedger: Sendable {
             resumedBySomeoneElseAt: lastReleasedAt)
     }
 
-    /// What the ledger asks of the trail: the newest override event, each side's newest
-    /// event that says who holds it, the newest release of syncwindow's pause, and each
-    /// side's newest completed job.
-    static let questions: [LatestEventQuestion] =
-        [LatestEventQuestion(kinds: [.overrideSet, .overrideCleared, .overrideExpired])]
-        + PairSide.allCases.map { side in
-            LatestEventQuestion(
-                kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
-                outcomes: [AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released])
+    /// What the ledger asks of the trail, by name: its answers are found by these names, not
+    /// by their positions in the list sent.
+    enum Question: Hashable, CaseIterable {
+        /// The newest override event.
+        case override
+        /// The side's newest event that says who holds it.
+        case hold(PairSide)
+        /// The newest release of syncwindow's pause (someone else resumed it).
+        case released
+        /// The side's newest completed job.
+        case completedJob(PairSide)
+
+        static let allCases: [Question] =
+            [.override] + PairSide.allCases.map(Question.hold) + [.released]
+            + PairSide.allCases.map(Question.completedJob)
+
+        var asked: LatestEventQuestion {
+            switch self {
+            case .override:
+                LatestEventQuestion(kinds: [.overrideSet, .overrideCleared, .overrideExpired])
+            case .hold(let side):
+                LatestEventQuestion(
+                    kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
+                    outcomes: [
+                        AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released,
+                    ])
+            case .released:
+                LatestEventQuestion(kinds: [.drift], outcomes: [AuditOutcome.released])
+            case .completedJob(let side):
+                LatestEventQuestion(kinds: [.jobCompleted], side: side)
+            }
         }
-        + [LatestEventQuestion(kinds: [.drift], outcomes: [AuditOutcome.released])]
-        + PairSide.allCases.map { side in LatestEventQuestion(kinds: [.jobCompleted], side: side) }
+
+        /// Where each question stands in ``questions``.
+        static let positions = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+    }
+
+    /// The questions, in the order they are sent.
+    static let questions: [LatestEventQuestion] = Question.allCases.map(\.asked)
 
     static func load(pair: String, at instant: Date, from store: any AuditStoring) async throws -> PairLedger {
         PairLedger(try await store.pairTrail(pair: pair, latest: questions), at: instant)
@@ -100,9 +127,10 @@ struct PairLedger: Sendable {
 }
 
 extension PairLedger {
-    /// The ledger from the answers to ``questions`` (the first of `answers.latest`).
+    /// The ledger from the answers to ``questions`` (the first of `answers.latest`), each found by its question.
     init(_ answers: PairTrailAnswers, at instant: Date) {
-        let overrideEvent = answers.latest[0]
+        func answer(_ question: Question) -> AuditEvent? { answers.latest[Question.positions[question]!] }
+        let overrideEvent = answer(.override)
         var override: ActiveOverride?
         if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,
             let state = event.outcome.flatMap(SyncState.init(rawValue:))
@@ -111,19 +139,18 @@ extension PairLedger {
         }
         var owned: Set<PairSide> = []
         var calls: [PairSide: LedgerCall] = [:]
-        let completedAt = 2 + PairSide.allCases.count
-        for (index, side) in PairSide.allCases.enumerated() {
-            guard let last = answers.latest[1 + index]?.event else { continue }
+        for side in PairSide.allCases {
+            guard let last = answer(.hold(side))?.event else { continue }
             if last.sideHold == .syncwindow { owned.insert(side) }
             if last.kind == .pauseOutcome || last.kind == .resumeOutcome {
-                let completed = answers.latest[completedAt + index]?.event.jobID
+                let completed = answer(.completedJob(side))?.event.jobID
                 calls[side] = LedgerCall(
                     action: last.kind == .pauseOutcome ? .pause : .resume, jobID: last.jobID,
                     jobCompleted: last.jobID != nil && completed == last.jobID,
                     reissue: last.reason?.hasPrefix(SideCall.reissuePrefix) == true)
             }
         }
-        let released = answers.latest[1 + PairSide.allCases.count]
+        let released = answer(.released)
         let read = answers.latest.compactMap { $0 } + answers.unsettledIntents + answers.openWindowEdges
         self.init(
             override: override, lastOverrideEvent: overrideEvent, ownedSides: owned, calls: calls,

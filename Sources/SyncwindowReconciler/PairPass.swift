@@ -36,7 +36,8 @@ struct PairPass {
                 problem: .lockHeldElsewhere)
         }
         do {
-            let result = try await ActingHold.$current.withValue(hold) { try await run() }
+            // The hold is renewed while the pair's work runs, by a child task of this scope.
+            let result = try await ActingHold.$current.withValue(hold) { try await hold.renewing { try await run() } }
             await hold.release()
             return result
         } catch let lost as PairLeaseLost {

@@ -10,7 +10,7 @@ actor PassRecorder {
     let at: Date
     let actor: String
     let configurationHash: String
-    let mode: String
+    let mode: PassMode
     /// Whether the pass is bracketed by pass_started/pass_finished. A dry run writes only
     /// its `dry_run` notes (docs/design.md, "The audit trail"), so it is not.
     let bracketed: Bool
@@ -20,7 +20,7 @@ actor PassRecorder {
     private var started = false
 
     init(
-        store: any AuditStoring, passID: String, at: Date, actor: String, configurationHash: String, mode: String,
+        store: any AuditStoring, passID: String, at: Date, actor: String, configurationHash: String, mode: PassMode,
         bracketed: Bool = true, snapshot: ConfigurationSnapshot? = nil
     ) {
         self.store = store
@@ -67,7 +67,7 @@ actor PassRecorder {
             started = true
             events.append(
                 NewAuditEvent(
-                    at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
+                    at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode.rawValue,
                     detail: "config sha256=\(configurationHash)"))
         }
         events += pairEvents
@@ -100,7 +100,7 @@ actor PassRecorder {
         started = true
         try await store.append([
             NewAuditEvent(
-                at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode,
+                at: at, passID: passID, kind: .passStarted, actor: actor, reason: mode.rawValue,
                 detail: "config sha256=\(configurationHash)"),
             NewAuditEvent(
                 at: at, passID: passID, kind: .configuration, actor: actor, reason: reason, detail: snapshot.json()),

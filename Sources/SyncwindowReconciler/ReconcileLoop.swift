@@ -33,6 +33,8 @@ public struct ReconcileLoop: Service, CustomStringConvertible {
     let reloadRequests: ReloadRequests
     let wallClock: @Sendable () -> Date
     /// Sleeps between passes; shutdown and reload requests cut the sleep short, never a pass.
+    /// Injected with `wallClock` (the two must agree: a simulated year in the tests, the
+    /// system's clocks in `run`), so nothing here reads the real time.
     let clock: any Clock<Duration>
     let logger: Logger
 
@@ -41,7 +43,7 @@ public struct ReconcileLoop: Service, CustomStringConvertible {
         reload: @escaping @Sendable () async throws -> Reconciler,
         fingerprint: @escaping @Sendable (SyncwindowConfiguration) -> ConfigFingerprint = ConfigFingerprint.of,
         afterPass: @escaping @Sendable (PassResult, ReloadState) -> Void, reloadRequests: ReloadRequests,
-        wallClock: @escaping @Sendable () -> Date, clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+        wallClock: @escaping @Sendable () -> Date, clock: any Clock<Duration>, logger: Logger
     ) {
         self.initial = reconciler
         self.interval = interval
@@ -157,6 +159,8 @@ public actor ReloadRequests {
                 }
             }
         } onCancel: {
+            // Owned by nobody but bounded: it only resumes the waiter, on this actor, and ends.
+            // The cancellation handler is synchronous and cannot await the actor itself.
             Task { await self.cancelWait() }
         }
     }

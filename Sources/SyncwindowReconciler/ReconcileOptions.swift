@@ -18,8 +18,8 @@ public struct ReconcileOptions: Sendable {
     public var jobTimeout: Duration
     /// Time between polls of a job or a transitional status.
     public var pollInterval: Duration
-    /// `tick`, `run`, `override`: recorded with the pass.
-    public var mode: String
+    /// What ran the pass: recorded with it.
+    public var mode: PassMode
     /// An operator's override (`override_set` / `override_cleared` of one pair), recorded
     /// under that pair's lock just before the pass decides: if the lock cannot be had,
     /// nothing is recorded and the command gives up (exit 75) as the README's exit codes say.
@@ -32,7 +32,7 @@ public struct ReconcileOptions: Sendable {
         at: Date, dryRun: Bool = false, actor: String = "syncwindow", pairs: [String]? = nil,
         lockTimeout: Duration = .seconds(10), jobTimeout: Duration = .seconds(300),
         pollInterval: Duration = .seconds(2),
-        mode: String = "tick", override: OverrideRequest? = nil
+        mode: PassMode = .tick, override: OverrideRequest? = nil
     ) {
         self.at = at
         self.dryRun = dryRun
@@ -44,6 +44,11 @@ public struct ReconcileOptions: Sendable {
         self.mode = mode
         self.override = override
     }
+}
+
+/// What ran a pass, as `pass_started` records it (its word is stored: never rename).
+public enum PassMode: String, Sendable {
+    case tick, run, override, demo
 }
 
 /// An operator's hold (`state` until `until`) or, with `state` nil, the end of one.

@@ -1,3 +1,4 @@
+import GeminiDBAPI
 import SyncwindowAudit
 
 /// What an event says about who holds its side's pause: one rule for the pass (`PairLedger`, from each side's
@@ -17,9 +18,14 @@ extension NewAuditEvent {
         switch kind {
         case .pauseOutcome where took: return .syncwindow
         case .resumeOutcome where took: return .released
-        // A failed resume job leaves the instance paused, and still ours to resume.
-        case .jobFailed where detail == "resume": return .syncwindow
-        case .jobFailed where detail == "pause": return .released
+        // A job's event names its call's action: a failed resume job leaves the instance
+        // paused, and still ours to resume; a failed pause job leaves it syncing.
+        case .jobFailed:
+            switch detail.flatMap(SyncAction.init(rawValue:)) {
+            case .resume: return .syncwindow
+            case .pause: return .released
+            case nil: return nil
+            }
         // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
         case .drift where outcome == AuditOutcome.released: return .released
         default: return nil

@@ -15,6 +15,8 @@ public final class SimulatedClock: Clock, Sendable {
     }
 
     private let elapsed = Mutex(Duration.zero)
+    /// Sleepers of the ``background`` view, woken as the foreground moves time past their deadlines.
+    let sleepers = Mutex(BackgroundSleepers())
     /// The wall-clock time at the clock's start.
     public let start: Date
 
@@ -36,12 +38,14 @@ public final class SimulatedClock: Clock, Sendable {
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
         elapsed.withLock { $0 = max($0, deadline.offset) }
+        wakeBackgroundSleepers()
         // Let other tasks run, as a real sleep would.
         await Task.yield()
     }
 
     public func advance(by duration: Duration) {
         elapsed.withLock { $0 += duration }
+        wakeBackgroundSleepers()
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {
