@@ -153,24 +153,25 @@ public final class AuditStore: Sendable {
             }
         }
     }
-
-    /// Runs several reads in one read transaction: a consistent snapshot, and one trip
-    /// to the database pool instead of one per query.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (AuditReader) throws -> T) async throws -> T {
-        try await mappingErrors { try await database.read { db in try body(AuditReader(db: db)) } }
-    }
-
-    /// `read` through the driver-neutral reader, for `AuditStoring`.
-    public func read<T: Sendable>(
-        _ body: @escaping @Sendable (any AuditLedgerReading) throws -> T
-    ) async throws -> T {
-        try await read { (reader: AuditReader) in try body(reader) }
-    }
 }
 
 extension AuditStore: AuditStoring {
     /// The file's path.
     public var location: String { path }
+
+    /// Runs `body` on one snapshot: a connection of its own holding one read transaction open for as long as
+    /// `body` runs (GRDB's `DatabaseSnapshot`), so appends other processes commit meanwhile are not seen. A store
+    /// opened for reading is one connection (a `DatabaseQueue`: read-only, immutable or in memory); there each
+    /// question is a read transaction of its own, whole appends only, as `status` and the reports read the trail.
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (any AuditLedgerReading) async throws -> T
+    ) async throws -> T {
+        guard let pool = database as? DatabasePool else {
+            return try await body(SQLiteLedgerReader(store: self, database: database))
+        }
+        let snapshot = try await mappingErrors { try pool.makeSnapshot() }
+        return try await body(SQLiteLedgerReader(store: self, database: snapshot))
+    }
 }
 
 /// Filters for reading the trail. Times compare against the event's `at`.

@@ -109,7 +109,7 @@ struct AuditStoringTests {
                 _ kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
             ) async throws -> Int64? {
                 let viaReader = try await store.read {
-                    try $0.latest(pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
+                    try await $0.latest(pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
                 }
                 let viaStore = try await store.latest(
                     pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
@@ -139,7 +139,7 @@ struct AuditStoringTests {
                 event(.pauseOutcome, side: .primary, outcome: "accepted", intentID: 1),  // 4
             ])
             #expect(try await store.unsettledIntents(pair: "orders").map(\.id) == [2])
-            #expect(try await store.read { try $0.unsettledIntents(pair: "sessions") }.map(\.id) == [3])
+            #expect(try await store.read { try await $0.unsettledIntents(pair: "sessions") }.map(\.id) == [3])
             try await store.append(event(.resumeOutcome, pair: "sessions", outcome: "accepted", intentID: 3))
             #expect(try await store.unsettledIntents(pair: "sessions").isEmpty)
         }
@@ -219,7 +219,7 @@ struct AuditStoringTests {
             ])
             func inForce(_ seconds: Double) async throws -> Int64? {
                 try await store.read {
-                    try $0.latestUnpaired(kind: .configuration, atOrBefore: t0.addingTimeInterval(seconds))
+                    try await $0.latestUnpaired(kind: .configuration, atOrBefore: t0.addingTimeInterval(seconds))
                 }?.id
             }
             #expect(try await inForce(50) == nil)
@@ -261,8 +261,8 @@ struct AuditStoringTests {
                 LatestEventQuestion(kinds: [.pauseOutcome]),
             ]
             let together = try await store.pairTrail(pair: "orders", latest: questions)
-            let inSnapshot = try await store.read { try $0.pairTrail(pair: "orders", latest: questions) }
-            let oneByOne = try await store.read { try $0.pairTrailOneByOne(pair: "orders", latest: questions) }
+            let inSnapshot = try await store.read { try await $0.pairTrail(pair: "orders", latest: questions) }
+            let oneByOne = try await store.read { try await $0.pairTrailOneByOne(pair: "orders", latest: questions) }
             #expect(together.latest.map { $0?.id } == [4, 10, 6, 6, 1, nil, nil, 4, 3])
             #expect(together.unsettledIntents.map(\.id) == [5])
             #expect(together.openWindowEdges.map(\.id) == [7])
@@ -285,12 +285,12 @@ struct AuditStoringTests {
                 event(.windowClosed, window: "nightly"),  // 4
                 event(.windowOpened, pair: "sessions", window: "nightly"),  // 5
             ])
-            #expect(try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == [1, 3])
-            #expect(try await store.read { try $0.openWindowEdges(pair: "sessions") }.map(\.id) == [5])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id) == [1, 3])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "sessions") }.map(\.id) == [5])
             // Closed edges of another window push "ancient" out of the window of recent edges.
             let filler = AuditWindowEdges.recentLimit - 3
             try await store.append((0..<filler).map { _ in event(.windowClosed, window: "hourly") })
-            #expect(try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == [3])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id) == [3])
         }
     }
 
@@ -298,7 +298,7 @@ struct AuditStoringTests {
     func pairNames(driver: AuditDriver) async throws {
         try await driver.withStore { store in
             try await store.append(["b", "é", nil, "a", "", "Z", "b"].map { event(.drift, pair: $0) })
-            #expect(try await store.read { try $0.pairNames() } == ["Z", "a", "b", "é"])
+            #expect(try await store.read { try await $0.pairNames() } == ["Z", "a", "b", "é"])
         }
     }
 
@@ -324,7 +324,7 @@ struct AuditStoringTests {
             // The snapshot reader's answer is the store's (PostgreSQL asks each its own way).
             #expect(
                 try await store.read {
-                    try $0.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
+                    try await $0.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
                 })
         }
     }
