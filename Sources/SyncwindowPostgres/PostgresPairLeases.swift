@@ -164,6 +164,8 @@ public final class PostgresLeaseHold: PairLockHold, @unchecked Sendable {
 
     func startRenewing() {
         let interval = settings.lease / 3
+        // Owner: this hold. `release()` (which every pass reaches, thrown or not) cancels it; it holds
+        // the hold weakly, so a hold dropped unreleased stops it at the next wake-up.
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)

@@ -157,6 +157,8 @@ public actor ReloadRequests {
                 }
             }
         } onCancel: {
+            // Owner: these reload requests. The cancellation handler is synchronous, so it hops onto the
+            // actor to resume the waiter; the task does that one step and ends.
             Task { await self.cancelWait() }
         }
     }
