@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import SyncwindowConfig
 import SyncwindowReport
 import SyncwindowSchedule
-import Synchronization
 
 /// `--config`, shared by every command.
 struct ConfigOptions: ParsableArguments {

@@ -67,7 +67,8 @@ struct OverrideCommand: AsyncParsableCommand {
             }
             let request = OverrideRequest(pair: pair, state: state, until: end, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing, at: instant,
+                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing,
+                at: instant,
                 clockOffset: instant.timeIntervalSince(realNow))
         }
     }
@@ -93,7 +94,8 @@ struct OverrideCommand: AsyncParsableCommand {
             let instant = try Arguments.instant(at, option: "--at", default: realNow)
             let request = OverrideRequest(pair: pair, state: nil, until: nil, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing, at: instant,
+                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing,
+                at: instant,
                 clockOffset: instant.timeIntervalSince(realNow))
         }
     }

@@ -51,12 +51,15 @@ struct RunCommand: AsyncParsableCommand {
                 let hangups = await UnixSignalsSequence(trapping: .sighup)
                 let loop = ReconcileLoop(
                     reconciler: reconciler, interval: interval,
-                    passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run") },
+                    passOptions: {
+                        timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: "run")
+                    },
                     reload: {
                         let fresh = try ConfigLoader.load(path: config.sourceFile)
                         guard fresh.stateDirectory == config.stateDirectory, fresh.store == config.store else {
                             throw CLIFailure(
-                                "state_dir and store cannot change while running; restart the service to move the trail")
+                                "state_dir and store cannot change while running; restart the service to move the trail"
+                            )
                         }
                         guard fresh.cloud.network == config.cloud.network else {
                             throw CLIFailure(

@@ -174,10 +174,13 @@ enum Wiring {
             case .success(let audit): return try await body(audit)
             case .failure(let missing):
                 FileHandle.standardError.write(
-                    Data("syncwindow: no audit trail at \(Printable.escaped(missing.path)) yet (no pass has run)\n".utf8))
+                    Data(
+                        "syncwindow: no audit trail at \(Printable.escaped(missing.path)) yet (no pass has run)\n".utf8)
+                )
                 switch config.store {
                 case .sqlite: return try await body(try AuditStore.empty(path: missing.path))
-                case .postgres: return try await body(InMemoryAuditStore(location: missing.path, wallClock: SystemClock.now))
+                case .postgres:
+                    return try await body(InMemoryAuditStore(location: missing.path, wallClock: SystemClock.now))
                 }
             }
         }
@@ -209,7 +212,8 @@ enum Wiring {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Result<any AuditStoring, MissingTrail>) async throws -> T
     ) async throws -> T {
-        func opening(_ open: () async throws -> any AuditStoring) async throws -> Result<any AuditStoring, MissingTrail> {
+        func opening(_ open: () async throws -> any AuditStoring) async throws -> Result<any AuditStoring, MissingTrail>
+        {
             do {
                 return .success(try await open())
             } catch AuditStoreError.missing(let path) {

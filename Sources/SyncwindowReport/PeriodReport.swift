@@ -80,8 +80,8 @@ public enum PeriodReport {
         if pairs == nil {
             // Events before `since` matter too: a pause that began before the period is still running in it.
             var planEvents = PlanHistory.Events()
-            try await audit.forEachEvent(AuditQuery(until: until, kinds: PlanHistory.kinds + PairEventFold.kinds))
-            { event in
+            try await audit.forEachEvent(AuditQuery(until: until, kinds: PlanHistory.kinds + PairEventFold.kinds)) {
+                event in
                 if PlanHistory.kinds.contains(event.event.kind) {
                     planEvents.add(event)
                 } else if let pair = event.event.pair, let position = index[pair] {

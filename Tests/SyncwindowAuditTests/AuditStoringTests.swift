@@ -324,7 +324,8 @@ struct AuditStoringTests {
             // The snapshot reader's answer is the store's (PostgreSQL asks each its own way).
             #expect(
                 try await store.read {
-                    try await $0.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
+                    try await $0.hasEvent(
+                        pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
                 })
         }
     }
