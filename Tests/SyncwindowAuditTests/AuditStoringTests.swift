@@ -64,6 +64,38 @@ private func event(
 
 @Suite("AuditStoring, on every driver")
 struct AuditStoringTests {
+    @Test(
+        "read is one snapshot: an append made while it runs is not seen, and is after it",
+        arguments: AuditDriver.allCases)
+    func readIsOneSnapshot(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            try await Self.holdsSnapshot(reading: store, writing: store)
+        }
+    }
+
+    @Test("a reading command's SQLite store reads one snapshot too, while a pass appends")
+    func readOnlySQLiteIsOneSnapshot() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let state = directory.url("state").path
+        let writer = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        try await writer.append(event(.drift))
+        try await Self.holdsSnapshot(reading: AuditStore.openForReading(stateDirectory: state), writing: writer)
+    }
+
+    /// Inside one `read`, a pair appended by `writing` after the first question is in none of the answers.
+    static func holdsSnapshot(reading: any AuditStoring, writing: any AuditStoring) async throws {
+        try await writing.append(event(.drift, pair: "before"))
+        let (first, second) = try await reading.read { reader in
+            let first = try await reader.pairNames()
+            try await writing.append(event(.drift, pair: "during"))
+            return (first, try await reader.pairNames())
+        }
+        #expect(first.contains("before") && !first.contains("during"))
+        #expect(second == first)
+        #expect(try await reading.pairNames().contains("during"))
+    }
+
     @Test("appends come back in order, ids from 1, each row linked to the one before", arguments: AuditDriver.allCases)
     func appendOrderAndChain(driver: AuditDriver) async throws {
         try await driver.withStore { store in
