@@ -134,7 +134,9 @@ enum FuzzEmulatorRequests {
 
     static func text<S: Sequence<UInt8>>(_ bytes: S) -> String { String(decoding: Array(bytes), as: UTF8.self) }
 
-    /// The fuzzer calls synchronously; the engine is an actor.
+    /// The fuzzer calls synchronously; the engine is an actor. Test support, not the product: libFuzzer's
+    /// callback is a C function that must return the answer, so a semaphore waits (on libFuzzer's own
+    /// thread, never a cooperative one) for a task that asks the engine; the box hands the answer over.
     static func answer(_ request: EmulatorRequest, _ engine: EmulatorEngine) -> EmulatorResponse {
         final class Box: @unchecked Sendable { var response: EmulatorResponse? }
         let box = Box()

@@ -23,6 +23,8 @@ public actor AsyncSemaphore {
                 }
             }
         } onCancel: {
+            // Owner: this semaphore. The cancellation handler is synchronous and may run on any thread,
+            // so it hops onto the actor to drop the waiter; the task does that one step and ends.
             Task { await self.cancelWaiter(id) }
         }
     }

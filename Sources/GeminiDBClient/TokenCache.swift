@@ -35,6 +35,9 @@ actor TokenCache {
         } else {
             let fetch = self.fetch
             let now = self.now
+            // Owner: this cache (`inFlight`), and every caller asking for the region meanwhile awaits it; one
+            // fetch is shared by all of them, so it cannot be any one caller's child (a caller cancelled
+            // early must not cancel the others' fetch). It ends with the fetch, which has its own timeout.
             task = Task {
                 let fetched = try await fetch(region)
                 let issued = now()

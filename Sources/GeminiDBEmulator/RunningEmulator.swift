@@ -7,8 +7,8 @@ import ServiceLifecycle
 ///
 /// ```swift
 /// let emulator = try await RunningEmulator.start(configuration: config, host: "127.0.0.1", port: 0)
-/// defer { Task { await emulator.shutdown() } }
-/// // point every region's endpoint (and the IAM endpoint) at emulator.baseURL
+/// // point every region's endpoint (and the IAM endpoint) at emulator.baseURL, call it, then:
+/// await emulator.shutdown()
 /// ```
 public final class RunningEmulator: Sendable {
     /// `http://127.0.0.1:PORT`, or `https://…` when the configuration carries ``EmulatorTLS``.
@@ -40,6 +40,8 @@ public final class RunningEmulator: Sendable {
         }
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        // Owner: the returned `RunningEmulator`, whose `shutdown()` stops the group and awaits this task.
+        // The server outlives `start` (tests and `demo` call the emulator while it serves).
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

@@ -153,24 +153,63 @@ public final class AuditStore: Sendable {
             }
         }
     }
-
-    /// Runs several reads in one read transaction: a consistent snapshot, and one trip
-    /// to the database pool instead of one per query.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (AuditReader) throws -> T) async throws -> T {
-        try await mappingErrors { try await database.read { db in try body(AuditReader(db: db)) } }
-    }
-
-    /// `read` through the driver-neutral reader, for `AuditStoring`.
-    public func read<T: Sendable>(
-        _ body: @escaping @Sendable (any AuditLedgerReading) throws -> T
-    ) async throws -> T {
-        try await read { (reader: AuditReader) in try body(reader) }
-    }
 }
 
 extension AuditStore: AuditStoring {
     /// The file's path.
     public var location: String { path }
+
+    /// Runs `body` on one snapshot: a connection of its own holding one read transaction open for as long as
+    /// `body` runs, so appends other processes commit meanwhile are not seen (a pass's pool: GRDB's
+    /// `DatabaseSnapshot`; a reading command's file: `SQLiteSnapshotConnection`). A trail in memory or opened
+    /// immutable has no other writer: there each question reads it as it is.
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (any AuditLedgerReading) async throws -> T
+    ) async throws -> T {
+        if let pool = database as? DatabasePool {
+            let snapshot = try await mappingErrors { try pool.makeSnapshot() }
+            return try await body(SQLiteLedgerReader(store: self, database: snapshot))
+        }
+        guard let queue = database as? DatabaseQueue, queue.path == path else {
+            return try await body(SQLiteLedgerReader(store: self, database: database))
+        }
+        let snapshot = try await mappingErrors { try await SQLiteSnapshotConnection.open(like: queue) }
+        do {
+            let result = try await body(SQLiteLedgerReader(store: self, database: snapshot.queue))
+            await snapshot.close()
+            return result
+        } catch {
+            await snapshot.close()
+            throw error
+        }
+    }
+}
+
+/// A read-only connection of its own to a trail's file, inside one read transaction from `open` to `close`:
+/// GRDB's `DatabaseSnapshot` for a store that is a single `DatabaseQueue` (what reading commands open). Its
+/// reads (`DatabaseQueue.read`) join the open transaction instead of starting their own.
+struct SQLiteSnapshotConnection {
+    let queue: DatabaseQueue
+
+    static func open(like store: DatabaseQueue) async throws -> SQLiteSnapshotConnection {
+        var configuration = store.configuration
+        // The transaction spans several accesses on purpose (GRDB refuses that unless told).
+        configuration.allowsUnsafeTransactions = true
+        configuration.label = "syncwindow.snapshot"
+        let queue = try DatabaseQueue(path: store.path, configuration: configuration)
+        try await queue.writeWithoutTransaction { db in
+            try db.beginTransaction(.deferred)
+            // A deferred transaction takes its snapshot at its first read.
+            _ = try Row.fetchOne(db, sql: "SELECT 1 FROM sqlite_master LIMIT 1")
+        }
+        return SQLiteSnapshotConnection(queue: queue)
+    }
+
+    /// Ends the read transaction and closes the connection (nothing was written: there is nothing to lose).
+    func close() async {
+        try? await queue.writeWithoutTransaction { db in try db.rollback() }
+        try? queue.close()
+    }
 }
 
 /// Filters for reading the trail. Times compare against the event's `at`.

@@ -1,13 +1,16 @@
 import SyncwindowLocks
 
 /// The audit trail as the reconciler and the CLI use it, whatever holds it: `AuditStore`
-/// (SQLite), `InMemoryAuditStore` (tests), and later a PostgreSQL store. Nothing here names
-/// a database library: a driver maps its own errors (busy, unreadable) to `AuditStoreError`.
+/// (SQLite), `PostgresAuditStore` and `InMemoryAuditStore` (tests). Nothing here names a
+/// database library: a driver maps its own errors (busy, unreadable) to `AuditStoreError`.
 ///
 /// Every driver keeps the same contract: appends are atomic and linear (ids 1, 2, 3, … with
 /// the hash chain of `AuditChain` over `AuditRow.hashedColumns`), reads see whole appends
-/// only, and events come back oldest (lowest id) first.
-public protocol AuditStoring: Sendable {
+/// only, and events come back oldest (lowest id) first. The store answers the pair-level
+/// questions of `AuditLedgerReading` itself, each on a snapshot of its own (one statement,
+/// one read transaction); `read` asks several on one snapshot. Every requirement is one
+/// every driver honours: how a driver makes a question fast stays inside the driver.
+public protocol AuditStoring: AuditLedgerReading {
     /// Where the trail lives, for messages: a file path, or a description of the store.
     var location: String { get }
 
@@ -18,24 +21,18 @@ public protocol AuditStoring: Sendable {
     @discardableResult
     func append(_ events: [NewAuditEvent], fence: LeaseFence?) async throws -> [AuditEvent]
 
-    /// Events matching `query`, oldest first.
+    /// Events matching `query`, oldest first, all in memory: for a pass's few reads of a pair,
+    /// within the driver's operation deadline (PostgreSQL's `store.postgres.timeout`).
     func events(_ query: AuditQuery) async throws -> [AuditEvent]
 
-    /// What a pass reads of one pair before it acts (see `AuditLedgerReading.pairTrail`), on
-    /// one consistent snapshot. Defaulted to `read`; a networked store answers in one round trip.
-    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers
-
-    /// The newest event of `pair` answering `question`. Defaulted to `read`; a networked store
-    /// asks it in one statement (a pass asks it before calls, and when recording drift or errors).
-    func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent?
-
-    /// Whether an event of `kind` already records this window occurrence for `pair` (so
-    /// "window opened" is written once per occurrence, however many passes see it). Defaulted
-    /// to `read`; a networked store asks it in one statement (every pair asks at a window's open).
-    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool
+    /// Calls `body` with each event matching `query`, oldest first, from one consistent read,
+    /// as the driver reads them: exporting a year's trail (a million events) holds one event
+    /// in memory, not all of them. An error `body` throws ends the walk and comes back as it
+    /// is. Not raced against an operation deadline: a year's export outlasts any.
+    func forEachEvent(_ query: AuditQuery, _ body: (AuditEvent) throws -> Void) async throws
 
     /// Runs several pair-level reads on one consistent snapshot of the trail.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) async throws -> T) async throws -> T
 
     /// Replaces the last live status seen for `pair` (a cache for `status`, not a record).
     func recordObservation(pair: String, _ observation: LiveObservation) async throws
@@ -73,23 +70,6 @@ extension AuditStoring {
     /// Every event, oldest first.
     public func events() async throws -> [AuditEvent] {
         try await events(AuditQuery())
-    }
-
-    /// Pause/resume intents of `pair` that no outcome settles yet: calls a killed pass may have made.
-    public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
-        try await read { try $0.unsettledIntents(pair: pair) }
-    }
-
-    /// The newest event of `pair` whose kind is one of `kinds` (and, when given, whose side,
-    /// window and outcome match).
-    public func latest(
-        pair: String, kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
-    ) async throws -> AuditEvent? {
-        try await latest(pair: pair, LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes))
-    }
-
-    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
-        try await read { try $0.hasEvent(pair: pair, window: window, kind: kind, detail: detail) }
     }
 }
 

@@ -51,6 +51,10 @@ package final class BatchQueue<Element: Sendable>: Sendable {
         commit: @escaping @Sendable ([Element]) async -> Void
     ) {
         guard enqueue(element) else { return }
+        // Owner: the queue, on behalf of every submitter whose element it holds. Each submitter awaits
+        // its own element's result (`commit` resumes it), so no batch is written after all who asked
+        // for it have gone; the drainer ends when the queue is empty. It is not the first submitter's
+        // child so that submitter may return once its own element is written.
         Task {
             while true {
                 let batch = nextBatch(limit: limit, weight: weight)

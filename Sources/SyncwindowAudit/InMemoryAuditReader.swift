@@ -1,7 +1,8 @@
 import Foundation
 
 /// `InMemoryAuditStore`'s snapshot reader: the SQL of `AuditReader`, as scans over a copy
-/// of the raw rows (oldest first), comparing stored text as SQLite does.
+/// of the raw rows (oldest first), comparing stored text as SQLite does. Its answers are
+/// synchronous (a scan), which satisfies the protocol's `async` requirements as they are.
 struct InMemoryAuditReader: AuditLedgerReading {
     let rows: [AuditRawRow]
 
@@ -54,6 +55,16 @@ struct InMemoryAuditReader: AuditLedgerReading {
         rows.last {
             $0.text("pair") == nil && $0.text("kind") == kind.rawValue && (host == nil || $0.text("host") == host)
         }?.event
+    }
+
+    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
+        try PairTrailAnswers.oneByOne(
+            questions,
+            latest: {
+                try latest(pair: pair, kinds: $0.kinds, side: $0.side, window: $0.window, outcomes: $0.outcomes)
+            },
+            unsettledIntents: { try unsettledIntents(pair: pair) }, openWindowEdges: { try openWindowEdges(pair: pair) }
+        )
     }
 
     func pairNames() throws -> [String] {

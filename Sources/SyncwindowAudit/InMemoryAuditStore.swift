@@ -57,11 +57,59 @@ public actor InMemoryAuditStore: AuditStoring {
         rows.filter(query.matches).map(\.event)
     }
 
+    /// Hands over a copy of the matching rows as they are now, one event at a time, as a
+    /// driver's cursor does (appends made meanwhile are not seen): in-memory tests walk the
+    /// same path as production. `body` runs on the caller's task, outside the actor.
+    public nonisolated func forEachEvent(_ query: AuditQuery, _ body: (AuditEvent) throws -> Void) async throws {
+        for row in await matching(query) { try body(row.event) }
+    }
+
+    private func matching(_ query: AuditQuery) -> [AuditRawRow] {
+        rows.filter(query.matches)
+    }
+
     /// Runs `body` on the rows as they are now: appends made meanwhile are not seen.
     public func read<T: Sendable>(
-        _ body: @escaping @Sendable (any AuditLedgerReading) throws -> T
+        _ body: @escaping @Sendable (any AuditLedgerReading) async throws -> T
     ) async throws -> T {
-        try body(InMemoryAuditReader(rows: rows))
+        try await body(ledger)
+    }
+
+    /// A reader over the rows as they are now: each question on a snapshot of its own.
+    private var ledger: InMemoryAuditReader { InMemoryAuditReader(rows: rows) }
+
+    public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
+        try ledger.unsettledIntents(pair: pair)
+    }
+
+    public func latest(
+        pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
+    ) async throws -> AuditEvent? {
+        try await ledger.latest(pair: pair, kinds: kinds, side: side, window: window, outcomes: outcomes)
+    }
+
+    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
+        try ledger.hasEvent(pair: pair, window: window, kind: kind, detail: detail)
+    }
+
+    public func openWindowEdges(pair: String) async throws -> [AuditEvent] {
+        try ledger.openWindowEdges(pair: pair)
+    }
+
+    public func pairNames() async throws -> [String] {
+        try ledger.pairNames()
+    }
+
+    public func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) async throws -> AuditEvent? {
+        try ledger.latestUnpaired(kind: kind, atOrBefore: instant)
+    }
+
+    public func newestUnpaired(kind: AuditKind, host: String?) async throws -> AuditEvent? {
+        try ledger.newestUnpaired(kind: kind, host: host)
+    }
+
+    public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
+        try ledger.pairTrail(pair: pair, latest: questions)
     }
 
     public func recordObservation(pair: String, _ observation: LiveObservation) async throws {

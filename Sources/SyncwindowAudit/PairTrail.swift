@@ -29,39 +29,6 @@ public struct PairTrailAnswers: Sendable {
     }
 }
 
-extension AuditLedgerReading {
-    /// The questions one at a time: right for SQLite and memory, where a question costs an
-    /// index probe and no round trip. A networked store answers them in one statement.
-    public func pairTrailOneByOne(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
-        PairTrailAnswers(
-            latest: try questions.map {
-                try latest(pair: pair, kinds: $0.kinds, side: $0.side, window: $0.window, outcomes: $0.outcomes)
-            },
-            unsettledIntents: try unsettledIntents(pair: pair), openWindowEdges: try openWindowEdges(pair: pair))
-    }
-
-    /// The default: one question at a time.
-    public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
-        try pairTrailOneByOne(pair: pair, latest: questions)
-    }
-}
-
-extension AuditStoring {
-    /// The default: the reader's answers, in one read snapshot.
-    public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
-        try await read { try $0.pairTrail(pair: pair, latest: questions) }
-    }
-
-    /// The default: the reader's answer, in a read snapshot of its own.
-    public func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent? {
-        try await read {
-            try $0.latest(
-                pair: pair, kinds: question.kinds, side: question.side, window: question.window,
-                outcomes: question.outcomes)
-        }
-    }
-}
-
 /// Which pause/resume intents are still unsettled, for every driver.
 ///
 /// An intent is written before its call, and its outcome right after the call answers (in

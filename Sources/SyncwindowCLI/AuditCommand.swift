@@ -42,21 +42,21 @@ struct AuditListCommand: AsyncParsableCommand {
             since: try since.map { try Arguments.instant($0, option: "--since", default: SystemClock.now()) },
             until: try until.map { try Arguments.instant($0, option: "--until", default: SystemClock.now()) },
             pair: pair)
-        let audit = try await Wiring.openAuditForReading(config)
-        // CSV and JSON stream, a row in memory at a time, where the store can hand rows over as it reads them;
-        // a pair missing from the config needs the events first (none at all is a typo, not an empty export).
-        if format != .table, let streaming = audit as? any AuditEventStreaming,
-            pair.map({ config.pair(named: $0) != nil }) ?? true
-        {
-            try await AuditExport.stream(from: streaming, query, format: format.output)
-            return
+        let format = self.format.output, pair = self.pair
+        try await Wiring.withAuditForReading(config) { audit in
+            // CSV and JSON stream, a row in memory at a time, as the store reads them; a pair missing from the
+            // config needs the events first (none at all is a typo, not an empty export).
+            if format != .table, pair.map({ config.pair(named: $0) != nil }) ?? true {
+                try await AuditExport.stream(from: audit, query, format: format)
+                return
+            }
+            let events = try await audit.events(query)
+            if let pair, config.pair(named: pair) == nil, events.isEmpty {
+                // A pair no longer configured may still have history; one that has neither is a typo.
+                throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")
+            }
+            Self.render(events, format: format)
         }
-        let events = try await audit.events(query)
-        if let pair, config.pair(named: pair) == nil, events.isEmpty {
-            // A pair no longer configured may still have history; one that has neither is a typo.
-            throw CLIFailure("unknown pair '\(pair)': not in the config and not in the audit trail")
-        }
-        Self.render(events, format: format.output)
     }
 
     static func render(_ events: [AuditEvent], format: OutputFormat) {
@@ -143,22 +143,24 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     private func verify() async throws {
         let config = try options.load()
         // Read-only, and without insisting on the migrations: a missing one is a finding to report.
-        let audit: any AuditStoring
+        let expectHead = self.expectHead
         do {
-            audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            try await Wiring.withExistingAuditForReading(config, requireMigrations: false) { audit in
+                let (count, head) = try await AuditVerdict.require(audit)
+                if let expectHead = expectHead?.lowercased(), expectHead != head {
+                    var known = false
+                    try await audit.forEachEvent(AuditQuery()) { known = known || $0.hash == expectHead }
+                    throw CLIFailure(
+                        known
+                            ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
+                            : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
+                        exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
+                }
+                print("audit trail intact: \(count) events, head \(head)")
+            }
         } catch let error as AuditStoreError {
             throw CLIFailure(error)
         }
-        let (count, head) = try await AuditVerdict.require(audit)
-        if let expectHead = expectHead?.lowercased(), expectHead != head {
-            let known = try await audit.events().contains { $0.hash == expectHead }
-            throw CLIFailure(
-                known
-                    ? "audit trail intact, \(count) events; the expected head is an older row — fine, rows were only added"
-                    : "audit trail does not contain the expected head \(expectHead): newest rows removed or trail replaced",
-                exitCode: known ? ExitStatus.success : ExitStatus.notConverged)
-        }
-        print("audit trail intact: \(count) events, head \(head)")
     }
 }
 

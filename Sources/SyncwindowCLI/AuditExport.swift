@@ -5,7 +5,7 @@ import SyncwindowReport
 /// object (JSON) and buffered, the buffer goes out a megabyte at a time, and nothing else is kept. The bytes
 /// are those `AuditListCommand.render` prints for the same events.
 enum AuditExport {
-    static func stream(from source: any AuditEventStreaming, _ query: AuditQuery, format: OutputFormat) async throws {
+    static func stream(from source: any AuditStoring, _ query: AuditQuery, format: OutputFormat) async throws {
         var output = StandardOutput()
         switch format {
         case .json:

@@ -28,7 +28,7 @@ struct AuditMigrateCommand: AsyncParsableCommand {
     var fromSQLite: String
 
     func run() async throws {
-        let config = try options.load()
+        let (config, host) = try options.loadWithHost()
         guard case .postgres = config.store else {
             throw CLIFailure(
                 "\(config.sourceFile): audit migrate copies into a PostgreSQL store, and this config has no store.postgres"
@@ -45,43 +45,44 @@ struct AuditMigrateCommand: AsyncParsableCommand {
                 "--from-sqlite \(reader.path) does not verify, so nothing was copied: \(failure.message)",
                 exitCode: failure.exitCode)
         }
-        let store = try await Wiring.openStore(config)
-        guard let target = store.audit as? PostgresAuditStore else {
-            throw CLIFailure("store.postgres did not open a PostgreSQL store")
+        try await Wiring.withStore(config, host: host) { store in
+            guard let target = store.audit as? PostgresAuditStore else {
+                throw CLIFailure("store.postgres did not open a PostgreSQL store")
+            }
+            let existing = try await target.count()
+            guard existing == 0 else {
+                throw CLIFailure(StoreNotEmpty(location: target.location, count: existing).description)
+            }
+            let source = try openSourceForMarking(directory, host: host)
+            let (mark, earlier) = try await source.markMoved(
+                NewAuditEvent(
+                    at: SystemClock.now(), kind: .trailMoved, actor: Arguments.actor(explicit: nil),
+                    reason: "audit migrate", detail: target.location))
+            let copied: Int
+            do {
+                copied = try await target.importRows(from: source)
+            } catch let error as StoreNotEmpty {
+                throw CLIFailure(error.description)
+            }
+            // Statistics and visibility for the planner before the first pass reads the copy (and
+            // before the check below reads it all); a failure here leaves it to autovacuum.
+            try? await target.vacuumAfterBulkLoad()
+            guard case .intact(let total, let head) = try await target.verify(), Int64(total) == mark.id,
+                head == mark.hash
+            else {
+                throw CLIFailure(
+                    "copied \(copied) events, but the PostgreSQL chain does not match the SQLite one — do not use it; "
+                        + "recreate the database and migrate again",
+                    exitCode: ExitStatus.notConverged)
+            }
+            let marked =
+                earlier
+                ? "it was marked moved (to \(mark.event.detail ?? "?")) by an earlier migrate"
+                : "it is marked moved, and passes on it now refuse"
+            print(
+                "copied \(copied) events from \(source.path) to \(target.location); chain intact, head \(head); "
+                    + "\(marked) — give every host's config the store: block")
         }
-        let existing = try await target.count()
-        guard existing == 0 else {
-            throw CLIFailure(StoreNotEmpty(location: target.location, count: existing).description)
-        }
-        let source = try openSourceForMarking(directory)
-        let (mark, earlier) = try await source.markMoved(
-            NewAuditEvent(
-                at: SystemClock.now(), kind: .trailMoved, actor: Arguments.actor(explicit: nil),
-                reason: "audit migrate", detail: target.location))
-        let copied: Int
-        do {
-            copied = try await target.importRows(from: source)
-        } catch let error as StoreNotEmpty {
-            throw CLIFailure(error.description)
-        }
-        // Statistics and visibility for the planner before the first pass reads the copy (and
-        // before the check below reads it all); a failure here leaves it to autovacuum.
-        try? await target.vacuumAfterBulkLoad()
-        guard case .intact(let total, let head) = try await target.verify(), Int64(total) == mark.id,
-            head == mark.hash
-        else {
-            throw CLIFailure(
-                "copied \(copied) events, but the PostgreSQL chain does not match the SQLite one — do not use it; "
-                    + "recreate the database and migrate again",
-                exitCode: ExitStatus.notConverged)
-        }
-        let marked =
-            earlier
-            ? "it was marked moved (to \(mark.event.detail ?? "?")) by an earlier migrate"
-            : "it is marked moved, and passes on it now refuse"
-        print(
-            "copied \(copied) events from \(source.path) to \(target.location); chain intact, head \(head); "
-                + "\(marked) — give every host's config the store: block")
     }
 
     /// The directory of the trail at `--from-sqlite` (a file named audit.sqlite, or the directory holding one).
@@ -109,11 +110,11 @@ struct AuditMigrateCommand: AsyncParsableCommand {
     }
 
     /// The trail, for appending its `trail_moved` mark (even when an earlier migrate made it).
-    func openSourceForMarking(_ directory: String) throws -> AuditStore {
+    func openSourceForMarking(_ directory: String, host: String) throws -> AuditStore {
         do {
             return try AuditStore.open(
                 stateDirectory: directory, wallClock: SystemClock.now, busyTimeout: AuditBusyTimeout.fromEnvironment(),
-                host: HostIdentity.current, allowingMoved: true)
+                host: host, allowingMoved: true)
         } catch let error as AuditStoreError {
             throw CLIFailure(error)
         } catch {

@@ -21,7 +21,7 @@ struct CheckCommand: AsyncParsableCommand {
     var offline = false
 
     func run() async throws {
-        let config = try options.load()
+        let (config, host) = try options.loadWithHost()
         let credentials = try CredentialLoader.load(config.cloud)
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
             throw CLIFailure(
@@ -58,8 +58,8 @@ struct CheckCommand: AsyncParsableCommand {
             )
             if !offline {
                 print("  store:     \(try await storeState(config))")
-                if let host = try await hostAgreement(config) {
-                    print("  \(host.standDown == nil ? "host:   " : "warning:")   \(host.line)")
+                if let agreement = try await hostAgreement(config, host: host) {
+                    print("  \(agreement.standDown == nil ? "host:   " : "warning:")   \(agreement.line)")
                 }
             }
         }
@@ -147,8 +147,9 @@ struct CheckCommand: AsyncParsableCommand {
     /// refuses the role) is a configuration problem here: exit 2.
     func storeState(_ config: SyncwindowConfiguration) async throws -> String {
         do {
-            let audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
-            let problems = try await audit.schemaProblems()
+            let problems = try await Wiring.withExistingAuditForReading(config, requireMigrations: false) {
+                try await $0.schemaProblems()
+            }
             guard problems.isEmpty else { return "reachable; the trail \(problems.joined(separator: "; it "))" }
             return "reachable, schema current"
         } catch AuditStoreError.missing {
@@ -160,10 +161,11 @@ struct CheckCommand: AsyncParsableCommand {
 
     /// Whether this host's clock and configuration agree with the shared store's (what a pass
     /// would find before acting); nil when there is no trail yet.
-    func hostAgreement(_ config: SyncwindowConfiguration) async throws -> HostAgreement? {
+    func hostAgreement(_ config: SyncwindowConfiguration, host: String) async throws -> HostAgreement? {
         do {
-            let audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
-            return try await HostAgreement.check(config, audit: audit)
+            return try await Wiring.withExistingAuditForReading(config, requireMigrations: false) { audit in
+                try await HostAgreement.check(config, host: host, audit: audit)
+            }
         } catch AuditStoreError.missing {
             return nil
         }
@@ -174,12 +176,12 @@ struct CheckCommand: AsyncParsableCommand {
     func removedPairs(_ config: SyncwindowConfiguration, at now: Date) async throws -> [RemovedPair] {
         if case .postgres = config.store, offline { return [] }
         // Only the event table is read, which every trail version has: no migration needed.
-        let audit: any AuditStoring
         do {
-            audit = try await Wiring.openExistingAuditForReading(config, requireMigrations: false)
+            return try await Wiring.withExistingAuditForReading(config, requireMigrations: false) { audit in
+                try await RemovedPairs.find(configuration: config, at: now, in: audit)
+            }
         } catch AuditStoreError.missing {
             return []
         }
-        return try await RemovedPairs.find(configuration: config, at: now, in: audit)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import SyncwindowConfig
 import SyncwindowReport
 import SyncwindowSchedule
@@ -22,8 +23,18 @@ struct ConfigOptions: ParsableArguments {
 
     /// Loads and validates the configuration; any problem is a usage error (exit 2).
     func load() throws -> SyncwindowConfiguration {
+        try loadWithHost().config
+    }
+
+    /// `load()`, and this host's id (`HostIdentity`) for what the command writes or leases.
+    /// The id is checked first, for every command: a bad `--host-id` is exit 2 even where unused.
+    func loadWithHost() throws -> (config: SyncwindowConfiguration, host: String) {
         Log.bootstrap(verbose: verbose)
-        try HostIdentity.bootstrap(explicit: hostID)
+        let host = try HostIdentity.resolve(explicit: hostID, environment: ProcessInfo.processInfo.environment)
+        return (try loadConfig(), host)
+    }
+
+    private func loadConfig() throws -> SyncwindowConfiguration {
         let path = ConfigLoader.resolvePath(explicit: config, environment: ProcessInfo.processInfo.environment)
         do {
             return try ConfigLoader.load(path: path)
@@ -109,11 +120,11 @@ enum Arguments {
 
 /// The one place the process's logger is configured: stderr (journald picks it up).
 enum Log {
-    nonisolated(unsafe) private static var bootstrapped = false
+    /// `LoggingSystem.bootstrap` may run once per process; a command may load its config twice.
+    private static let bootstrapped = Atomic(false)
 
     static func bootstrap(verbose: Bool) {
-        guard !bootstrapped else { return }
-        bootstrapped = true
+        guard !bootstrapped.exchange(true, ordering: .relaxed) else { return }
         let environmentLevel = ProcessInfo.processInfo.environment["SYNCWINDOW_LOG_LEVEL"].flatMap(
             Logger.Level.init(rawValue:))
         let level = verbose ? .debug : (environmentLevel ?? .warning)

@@ -96,7 +96,8 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let instants = Dictionary(grouping: moments, by: \.0).sorted { $0.key < $1.key }
-        try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
+        try await Wiring.withReconciler(config, host: ProcessInfo.processInfo.hostName, logger: Log.logger()) {
+            reconciler in
             for (instant, labels) in instants {
                 let what = Set(labels.map(\.1)).sorted().joined(separator: "; ")
                 print("── tick --at \(RFC3339.format(instant, in: .gmt))  (\(what))")

@@ -13,11 +13,14 @@ struct HostAgreement {
     var standDown: StandDown?
 
     /// Nil on SQLite, or when the trail could not be opened as a PostgreSQL store.
-    static func check(_ config: SyncwindowConfiguration, audit: any AuditStoring) async throws -> HostAgreement? {
+    /// - Parameter host: this host's id (`HostIdentity`).
+    static func check(_ config: SyncwindowConfiguration, host: String, audit: any AuditStoring) async throws
+        -> HostAgreement?
+    {
         guard case .postgres(let settings) = config.store, let store = audit as? PostgresAuditStore else {
             return nil
         }
-        let sharedStore = Wiring.sharedStoreGuard(store, settings: settings)
+        let sharedStore = Wiring.sharedStoreGuard(store, settings: settings, host: host)
         let skew = ClockSkew(
             try await sharedStore.readClock(), hostClockOffset: 0, tolerance: sharedStore.maxClockSkew)
         if !skew.isAcceptable { return HostAgreement(host: sharedStore.host, skew: skew, standDown: .clockSkew(skew)) }

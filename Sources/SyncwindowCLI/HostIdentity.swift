@@ -3,12 +3,10 @@ import SyncwindowReport
 
 /// Which host this process is, for the audit trail and the pair leases: `--host-id`, else
 /// `SYNCWINDOW_HOST_ID`, else the hostname. Several hosts sharing one store must each have
-/// their own (the hostname usually is); one host never needs to set it.
+/// their own (the hostname usually is); one host never needs to set it. Resolved by
+/// `ConfigOptions.loadWithHost()` and handed down the wiring (`Wiring.withStore`, the metrics).
 enum HostIdentity {
     static let variable = "SYNCWINDOW_HOST_ID"
-
-    /// Set once by `ConfigOptions.load()`, before anything opens a store.
-    nonisolated(unsafe) private(set) static var current = ProcessInfo.processInfo.hostName
 
     static func resolve(explicit: String?, environment: [String: String]) throws -> String {
         let (text, source) =
@@ -24,11 +22,5 @@ enum HostIdentity {
             )
         }
         return text
-    }
-
-    static func bootstrap(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws
-    {
-        current = try resolve(explicit: explicit, environment: environment)
     }
 }

@@ -44,7 +44,7 @@ struct OverrideCommand: AsyncParsableCommand {
         }
 
         func apply(_ state: SyncState) async throws {
-            let config = try options.load()
+            let (config, host) = try options.loadWithHost()
             let realNow = SystemClock.now()
             let instant = try Arguments.instant(at, option: "--at", default: realNow)
             let end: Date
@@ -67,7 +67,8 @@ struct OverrideCommand: AsyncParsableCommand {
             }
             let request = OverrideRequest(pair: pair, state: state, until: end, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant,
+                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing,
+                at: instant,
                 clockOffset: instant.timeIntervalSince(realNow))
         }
     }
@@ -88,12 +89,13 @@ struct OverrideCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let config = try options.load()
+            let (config, host) = try options.loadWithHost()
             let realNow = SystemClock.now()
             let instant = try Arguments.instant(at, option: "--at", default: realNow)
             let request = OverrideRequest(pair: pair, state: nil, until: nil, reason: reason)
             try await OverrideCommand.apply(
-                request, actor: Arguments.actor(explicit: actor), config: config, timing: timing, at: instant,
+                request, actor: Arguments.actor(explicit: actor), config: config, host: host, timing: timing,
+                at: instant,
                 clockOffset: instant.timeIntervalSince(realNow))
         }
     }
@@ -101,7 +103,8 @@ struct OverrideCommand: AsyncParsableCommand {
     /// Records the override and reconciles the pair at once, as the operator who set it,
     /// all under the pair's lock: if another invocation holds it, nothing is recorded (exit 75).
     static func apply(
-        _ request: OverrideRequest, actor: String, config: SyncwindowConfiguration, timing: PassTimingOptions,
+        _ request: OverrideRequest, actor: String, config: SyncwindowConfiguration, host: String,
+        timing: PassTimingOptions,
         at instant: Date, clockOffset: TimeInterval
     ) async throws {
         let pair = request.pair
@@ -112,7 +115,7 @@ struct OverrideCommand: AsyncParsableCommand {
         try Arguments.checkPrintable(actor, option: "--actor")
         // Clearing an expired or absent override is not an error: the operator wants the pair
         // back on its schedule now, so the clear is recorded and the pass runs either way.
-        let result = try await Wiring.withReconciler(config, logger: Log.logger()) { reconciler in
+        let result = try await Wiring.withReconciler(config, host: host, logger: Log.logger()) { reconciler in
             var options = timing.options(at: instant, dryRun: false, actor: actor, pairs: [pair], mode: .override)
             options.override = request
             options.clockOffset = clockOffset

@@ -36,9 +36,11 @@ struct ReportCommand: AsyncParsableCommand {
         guard let zone = TimeZone(identifier: timezone) else {
             throw CLIFailure("--timezone '\(timezone)' is not an IANA time zone, e.g. Europe/Berlin or UTC")
         }
-        let summary = try await PeriodReport.summary(
-            configuration: config, audit: try await Wiring.openAuditForReading(config), since: start, until: end,
-            pairs: pair.map { [$0] })
+        let pair = self.pair
+        let summary = try await Wiring.withAuditForReading(config) { audit in
+            try await PeriodReport.summary(
+                configuration: config, audit: audit, since: start, until: end, pairs: pair.map { [$0] })
+        }
         switch format {
         case .json: print(ReportRenderer.json(summary, since: start, until: end), terminator: "")
         case .csv: print(ReportRenderer.csv(summary), terminator: "")

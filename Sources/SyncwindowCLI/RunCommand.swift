@@ -36,59 +36,64 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func serve() async throws {
-        let config = try options.load()
+        let (config, host) = try options.loadWithHost()
         let logger = Log.logger()
-        let store = try await Wiring.openStore(config)
-        let initialCredentials = try CredentialLoader.load(config.cloud)
-        let timing = self.timing
-        let metrics = self.metrics
-        try await Wiring.withHTTP(config) { http in
-            let reconciler = try await Wiring.makeReconciler(
-                config, credentials: initialCredentials, store: store, http: http, logger: logger)
-            let requests = ReloadRequests()
-            // Trap SIGHUP before the first pass: its default action would end the process.
-            let hangups = await UnixSignalsSequence(trapping: .sighup)
-            let loop = ReconcileLoop(
-                reconciler: reconciler, interval: interval,
-                passOptions: { timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: .run) },
-                reload: {
-                    let fresh = try ConfigLoader.load(path: config.sourceFile)
-                    guard fresh.stateDirectory == config.stateDirectory, fresh.store == config.store else {
-                        throw CLIFailure(
-                            "state_dir and store cannot change while running; restart the service to move the trail")
+        // The store (a PostgreSQL pool) outlives the HTTP clients and the loop, and is shut down after them.
+        try await Wiring.withStore(config, host: host) { store in
+            let initialCredentials = try CredentialLoader.load(config.cloud)
+            let timing = self.timing
+            let metrics = self.metrics
+            try await Wiring.withHTTP(config) { http in
+                let reconciler = try await Wiring.makeReconciler(
+                    config, credentials: initialCredentials, store: store, http: http, logger: logger)
+                let requests = ReloadRequests()
+                // Trap SIGHUP before the first pass: its default action would end the process.
+                let hangups = await UnixSignalsSequence(trapping: .sighup)
+                let loop = ReconcileLoop(
+                    reconciler: reconciler, interval: interval,
+                    passOptions: {
+                        timing.options(at: $0, dryRun: false, actor: "syncwindow", pairs: nil, mode: .run)
+                    },
+                    reload: {
+                        let fresh = try ConfigLoader.load(path: config.sourceFile)
+                        guard fresh.stateDirectory == config.stateDirectory, fresh.store == config.store else {
+                            throw CLIFailure(
+                                "state_dir and store cannot change while running; restart the service to move the trail"
+                            )
+                        }
+                        guard fresh.cloud.network == config.cloud.network else {
+                            throw CLIFailure(
+                                "cloud.ca_file and cloud.proxy cannot change while running; restart the service to apply them"
+                            )
+                        }
+                        let credentials = try CredentialLoader.load(fresh.cloud)
+                        return try await Wiring.makeReconciler(
+                            fresh, credentials: credentials, store: store, http: http, logger: logger)
+                    },
+                    afterPass: { result, reload in
+                        if let standDown = result.standDown {
+                            logger.error("This host acts on no pair", metadata: ["reason": "\(standDown)"])
+                        }
+                        do {
+                            try metrics.write(result, host: host, reload: reload)
+                        } catch {
+                            logger.error("Cannot write metrics", metadata: ["error": "\(error)"])
+                        }
+                    },
+                    reloadRequests: requests, wallClock: SystemClock.now, clock: ContinuousClock(), logger: logger)
+                let group = ServiceGroup(
+                    configuration: .init(
+                        services: [.init(service: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await withThrowingDiscardingTaskGroup { tasks in
+                    tasks.addTask {
+                        for await _ in hangups {
+                            logger.notice("SIGHUP: reloading the configuration before the next pass")
+                            await requests.request()
+                        }
                     }
-                    guard fresh.cloud.network == config.cloud.network else {
-                        throw CLIFailure(
-                            "cloud.ca_file and cloud.proxy cannot change while running; restart the service to apply them"
-                        )
-                    }
-                    let credentials = try CredentialLoader.load(fresh.cloud)
-                    return try await Wiring.makeReconciler(
-                        fresh, credentials: credentials, store: store, http: http, logger: logger)
-                },
-                afterPass: { result, reload in
-                    if let standDown = result.standDown {
-                        logger.error("This host acts on no pair", metadata: ["reason": "\(standDown)"])
-                    }
-                    do {
-                        try metrics.write(result, reload: reload)
-                    } catch {
-                        logger.error("Cannot write metrics", metadata: ["error": "\(error)"])
-                    }
-                },
-                reloadRequests: requests, wallClock: SystemClock.now, clock: ContinuousClock(), logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: loop)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await withThrowingDiscardingTaskGroup { tasks in
-                tasks.addTask {
-                    for await _ in hangups {
-                        logger.notice("SIGHUP: reloading the configuration before the next pass")
-                        await requests.request()
-                    }
+                    try await group.run()
+                    tasks.cancelAll()
                 }
-                try await group.run()
-                tasks.cancelAll()
             }
         }
     }

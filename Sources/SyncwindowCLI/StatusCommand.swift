@@ -22,14 +22,16 @@ struct StatusCommand: AsyncParsableCommand {
     var format: TableOrJSON = .table
 
     func run() async throws {
-        let config = try options.load()
+        let (config, hostID) = try options.loadWithHost()
         let instant = try Arguments.instant(at, option: "--at", default: SystemClock.now())
         if let pair, config.pair(named: pair) == nil { throw CLIFailure("unknown pair '\(pair)'") }
-        let audit = try await Wiring.openAuditForReading(config, mapped: true)
-        let statuses = try await PairStatusReader.read(
-            configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
-        let host = try await HostAgreement.check(config, audit: audit)
-        Self.render(statuses, at: instant, format: format.output, host: host)
+        let (pair, format) = (self.pair, self.format.output)
+        try await Wiring.withAuditForReading(config, mapped: true) { audit in
+            let statuses = try await PairStatusReader.read(
+                configuration: config, audit: audit, at: instant, pairs: pair.map { [$0] })
+            let host = try await HostAgreement.check(config, host: hostID, audit: audit)
+            Self.render(statuses, at: instant, format: format, host: host)
+        }
     }
 
     /// - Parameter host: on a shared store, this host's clock skew and whether it stands down.

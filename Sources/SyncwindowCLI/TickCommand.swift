@@ -30,15 +30,18 @@ struct TickCommand: AsyncParsableCommand {
 
     func run() async throws {
         let result: PassResult
+        let host: String
         do {
-            let config = try options.load()
+            let loaded = try options.loadWithHost()
+            let config = loaded.config
+            host = loaded.host
             let realNow = SystemClock.now()
             let instant = try Arguments.instant(at, option: "--at", default: realNow)
             for name in pair where config.pair(named: name) == nil { throw CLIFailure("unknown pair '\(name)'") }
             var passOptions = timing.options(
                 at: instant, dryRun: dryRun, actor: "syncwindow", pairs: pair.isEmpty ? nil : pair, mode: .tick)
             passOptions.clockOffset = instant.timeIntervalSince(realNow)
-            result = try await Wiring.withReconciler(config, logger: Log.logger()) {
+            result = try await Wiring.withReconciler(config, host: host, logger: Log.logger()) {
                 try await $0.runPass(passOptions)
             }
         } catch {
@@ -47,7 +50,7 @@ struct TickCommand: AsyncParsableCommand {
             throw error
         }
         PassPrinter.print(result, format: format.output, dryRun: dryRun)
-        if !dryRun { try metrics.write(result) }
+        if !dryRun { try metrics.write(result, host: host) }
         if let standDown = result.standDown {
             throw CLIFailure(standDown.description, exitCode: ExitStatus.notConverged)
         }
@@ -64,11 +67,11 @@ struct MetricsOptions: ParsableArguments {
     )
     var metricsFile: String?
 
-    func write(_ result: PassResult, reload: ReconcileLoop.ReloadState? = nil) throws {
+    func write(_ result: PassResult, host: String, reload: ReconcileLoop.ReloadState? = nil) throws {
         try write(
             PassMetrics.render(
                 result, exitCode: ExitStatus.of(result.verdict), wallClock: SystemClock.now(), reload: reload,
-                host: HostIdentity.current))
+                host: host))
     }
 
     /// A pass that ended before it had a result: its exit status and, if that was the reason, an

@@ -24,15 +24,16 @@ struct OpenedStore {
 /// call, so a bad config or credential exits 2 having called nothing.
 enum Wiring {
     static func withReconciler<T>(
-        _ config: SyncwindowConfiguration, logger: Logger, _ body: (Reconciler) async throws -> T
+        _ config: SyncwindowConfiguration, host: String, logger: Logger, _ body: (Reconciler) async throws -> T
     ) async throws -> T {
         let credentials = try CredentialLoader.load(config.cloud)
         return try await withHTTP(config) { http in
             // The temporary key first: an ECS without an agency is exit 2 before the trail is even opened.
             let client = makeClient(config, credentials: credentials, http: http, logger: logger)
             _ = try await prepare(client)
-            let store = try await openStore(config)
-            return try await body(makeReconciler(config, client: client, store: store, logger: logger))
+            return try await withStore(config, host: host) { store in
+                try await body(makeReconciler(config, client: client, store: store, logger: logger))
+            }
         }
     }
 
@@ -122,27 +123,35 @@ enum Wiring {
     }
 
     /// The trail and the pair locks a config names, opened for passes (tick, run, override):
-    /// created and migrated if needed, refused if their append-only guarantees are gone.
-    static func openStore(_ config: SyncwindowConfiguration) async throws -> OpenedStore {
+    /// created and migrated if needed, refused if their append-only guarantees are gone. They
+    /// live for `body`: a PostgreSQL pool is shut down before this returns.
+    /// - Parameter host: this host's id (`HostIdentity`), stamped on events and named in leases.
+    static func withStore<T>(
+        _ config: SyncwindowConfiguration, host: String, isolation: isolated (any Actor)? = #isolation,
+        _ body: (OpenedStore) async throws -> T
+    ) async throws -> T {
         switch config.store {
         case .sqlite:
-            return OpenedStore(audit: try openAudit(config), locks: nil)
+            return try await body(OpenedStore(audit: try openAudit(config, host: host), locks: nil))
         case .postgres(let settings):
-            let backend = try postgresBackend(settings)
-            let audit = try await PostgresAuditStore.open(
-                backend, wallClock: SystemClock.now, host: HostIdentity.current)
-            return OpenedStore(
-                audit: audit, locks: PostgresPairLeases(backend: backend, host: HostIdentity.current),
-                sharedStore: sharedStoreGuard(audit, settings: settings))
+            return try await withPostgres(settings) { backend in
+                let audit = try await PostgresAuditStore.open(backend, wallClock: SystemClock.now, host: host)
+                return try await body(
+                    OpenedStore(
+                        audit: audit, locks: PostgresPairLeases(backend: backend, host: host),
+                        sharedStore: sharedStoreGuard(audit, settings: settings, host: host)))
+            }
         }
     }
 
     /// What a host checks against a shared store before it acts: its clock (by the store's
     /// `clock_timestamp()`, this host's real clock around it) and its configuration.
-    static func sharedStoreGuard(_ store: PostgresAuditStore, settings: PostgresSettings) -> SharedStoreGuard {
+    static func sharedStoreGuard(_ store: PostgresAuditStore, settings: PostgresSettings, host: String)
+        -> SharedStoreGuard
+    {
         let tolerance = settings.maxClockSkew.components
         return SharedStoreGuard(
-            host: HostIdentity.current,
+            host: host,
             maxClockSkew: Double(tolerance.seconds) + Double(tolerance.attoseconds) / 1e18
         ) {
             let reading = try await store.readClock(hostClock: SystemClock.now)
@@ -152,9 +161,13 @@ enum Wiring {
         }
     }
 
-    /// The connection pool of `store.postgres`, for the life of the command. The password
-    /// file follows the rules of every secret file (exit 2 before anything connects).
-    static func postgresBackend(_ settings: PostgresSettings) throws -> PostgresBackend {
+    /// The connection pool of `store.postgres`, for the life of `body` (the command's): shut down,
+    /// every connection closed, before this returns. The password file follows the rules of every
+    /// secret file (exit 2 before anything connects). Deadlines run on the real continuous clock.
+    static func withPostgres<T>(
+        _ settings: PostgresSettings, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresBackend) async throws -> T
+    ) async throws -> T {
         var password: Secret?
         if let file = settings.passwordFile {
             do {
@@ -163,13 +176,14 @@ enum Wiring {
                 throw CLIFailure(error.description)
             }
         }
-        return PostgresBackend.start(
-            settings, password: password?.exposedValue, logger: Log.logger("syncwindow.store"))
+        return try await PostgresBackend.with(
+            settings, password: password?.exposedValue, logger: Log.logger("syncwindow.store"),
+            clock: ContinuousClock(), body)
     }
 
     /// Opens the SQLite trail for a pass: creates and migrates it if needed, and refuses one
     /// whose append-only guarantees are gone.
-    static func openAudit(_ config: SyncwindowConfiguration) throws -> AuditStore {
+    static func openAudit(_ config: SyncwindowConfiguration, host: String) throws -> AuditStore {
         // Nothing was done yet: like a config error, these are exit 2.
         if let problem = StateDirectoryCheck.problem(config.stateDirectory) {
             throw CLIFailure(
@@ -179,40 +193,84 @@ enum Wiring {
         do {
             return try AuditStore.open(
                 stateDirectory: config.stateDirectory, wallClock: SystemClock.now, busyTimeout: busyTimeout,
-                host: HostIdentity.current)
+                host: host)
         } catch {
             throw openingFailure(error, verb: "open", config)
         }
     }
 
-    /// Opens the trail for a reading command (status, audit, report): read-only, never
-    /// creating or migrating anything. With no trail yet it says so on stderr and reads an
-    /// empty one, so the command still shows the configured pairs.
+    /// Opens the trail for a reading command (status, audit, report) for the life of `body`:
+    /// read-only, never creating or migrating anything. With no trail yet it says so on stderr
+    /// and reads an empty one, so the command still shows the configured pairs.
     /// `mapped`: the command probes the trail pair by pair (`status`) rather than reading it all.
-    static func openAuditForReading(_ config: SyncwindowConfiguration, mapped: Bool = false) async throws
-        -> any AuditStoring
-    {
-        do {
-            return try await openExistingAuditForReading(config, requireMigrations: true, mapped: mapped)
-        } catch AuditStoreError.missing(let path) {
-            FileHandle.standardError.write(
-                Data("syncwindow: no audit trail at \(Printable.escaped(path)) yet (no pass has run)\n".utf8))
-            switch config.store {
-            case .sqlite: return try AuditStore.empty(path: path)
-            case .postgres: return InMemoryAuditStore(location: path, wallClock: SystemClock.now)
+    static func withAuditForReading<T>(
+        _ config: SyncwindowConfiguration, mapped: Bool = false, isolation: isolated (any Actor)? = #isolation,
+        _ body: (any AuditStoring) async throws -> T
+    ) async throws -> T {
+        try await withOpenedForReading(config, requireMigrations: true, mapped: mapped) { opened in
+            switch opened {
+            case .success(let audit): return try await body(audit)
+            case .failure(let missing):
+                FileHandle.standardError.write(
+                    Data(
+                        "syncwindow: no audit trail at \(Printable.escaped(missing.path)) yet (no pass has run)\n".utf8)
+                )
+                switch config.store {
+                case .sqlite: return try await body(try AuditStore.empty(path: missing.path))
+                case .postgres:
+                    return try await body(InMemoryAuditStore(location: missing.path, wallClock: SystemClock.now))
+                }
             }
         }
     }
 
-    /// Opens an existing trail read-only; `AuditStoreError.missing` when there is none.
-    static func openExistingAuditForReading(
-        _ config: SyncwindowConfiguration, requireMigrations: Bool, mapped: Bool = false
-    ) async throws -> any AuditStoring {
-        if case .postgres(let settings) = config.store {
-            return try await PostgresAuditStore.openForReading(
-                try postgresBackend(settings), wallClock: SystemClock.now, requireMigrations: requireMigrations)
+    /// No trail at `path` yet (`AuditStoreError.missing`).
+    struct MissingTrail: Error {
+        let path: String
+    }
+
+    /// Opens an existing trail read-only for the life of `body`; `AuditStoreError.missing` when there is none.
+    static func withExistingAuditForReading<T>(
+        _ config: SyncwindowConfiguration, requireMigrations: Bool, mapped: Bool = false,
+        isolation: isolated (any Actor)? = #isolation, _ body: (any AuditStoring) async throws -> T
+    ) async throws -> T {
+        try await withOpenedForReading(config, requireMigrations: requireMigrations, mapped: mapped) { opened in
+            switch opened {
+            case .success(let audit): return try await body(audit)
+            case .failure(let missing): throw AuditStoreError.missing(path: missing.path)
+            }
         }
-        return try openExistingSQLiteAuditForReading(config, requireMigrations: requireMigrations, mapped: mapped)
+    }
+
+    /// Opens an existing trail read-only for the life of `body`, which is handed the store, or
+    /// `MissingTrail` when there is none (a PostgreSQL pool stays open for `body` either way):
+    /// an error of `body`'s is never taken for a missing trail.
+    private static func withOpenedForReading<T>(
+        _ config: SyncwindowConfiguration, requireMigrations: Bool, mapped: Bool = false,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (Result<any AuditStoring, MissingTrail>) async throws -> T
+    ) async throws -> T {
+        func opening(_ open: () async throws -> any AuditStoring) async throws -> Result<any AuditStoring, MissingTrail>
+        {
+            do {
+                return .success(try await open())
+            } catch AuditStoreError.missing(let path) {
+                return .failure(MissingTrail(path: path))
+            }
+        }
+        if case .postgres(let settings) = config.store {
+            return try await withPostgres(settings) { backend in
+                try await body(
+                    try await opening {
+                        try await PostgresAuditStore.openForReading(
+                            backend, wallClock: SystemClock.now, requireMigrations: requireMigrations)
+                    })
+            }
+        }
+        return try await body(
+            try await opening {
+                try openExistingSQLiteAuditForReading(config, requireMigrations: requireMigrations, mapped: mapped)
+            })
     }
 
     static func openExistingSQLiteAuditForReading(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -6,13 +7,14 @@ import Foundation
 
 /// An advisory, exclusive `flock(2)` on a file. The kernel drops it when the process dies,
 /// so a crashed invocation can never leave a stale lock behind.
-public final class FileLock: @unchecked Sendable {
+public final class FileLock: Sendable {
     public let path: String
-    private var descriptor: Int32
+    /// The open descriptor that holds the lock; -1 once released (whoever releases first).
+    private let descriptor: Mutex<Int32>
 
     private init(path: String, descriptor: Int32) {
         self.path = path
-        self.descriptor = descriptor
+        self.descriptor = Mutex(descriptor)
     }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
@@ -59,10 +61,12 @@ public final class FileLock: @unchecked Sendable {
     }
 
     public func release() {
-        guard descriptor >= 0 else { return }
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
-        descriptor = -1
+        descriptor.withLock { descriptor in
+            guard descriptor >= 0 else { return }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            descriptor = -1
+        }
     }
 
     deinit { release() }

@@ -3,7 +3,7 @@ import NIOCore
 import PostgresNIO
 import SyncwindowAudit
 
-extension PostgresAuditStore: AuditEventStreaming {
+extension PostgresAuditStore {
     /// Hands each event over as its row arrives, inside one REPEATABLE READ READ ONLY transaction (a snapshot of
     /// every host's appends), with the driver's backpressure: `audit --format csv|json` and `report` over a year's
     /// trail hold a row at a time, not the trail.

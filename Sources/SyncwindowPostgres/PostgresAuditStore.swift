@@ -96,22 +96,16 @@ public final class PostgresAuditStore: AuditStoring {
         }
     }
 
-    /// Runs `body` in one REPEATABLE READ transaction (a consistent snapshot of every
-    /// host's appends). The reader is synchronous, like SQLite's: `body` runs on a thread of
-    /// its own and waits for each query, so no cooperative thread blocks.
-    /// Why the thread stays: `AuditLedgerReading` is synchronous because GRDB's reader is; until the
-    /// seam is async for both stores (issue 18, item 1), blocking a cooperative thread instead
-    /// would starve the pool a pass of a thousand pairs runs on.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any AuditLedgerReading) throws -> T) async throws -> T {
+    /// Runs `body` in one REPEATABLE READ transaction: a consistent snapshot of every host's
+    /// appends, each question one statement on the transaction's connection, all within one
+    /// operation deadline.
+    public func read<T: Sendable>(
+        _ body: @escaping @Sendable (any AuditLedgerReading) async throws -> T
+    ) async throws -> T {
         let logger = backend.logger
         return try await backend.withTransaction { connection in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            return try await withCheckedThrowingContinuation { continuation in
-                Thread.detachNewThread {
-                    continuation.resume(
-                        with: Result { try body(PostgresLedgerReader(connection: connection, logger: logger)) })
-                }
-            }
+            return try await body(PostgresLedgerReader(source: .connection(connection), logger: logger))
         }
     }
 
@@ -159,6 +153,48 @@ public final class PostgresAuditStore: AuditStoring {
     public func schemaProblems() async throws -> [String] {
         let logger = backend.logger
         return try await backend.withConnection { try await PostgresSchema.problems($0, logger: logger) }
+    }
+}
+
+/// The store's own answers: each question one statement on a pooled connection, no
+/// transaction (a statement is its own snapshot), within the operation deadline.
+extension PostgresAuditStore {
+    private var ledger: PostgresLedgerReader { PostgresLedgerReader(source: .pool(backend), logger: backend.logger) }
+
+    public func unsettledIntents(pair: String) async throws -> [AuditEvent] {
+        try await ledger.unsettledIntents(pair: pair)
+    }
+
+    public func latest(
+        pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
+    ) async throws -> AuditEvent? {
+        try await ledger.latest(pair: pair, kinds: kinds, side: side, window: window, outcomes: outcomes)
+    }
+
+    /// Every pair asks it at a window's open.
+    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
+        try await ledger.hasEvent(pair: pair, window: window, kind: kind, detail: detail)
+    }
+
+    public func openWindowEdges(pair: String) async throws -> [AuditEvent] {
+        try await ledger.openWindowEdges(pair: pair)
+    }
+
+    public func pairNames() async throws -> [String] {
+        try await ledger.pairNames()
+    }
+
+    public func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) async throws -> AuditEvent? {
+        try await ledger.latestUnpaired(kind: kind, atOrBefore: instant)
+    }
+
+    public func newestUnpaired(kind: AuditKind, host: String?) async throws -> AuditEvent? {
+        try await ledger.newestUnpaired(kind: kind, host: host)
+    }
+
+    /// One statement (not a snapshot transaction of four round trips): what a pass reads of a pair.
+    public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
+        try await ledger.pairTrail(pair: pair, latest: questions)
     }
 }
 
@@ -222,30 +258,28 @@ extension PostgresAuditStore {
     public func importRows(from source: AuditStore, pageSize: Int = 2_000) async throws -> Int {
         let logger = backend.logger
         // A copy of a year's trail takes minutes, not one operation's timeout.
-        return try await backend.answering(within: .seconds(3600)) { [backend] in
-            try await backend.client.withTransaction(logger: logger) { connection in
-                try await connection.run(
-                    "SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
-                let existing =
-                    try await connection.query("SELECT count(*) FROM event", logger: logger).collect()
-                    .first.map { try $0.decode(Int64.self) } ?? 0
-                guard existing == 0 else { throw StoreNotEmpty(location: backend.location, count: existing) }
-                var copied = 0
-                var lastID: Int64 = 0
-                while true {
-                    let page = try await source.rawRows(after: lastID, limit: pageSize)
-                    guard let last = page.last else { break }
-                    var start = page.startIndex
-                    while start < page.endIndex {
-                        let end = min(start + Self.rowsPerImport, page.endIndex)
-                        try await connection.run(Self.insert(raw: page[start..<end]), logger: logger)
-                        start = end
-                    }
-                    copied += page.count
-                    lastID = last.id
+        return try await backend.withTransaction(within: .seconds(3600)) { [backend] connection in
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(\(PostgresSchema.chainLockKey))", logger: logger)
+            let existing =
+                try await connection.query("SELECT count(*) FROM event", logger: logger).collect()
+                .first.map { try $0.decode(Int64.self) } ?? 0
+            guard existing == 0 else { throw StoreNotEmpty(location: backend.location, count: existing) }
+            var copied = 0
+            var lastID: Int64 = 0
+            while true {
+                let page = try await source.rawRows(after: lastID, limit: pageSize)
+                guard let last = page.last else { break }
+                var start = page.startIndex
+                while start < page.endIndex {
+                    let end = min(start + Self.rowsPerImport, page.endIndex)
+                    try await connection.run(Self.insert(raw: page[start..<end]), logger: logger)
+                    start = end
                 }
-                return copied
+                copied += page.count
+                lastID = last.id
             }
+            return copied
         }
     }
 

@@ -5,57 +5,58 @@ import NIOSSL
 import PostgresNIO
 import SyncwindowAudit
 import SyncwindowConfig
+import SyncwindowLocks
 
 /// One PostgreSQL database shared by every syncwindow host: the connection pool behind
 /// ``PostgresAuditStore`` and ``PostgresPairLeases``. Every operation has a deadline
-/// (`store.postgres.timeout`): a database that does not answer is `AuditStoreError.unavailable`,
-/// never a pass that hangs.
+/// (`store.postgres.timeout`) on the injected clock: a database that does not answer is
+/// `AuditStoreError.unavailable`, never a pass that hangs.
+///
+/// The pool lives inside `with(_:password:logger:clock:_:)`: its `run()` is a child task of that
+/// scope, cancelled (closing every connection) and awaited before the scope returns, so no
+/// connection or event-loop work outlives the command that opened it.
 public final class PostgresBackend: Sendable {
     let client: PostgresClient
     public let settings: PostgresSettings
     let logger: Logger
+    let clock: any Clock<Duration>
     private let password: String?
-    private let running: Task<Void, Never>
 
     /// The URL without secrets, for messages.
     public var location: String { settings.displayURL }
 
-    private init(client: PostgresClient, settings: PostgresSettings, password: String?, logger: Logger) {
+    private init(
+        client: PostgresClient, settings: PostgresSettings, password: String?, logger: Logger,
+        clock: any Clock<Duration>
+    ) {
         self.client = client
         self.settings = settings
         self.password = password
         self.logger = logger
-        self.running = Task { await client.run() }
+        self.clock = clock
     }
 
-    /// A connection pool to the database, for the life of the process (a command's, or
-    /// `run`'s) or until `shutdown()`. Nothing connects until the first operation.
-    public static func start(_ settings: PostgresSettings, password: String?, logger: Logger) -> PostgresBackend {
-        let client = PostgresClient(
-            configuration: clientConfiguration(settings, password: password), backgroundLogger: logger)
-        return PostgresBackend(client: client, settings: settings, password: password, logger: logger)
-    }
-
-    /// Runs `body` with a connection pool that is closed when `body` returns.
+    /// Runs `body` with a connection pool to the database (nothing connects until the first
+    /// operation), then shuts the pool down — its connections closed, its `run()` ended —
+    /// before returning, whether `body` returned or threw.
+    /// - Parameter clock: what operation deadlines are measured on (the wiring passes the
+    ///   continuous clock).
     public static func with<T>(
         _ settings: PostgresSettings, password: String?, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(),
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresBackend) async throws -> T
     ) async throws -> T {
-        let backend = start(settings, password: password, logger: logger)
-        do {
-            let result = try await body(backend)
-            await backend.shutdown()
-            return result
-        } catch {
-            await backend.shutdown()
-            throw error
+        let client = PostgresClient(
+            configuration: clientConfiguration(settings, password: password), backgroundLogger: logger)
+        let backend = PostgresBackend(
+            client: client, settings: settings, password: password, logger: logger, clock: clock)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { group in
+            group.addTask { await client.run() }
+            // `run()` returns once cancelled, having closed the pool; the group waits for it.
+            defer { group.cancelAll() }
+            return try await body(backend)
         }
-    }
-
-    /// Closes the pool's connections.
-    public func shutdown() async {
-        running.cancel()
-        await running.value
     }
 
     /// Verified TLS (no setting turns verification off), trusting `ca_file` when given.
@@ -89,7 +90,11 @@ public final class PostgresBackend: Sendable {
     func withConnection<T: Sendable>(
         within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await answering(within: limit) { [client] in try await client.withConnection(body) }
+        try await answering(within: limit) { [client] in
+            try await client.withConnection { connection in
+                try await connection.closingOnCancel { try await body(connection) }
+            }
+        }
     }
 
     /// Runs `body` on a connection of its own, outside the pool: what opening the store uses,
@@ -105,7 +110,7 @@ public final class PostgresBackend: Sendable {
             let connection = try await PostgresConnection.connect(
                 configuration: configuration, id: 0, logger: logger)
             do {
-                let result = try await body(connection)
+                let result = try await connection.closingOnCancel { try await body(connection) }
                 try? await connection.close()
                 return result
             } catch {
@@ -144,11 +149,24 @@ public final class PostgresBackend: Sendable {
     static let startupParameters = [("application_name", "syncwindow"), ("plan_cache_mode", "force_generic_plan")]
 
     /// `withConnection` inside a transaction (committed when `body` returns, rolled back when it throws).
+    ///
+    /// A transaction cut off by its deadline is rolled back by the server when its connection
+    /// closes — unless the deadline fell while COMMIT was on its way: then the caller hears
+    /// `unavailable` of a transaction that did commit. For an append that is safe because the
+    /// trail is built for it: an append is whole or absent (the chain stays linear either way),
+    /// a pass stops at the first error before making the call its intent announces, and the
+    /// next pass settles any intent it finds without an outcome (`PairPass.settle`, from the
+    /// cloud's own job record and the live status). Every other write is a status cache that
+    /// the next pass rewrites.
     func withTransaction<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        within limit: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await answering { [client, logger] in
-            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        try await answering(within: limit) { [client, logger] in
+            try await client.withConnection { connection in
+                try await connection.closingOnCancel {
+                    try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                }
+            }
         }
     }
 
@@ -158,10 +176,11 @@ public final class PostgresBackend: Sendable {
         within limit: Duration? = nil, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let limit = limit ?? settings.timeout
+        let clock = self.clock
         let outcome: T?
         do {
             do {
-                outcome = try await Deadline.race(limit, body)
+                outcome = try await Deadline.race(limit, on: clock, body)
             } catch let error as PostgresTransactionError {
                 throw error.cause
             }
@@ -201,77 +220,6 @@ public struct StoreNotEmpty: Error, CustomStringConvertible {
 
     public var description: String {
         "\(location) already holds \(count) events; audit migrate copies into an empty store only — nothing was copied"
-    }
-}
-
-/// A race between an operation and its deadline that returns at the deadline even when the
-/// operation does not notice cancellation (a socket to a frozen server): the operation is
-/// cancelled and left to finish on its own.
-enum Deadline {
-    static func race<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
-        -> T?
-    {
-        let gate = ResumeOnce<T?>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                gate.arm(continuation)
-                let work = Task {
-                    do { gate.resume(.success(try await body())) } catch { gate.resume(.failure(error)) }
-                }
-                let timer = Task {
-                    try? await Task.sleep(for: limit)
-                    if !Task.isCancelled { gate.resume(.success(nil)) }
-                    work.cancel()
-                }
-                gate.onResume { timer.cancel() }
-            }
-        } onCancel: {
-            gate.resume(.failure(CancellationError()))
-        }
-    }
-}
-
-/// A continuation resumed exactly once, whoever gets there first.
-final class ResumeOnce<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, any Error>?
-    private var pending: Result<T, any Error>?
-    private var done = false
-    private var cleanup: (@Sendable () -> Void)?
-
-    func arm(_ continuation: CheckedContinuation<T, any Error>) {
-        lock.lock()
-        if let pending {
-            lock.unlock()
-            continuation.resume(with: pending)
-            return
-        }
-        self.continuation = continuation
-        lock.unlock()
-    }
-
-    func onResume(_ action: @escaping @Sendable () -> Void) {
-        lock.lock()
-        let already = done
-        if !already { cleanup = action }
-        lock.unlock()
-        if already { action() }
-    }
-
-    func resume(_ result: Result<T, any Error>) {
-        lock.lock()
-        guard !done else {
-            lock.unlock()
-            return
-        }
-        done = true
-        let continuation = self.continuation
-        self.continuation = nil
-        if continuation == nil { pending = result }
-        let cleanup = self.cleanup
-        lock.unlock()
-        continuation?.resume(with: result)
-        cleanup?()
     }
 }
 
@@ -318,6 +266,18 @@ enum PostgresErrorText {
 }
 
 extension PostgresConnection {
+    /// Runs `body`, closing this connection if the task is cancelled meanwhile (by the
+    /// operation's deadline, or the command's end): postgres-nio does not stop a statement on
+    /// the wire when its task is cancelled, and a server that froze would hold it for ever.
+    /// Closing fails the statement at once; the pool replaces the closed connection.
+    func closingOnCancel<T>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await body()
+        } onCancel: {
+            let _: EventLoopFuture<Void> = self.close()
+        }
+    }
+
     /// Runs a statement and drains its result, so the connection is free for the next one
     /// (a result left unread would hold it, and the pool would hand out a busy connection).
     func run(_ query: PostgresQuery, logger: Logger) async throws {

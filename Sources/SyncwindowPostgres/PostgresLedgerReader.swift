@@ -3,47 +3,65 @@ import Logging
 import PostgresNIO
 import SyncwindowAudit
 
-/// `AuditLedgerReading` over one connection inside `PostgresAuditStore.read`'s snapshot
-/// transaction: the SQL of SQLite's `AuditReader`. Its methods are synchronous (the
-/// protocol is, for SQLite's sake), so each waits for its query; `read` runs them on a
-/// thread of their own, never on a cooperative one.
+/// `AuditLedgerReading` in PostgreSQL: the SQL of SQLite's `AuditReader`, each question one
+/// statement. On the pool (`PostgresAuditStore`'s own answers) a statement is its own snapshot,
+/// within the operation deadline; on one connection inside `PostgresAuditStore.read`'s
+/// REPEATABLE READ transaction, several questions share its snapshot.
 struct PostgresLedgerReader: AuditLedgerReading {
-    let connection: PostgresConnection
+    /// Where the statements run.
+    enum Source: Sendable {
+        /// A pooled connection per question, within `store.postgres.timeout`.
+        case pool(PostgresBackend)
+        /// The connection of a transaction the caller holds (and whose deadline covers it).
+        case connection(PostgresConnection)
+    }
+
+    let source: Source
     let logger: Logger
 
-    func unsettledIntents(pair: String) throws -> [AuditEvent] {
-        try pairTrail(pair: pair, latest: []).unsettledIntents
+    private func asking<T: Sendable>(
+        _ question: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
+        let logger = self.logger
+        switch source {
+        case .pool(let backend): return try await backend.withConnection { try await question($0, logger) }
+        case .connection(let connection): return try await question(connection, logger)
+        }
+    }
+
+    func unsettledIntents(pair: String) async throws -> [AuditEvent] {
+        try await pairTrail(pair: pair, latest: []).unsettledIntents
     }
 
     func latest(
         pair: String, kinds: [AuditKind], side: PairSide?, window: String?, outcomes: [String]?
-    ) throws -> AuditEvent? {
+    ) async throws -> AuditEvent? {
         let question = LatestEventQuestion(kinds: kinds, side: side, window: window, outcomes: outcomes)
-        return try wait { [connection, logger] in
+        return try await asking { connection, logger in
             try await connection.pairTrail(pair: pair, latest: [question], intentsAndEdges: false, logger: logger)
         }.latest[0]
     }
 
     /// One statement for all of it (see `PostgresPairTrail`).
-    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) throws -> PairTrailAnswers {
-        try wait { [connection, logger] in
+    func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
+        try await asking { connection, logger in
             try await connection.pairTrail(pair: pair, latest: questions, logger: logger)
         }
     }
 
-    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) throws -> Bool {
-        try wait { [connection, logger] in
+    func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
+        try await asking { connection, logger in
             try await connection.hasEvent(pair: pair, window: window, kind: kind, detail: detail, logger: logger)
         }
     }
 
-    func openWindowEdges(pair: String) throws -> [AuditEvent] {
-        try pairTrail(pair: pair, latest: []).openWindowEdges
+    func openWindowEdges(pair: String) async throws -> [AuditEvent] {
+        try await pairTrail(pair: pair, latest: []).openWindowEdges
     }
 
-    func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) throws -> AuditEvent? {
+    func latestUnpaired(kind: AuditKind, atOrBefore instant: Date) async throws -> AuditEvent? {
         let limit = AuditTimestamp.string(instant)
-        return try wait { [connection, logger] in
+        return try await asking { connection, logger in
             try await connection.query(
                 """
                 SELECT \(unescaped: PostgresRows.columns) FROM event
@@ -53,8 +71,8 @@ struct PostgresLedgerReader: AuditLedgerReading {
         }
     }
 
-    func newestUnpaired(kind: AuditKind, host: String?) throws -> AuditEvent? {
-        try wait { [connection, logger] in
+    func newestUnpaired(kind: AuditKind, host: String?) async throws -> AuditEvent? {
+        try await asking { connection, logger in
             let query: PostgresQuery =
                 if let host {
                     """
@@ -73,10 +91,10 @@ struct PostgresLedgerReader: AuditLedgerReading {
         }
     }
 
-    func pairNames() throws -> [String] {
+    func pairNames() async throws -> [String] {
         // A loose index scan (one index probe per pair, not a scan of every event), then
         // sorted by UTF-8 bytes as SQLite's BINARY collation sorts.
-        try wait { [connection, logger] in
+        try await asking { connection, logger in
             var names: [String] = []
             for try await name in try await connection.query(
                 """
@@ -92,36 +110,6 @@ struct PostgresLedgerReader: AuditLedgerReading {
                 names.append(name)
             }
             return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        }
-    }
-
-    /// Waits on this (non-cooperative) thread for an async query.
-    /// Why the semaphore stays: it bridges the synchronous `AuditLedgerReading` to postgres-nio, only
-    /// ever on the dedicated thread `PostgresAuditStore.read` starts, never on a cooperative one; it
-    /// goes with the async store seam (issue 18, item 1).
-    private func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox<T>()
-        Task {
-            box.result = await Result { try await body() }
-            done.signal()
-        }
-        done.wait()
-        return try box.result!.get()
-    }
-}
-
-/// Hands a result from the query's task to the waiting thread; the semaphore orders the accesses.
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
         }
     }
 }

@@ -192,29 +192,3 @@ extension PostgresConnection {
         return collector.answers
     }
 }
-
-extension PostgresAuditStore {
-    /// One statement on a pooled connection, no transaction: a statement is its own snapshot.
-    public func pairTrail(pair: String, latest questions: [LatestEventQuestion]) async throws -> PairTrailAnswers {
-        let logger = backend.logger
-        return try await backend.withConnection { connection in
-            try await connection.pairTrail(pair: pair, latest: questions, logger: logger)
-        }
-    }
-
-    /// One prepared statement on a pooled connection (not a snapshot transaction of four round trips).
-    public func latest(pair: String, _ question: LatestEventQuestion) async throws -> AuditEvent? {
-        let logger = backend.logger
-        return try await backend.withConnection { connection in
-            try await connection.pairTrail(pair: pair, latest: [question], intentsAndEdges: false, logger: logger)
-        }.latest[0]
-    }
-
-    /// One statement, not a snapshot transaction: every pair asks it at a window's open.
-    public func hasEvent(pair: String, window: String, kind: AuditKind, detail: String) async throws -> Bool {
-        let logger = backend.logger
-        return try await backend.withConnection { connection in
-            try await connection.hasEvent(pair: pair, window: window, kind: kind, detail: detail, logger: logger)
-        }
-    }
-}

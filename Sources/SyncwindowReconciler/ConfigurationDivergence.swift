@@ -59,8 +59,8 @@ public struct ConfigurationDivergence: Sendable, Equatable, CustomStringConverti
     {
         let (newest, newestOwn) = try await store.read { reader in
             (
-                try reader.newestUnpaired(kind: .configuration, host: nil),
-                try reader.newestUnpaired(kind: .configuration, host: host)
+                try await reader.newestUnpaired(kind: .configuration, host: nil),
+                try await reader.newestUnpaired(kind: .configuration, host: host)
             )
         }
         return judge(ownSHA256: ownSHA256, host: host, newest: newest, newestOwn: newestOwn)

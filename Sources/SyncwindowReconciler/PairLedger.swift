@@ -101,19 +101,16 @@ struct PairLedger: Sendable {
     /// The questions, in the order they are sent.
     static let questions: [LatestEventQuestion] = Question.allCases.map(\.asked)
 
-    static func load(pair: String, at instant: Date, from store: any AuditStoring) async throws -> PairLedger {
-        PairLedger(try await store.pairTrail(pair: pair, latest: questions), at: instant)
-    }
-
-    static func load(pair: String, at instant: Date, from reader: any AuditLedgerReading) throws -> PairLedger {
-        try load(pair: pair, at: instant, from: reader, also: []).ledger
+    /// The ledger, in one `pairTrail` (one statement on PostgreSQL): from a store, or a snapshot of it.
+    static func load(pair: String, at instant: Date, from reader: any AuditLedgerReading) async throws -> PairLedger {
+        try await load(pair: pair, at: instant, from: reader, also: []).ledger
     }
 
     /// The ledger, and the answers to `extra` questions asked in the same go.
     static func load(
         pair: String, at instant: Date, from reader: any AuditLedgerReading, also extra: [LatestEventQuestion]
-    ) throws -> (ledger: PairLedger, extra: [AuditEvent?]) {
-        let answers = try reader.pairTrail(pair: pair, latest: questions + extra)
+    ) async throws -> (ledger: PairLedger, extra: [AuditEvent?]) {
+        let answers = try await reader.pairTrail(pair: pair, latest: questions + extra)
         return (PairLedger(answers, at: instant), Array(answers.latest.dropFirst(questions.count)))
     }
 

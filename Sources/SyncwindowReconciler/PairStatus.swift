@@ -49,14 +49,17 @@ public enum PairStatusReader {
         return try await audit.read { reader in
             let removed =
                 pairs == nil
-                ? try RemovedPairs.find(configuration: configuration, at: instant, in: reader) : []
-            let current = try selected.map { name in
-                try status(
-                    of: name, at: instant, schedule: schedule, observation: observations[name],
-                    outcome: outcomes[name], reader: reader)
+                ? try await RemovedPairs.find(configuration: configuration, at: instant, reading: reader) : []
+            var current: [PairStatus] = []
+            for name in selected {
+                current.append(
+                    try await status(
+                        of: name, at: instant, schedule: schedule, observation: observations[name],
+                        outcome: outcomes[name], reader: reader))
             }
-            let leaving = try removed.map { pair in
-                var status = try status(
+            var leaving: [PairStatus] = []
+            for pair in removed {
+                var status = try await status(
                     of: pair.name, at: instant, schedule: Schedule(windows: []), observation: observations[pair.name],
                     outcome: outcomes[pair.name], reader: reader)
                 status.removedFromConfig = true
@@ -66,7 +69,7 @@ public enum PairStatusReader {
                         ? "no longer in the config, and the trail does not record its instances: put it back until resumed"
                         : "no longer in the config: the next pass hands back the pause syncwindow holds"
                 }
-                return status
+                leaving.append(status)
             }
             return current + leaving
         }
@@ -75,9 +78,9 @@ public enum PairStatusReader {
     static func status(
         of pair: String, at instant: Date, schedule: Schedule, observation: LiveObservation?, outcome: PassOutcome?,
         reader: any AuditLedgerReading
-    ) throws -> PairStatus {
+    ) async throws -> PairStatus {
         // The ledger and status's own questions in one go (one round trip on PostgreSQL).
-        let (ledger, extra) = try PairLedger.load(
+        let (ledger, extra) = try await PairLedger.load(
             pair: pair, at: instant, from: reader,
             also: [
                 LatestEventQuestion(kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed]),

@@ -86,7 +86,7 @@ actor PassRecorder {
         // In force at `at`: the latest at or before it (a rehearsal's `--at` may go back in time;
         // the trail keeps milliseconds). One index walk over the configuration events alone.
         let instant = at.addingTimeInterval(0.001)
-        let inForce = try await store.read { try $0.latestUnpaired(kind: .configuration, atOrBefore: instant) }
+        let inForce = try await store.latestUnpaired(kind: .configuration, atOrBefore: instant)
         let previous = inForce.flatMap { $0.event.detail }.flatMap { try? ConfigurationSnapshot.parse($0) }
         if previous?.configSHA256 == snapshot.configSHA256 { return }
         let reason =

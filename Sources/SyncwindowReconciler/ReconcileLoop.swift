@@ -159,8 +159,8 @@ public actor ReloadRequests {
                 }
             }
         } onCancel: {
-            // Owned by nobody but bounded: it only resumes the waiter, on this actor, and ends.
-            // The cancellation handler is synchronous and cannot await the actor itself.
+            // Owner: these reload requests. The cancellation handler is synchronous, so it hops onto the
+            // actor to resume the waiter; the task does that one step and ends.
             Task { await self.cancelWait() }
         }
     }

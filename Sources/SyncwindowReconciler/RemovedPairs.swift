@@ -44,15 +44,15 @@ public enum RemovedPairs {
     /// one: handing it back would resume what the renamed pair's window holds paused, and the
     /// two would undo each other pass after pass. The configured pair governs those instances.
     public static func find(
-        configuration: SyncwindowConfiguration, at instant: Date, in reader: any AuditLedgerReading
-    ) throws -> [RemovedPair] {
+        configuration: SyncwindowConfiguration, at instant: Date, reading reader: any AuditLedgerReading
+    ) async throws -> [RemovedPair] {
         let configured = Set(configuration.pairs.map(\.name))
         let configuredInstances = Set(configuration.pairs.flatMap { [$0.primary, $0.standby] })
         var removed: [RemovedPair] = []
-        for name in try reader.pairNames() where !configured.contains(name) {
-            let ledger = try PairLedger.load(pair: name, at: instant, from: reader)
+        for name in try await reader.pairNames() where !configured.contains(name) {
+            let ledger = try await PairLedger.load(pair: name, at: instant, from: reader)
             guard ledger.ownsPause || !ledger.unsettledIntents.isEmpty || ledger.override != nil else { continue }
-            let recorded = try reader.latest(pair: name, kinds: [.pairInstances])
+            let recorded = try await reader.latest(pair: name, kinds: [.pairInstances])
             let instances = recorded?.event.detail.flatMap { RemovedPair.instances(named: name, fromDetail: $0) }
             if let instances, !configuredInstances.isDisjoint(with: [instances.primary, instances.standby]) {
                 continue
@@ -65,6 +65,6 @@ public enum RemovedPairs {
     public static func find(
         configuration: SyncwindowConfiguration, at instant: Date, in store: any AuditStoring
     ) async throws -> [RemovedPair] {
-        try await store.read { try find(configuration: configuration, at: instant, in: $0) }
+        try await store.read { try await find(configuration: configuration, at: instant, reading: $0) }
     }
 }

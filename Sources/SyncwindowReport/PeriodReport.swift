@@ -80,8 +80,8 @@ public enum PeriodReport {
         if pairs == nil {
             // Events before `since` matter too: a pause that began before the period is still running in it.
             var planEvents = PlanHistory.Events()
-            try await forEachEvent(in: audit, AuditQuery(until: until, kinds: PlanHistory.kinds + PairEventFold.kinds))
-            { event in
+            try await audit.forEachEvent(AuditQuery(until: until, kinds: PlanHistory.kinds + PairEventFold.kinds)) {
+                event in
                 if PlanHistory.kinds.contains(event.event.kind) {
                     planEvents.add(event)
                 } else if let pair = event.event.pair, let position = index[pair] {
@@ -92,7 +92,7 @@ public enum PeriodReport {
         } else {
             plan = try await PlanHistory.load(from: audit, current: configuration, until: until)
             for (position, name) in names.enumerated() {
-                try await forEachEvent(in: audit, AuditQuery(until: until, pair: name, kinds: PairEventFold.kinds)) {
+                try await audit.forEachEvent(AuditQuery(until: until, pair: name, kinds: PairEventFold.kinds)) {
                     folds[position].add($0)
                 }
             }
@@ -109,17 +109,6 @@ public enum PeriodReport {
             pairs: reports,
             configurations: plan.eras(overlapping: since, until),
             trailBegan: plan.trailBegan, notes: plan.periodNotes(since: since, until: until))
-    }
-
-    /// The events matching `query`, oldest first: from a cursor where the store streams, else loaded.
-    static func forEachEvent(
-        in audit: any AuditStoring, _ query: AuditQuery, _ body: (AuditEvent) throws -> Void
-    ) async throws {
-        if let streaming = audit as? any AuditEventStreaming {
-            try await streaming.forEachEvent(query, body)
-        } else {
-            for event in try await audit.events(query) { try body(event) }
-        }
     }
 
     /// The report of one pair from its events (oldest first, none after `until`) and the plan. Pure.

@@ -69,7 +69,7 @@ public struct PlanHistory: Sendable {
         async throws -> PlanHistory
     {
         var events = Events()
-        try await PeriodReport.forEachEvent(in: audit, AuditQuery(until: until, kinds: kinds)) { events.add($0) }
+        try await audit.forEachEvent(AuditQuery(until: until, kinds: kinds)) { events.add($0) }
         return build(events: events.events, current: current)
     }
 

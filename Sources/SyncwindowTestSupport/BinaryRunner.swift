@@ -54,7 +54,9 @@ public enum BinaryRunner {
     }
 }
 
-/// Drains a pipe on a background thread.
+/// Drains a pipe on a background thread. Test support: reading a child's pipe to its end blocks,
+/// so it runs on a thread of its own (never a cooperative one), and the semaphore hands the bytes
+/// to the test waiting for the child (the semaphore orders the accesses to `data`).
 final class DataCollector: @unchecked Sendable {
     private let handle: FileHandle
     private var data = Data()

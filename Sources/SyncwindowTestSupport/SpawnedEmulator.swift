@@ -116,6 +116,8 @@ public final class SpawnedEmulator: @unchecked Sendable {
         var description: String { message }
     }
 
+    /// Test support: hands a blocking read's result from its own thread to the waiting caller; the
+    /// semaphore orders the accesses to `result`.
     private final class ResultBox: @unchecked Sendable {
         private var result: Result<Data, Error>?
         private let semaphore = DispatchSemaphore(value: 0)
@@ -143,7 +145,9 @@ extension ConfigFixture {
     }
 }
 
-/// Reads one line from a pipe on a background thread; the caller waits with a timeout.
+/// Reads one line from a pipe on a background thread; the caller waits with a timeout. Test support:
+/// the read blocks, so it has a thread of its own (never a cooperative one); the semaphore orders the
+/// accesses to `line`.
 final class FirstLine: @unchecked Sendable {
     private var line = Data()
     private let done = DispatchSemaphore(value: 0)

@@ -7,8 +7,8 @@ import Testing
 
 private let t0 = Date(timeIntervalSince1970: 1_796_000_000)
 
-/// `AuditEventStreaming` on the drivers that offer it: a cursor hands over exactly what `events(_:)` returns,
-/// and SQLite and PostgreSQL hand over the same events for the same appends.
+/// `AuditStoring.forEachEvent` on every driver: a cursor hands over exactly what `events(_:)` returns,
+/// and SQLite, PostgreSQL and memory hand over the same events for the same appends.
 @Suite("AuditEventStreaming")
 struct AuditEventStreamingTests {
     /// Events with every column set and unset, text an export has to quote, and times out of order.
@@ -34,13 +34,12 @@ struct AuditEventStreamingTests {
     ]
 
     static func streamed(_ store: any AuditStoring, _ query: AuditQuery) async throws -> [AuditEvent] {
-        let streaming = try #require(store as? any AuditEventStreaming)
         var events: [AuditEvent] = []
-        try await streaming.forEachEvent(query) { events.append($0) }
+        try await store.forEachEvent(query) { events.append($0) }
         return events
     }
 
-    @Test("a cursor hands over what events(_:) returns, query by query", arguments: [AuditDriver.sqlite, .postgres])
+    @Test("a cursor hands over what events(_:) returns, query by query", arguments: AuditDriver.allCases)
     func cursorMatchesEvents(driver: AuditDriver) async throws {
         try await driver.withStore { store in
             try await store.append(Array(Self.trail.prefix(3)))
@@ -71,15 +70,14 @@ struct AuditEventStreamingTests {
 
     @Test(
         "an error thrown while streaming ends the read and reaches the caller",
-        arguments: [AuditDriver.sqlite, .postgres])
+        arguments: AuditDriver.allCases)
     func bodyErrorPropagates(driver: AuditDriver) async throws {
         struct Stop: Error {}
         try await driver.withStore { store in
             try await store.append(Self.trail)
-            let streaming = try #require(store as? any AuditEventStreaming)
             var seen = 0
             await #expect(throws: Stop.self) {
-                try await streaming.forEachEvent(AuditQuery()) { _ in
+                try await store.forEachEvent(AuditQuery()) { _ in
                     seen += 1
                     if seen == 2 { throw Stop() }
                 }

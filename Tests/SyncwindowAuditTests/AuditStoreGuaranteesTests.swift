@@ -75,7 +75,7 @@ struct AuditStoreGuaranteesTests {
             NewAuditEvent(at: t0, pair: "orders", window: "weekly", kind: .windowOpened, actor: "syncwindow"),
             NewAuditEvent(at: t0, pair: "orders", window: "nightly", kind: .windowClosed, actor: "syncwindow"),
         ])
-        let open = try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id)
+        let open = try await store.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id)
         #expect(open == [2])
         try sqlite(
             file,
@@ -84,7 +84,7 @@ struct AuditStoreGuaranteesTests {
             DELETE FROM grdb_migrations WHERE identifier IN ('v4-window-edges', 'v5-occurrences');
             """)
         let reader = try AuditStore.openForReading(stateDirectory: state)
-        #expect(try await reader.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == open)
+        #expect(try await reader.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id) == open)
         #expect(try await reader.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "d1"))
         #expect(try await reader.schemaProblems().isEmpty, "a missing index is no breach of the guarantees")
         _ = try AuditStore.open(stateDirectory: state, wallClock: { t0 })

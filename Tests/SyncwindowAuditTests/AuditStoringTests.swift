@@ -64,6 +64,38 @@ private func event(
 
 @Suite("AuditStoring, on every driver")
 struct AuditStoringTests {
+    @Test(
+        "read is one snapshot: an append made while it runs is not seen, and is after it",
+        arguments: AuditDriver.allCases)
+    func readIsOneSnapshot(driver: AuditDriver) async throws {
+        try await driver.withStore { store in
+            try await Self.holdsSnapshot(reading: store, writing: store)
+        }
+    }
+
+    @Test("a reading command's SQLite store reads one snapshot too, while a pass appends")
+    func readOnlySQLiteIsOneSnapshot() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let state = directory.url("state").path
+        let writer = try AuditStore.open(stateDirectory: state, wallClock: { t0 })
+        try await writer.append(event(.drift))
+        try await Self.holdsSnapshot(reading: AuditStore.openForReading(stateDirectory: state), writing: writer)
+    }
+
+    /// Inside one `read`, a pair appended by `writing` after the first question is in none of the answers.
+    static func holdsSnapshot(reading: any AuditStoring, writing: any AuditStoring) async throws {
+        try await writing.append(event(.drift, pair: "before"))
+        let (first, second) = try await reading.read { reader in
+            let first = try await reader.pairNames()
+            try await writing.append(event(.drift, pair: "during"))
+            return (first, try await reader.pairNames())
+        }
+        #expect(first.contains("before") && !first.contains("during"))
+        #expect(second == first)
+        #expect(try await reading.pairNames().contains("during"))
+    }
+
     @Test("appends come back in order, ids from 1, each row linked to the one before", arguments: AuditDriver.allCases)
     func appendOrderAndChain(driver: AuditDriver) async throws {
         try await driver.withStore { store in
@@ -109,7 +141,7 @@ struct AuditStoringTests {
                 _ kinds: [AuditKind], side: PairSide? = nil, window: String? = nil, outcomes: [String]? = nil
             ) async throws -> Int64? {
                 let viaReader = try await store.read {
-                    try $0.latest(pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
+                    try await $0.latest(pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
                 }
                 let viaStore = try await store.latest(
                     pair: "orders", kinds: kinds, side: side, window: window, outcomes: outcomes)
@@ -139,7 +171,7 @@ struct AuditStoringTests {
                 event(.pauseOutcome, side: .primary, outcome: "accepted", intentID: 1),  // 4
             ])
             #expect(try await store.unsettledIntents(pair: "orders").map(\.id) == [2])
-            #expect(try await store.read { try $0.unsettledIntents(pair: "sessions") }.map(\.id) == [3])
+            #expect(try await store.read { try await $0.unsettledIntents(pair: "sessions") }.map(\.id) == [3])
             try await store.append(event(.resumeOutcome, pair: "sessions", outcome: "accepted", intentID: 3))
             #expect(try await store.unsettledIntents(pair: "sessions").isEmpty)
         }
@@ -219,7 +251,7 @@ struct AuditStoringTests {
             ])
             func inForce(_ seconds: Double) async throws -> Int64? {
                 try await store.read {
-                    try $0.latestUnpaired(kind: .configuration, atOrBefore: t0.addingTimeInterval(seconds))
+                    try await $0.latestUnpaired(kind: .configuration, atOrBefore: t0.addingTimeInterval(seconds))
                 }?.id
             }
             #expect(try await inForce(50) == nil)
@@ -261,8 +293,8 @@ struct AuditStoringTests {
                 LatestEventQuestion(kinds: [.pauseOutcome]),
             ]
             let together = try await store.pairTrail(pair: "orders", latest: questions)
-            let inSnapshot = try await store.read { try $0.pairTrail(pair: "orders", latest: questions) }
-            let oneByOne = try await store.read { try $0.pairTrailOneByOne(pair: "orders", latest: questions) }
+            let inSnapshot = try await store.read { try await $0.pairTrail(pair: "orders", latest: questions) }
+            let oneByOne = try await store.read { try await $0.pairTrailOneByOne(pair: "orders", latest: questions) }
             #expect(together.latest.map { $0?.id } == [4, 10, 6, 6, 1, nil, nil, 4, 3])
             #expect(together.unsettledIntents.map(\.id) == [5])
             #expect(together.openWindowEdges.map(\.id) == [7])
@@ -285,12 +317,12 @@ struct AuditStoringTests {
                 event(.windowClosed, window: "nightly"),  // 4
                 event(.windowOpened, pair: "sessions", window: "nightly"),  // 5
             ])
-            #expect(try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == [1, 3])
-            #expect(try await store.read { try $0.openWindowEdges(pair: "sessions") }.map(\.id) == [5])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id) == [1, 3])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "sessions") }.map(\.id) == [5])
             // Closed edges of another window push "ancient" out of the window of recent edges.
             let filler = AuditWindowEdges.recentLimit - 3
             try await store.append((0..<filler).map { _ in event(.windowClosed, window: "hourly") })
-            #expect(try await store.read { try $0.openWindowEdges(pair: "orders") }.map(\.id) == [3])
+            #expect(try await store.read { try await $0.openWindowEdges(pair: "orders") }.map(\.id) == [3])
         }
     }
 
@@ -298,7 +330,7 @@ struct AuditStoringTests {
     func pairNames(driver: AuditDriver) async throws {
         try await driver.withStore { store in
             try await store.append(["b", "é", nil, "a", "", "Z", "b"].map { event(.drift, pair: $0) })
-            #expect(try await store.read { try $0.pairNames() } == ["Z", "a", "b", "é"])
+            #expect(try await store.read { try await $0.pairNames() } == ["Z", "a", "b", "é"])
         }
     }
 
@@ -324,7 +356,8 @@ struct AuditStoringTests {
             // The snapshot reader's answer is the store's (PostgreSQL asks each its own way).
             #expect(
                 try await store.read {
-                    try $0.hasEvent(pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
+                    try await $0.hasEvent(
+                        pair: "orders", window: "nightly", kind: .windowOpened, detail: "2026-12-01T01:00")
                 })
         }
     }

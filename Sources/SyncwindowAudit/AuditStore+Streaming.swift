@@ -2,17 +2,11 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// A driver that hands events over one at a time as it reads them, so that exporting a year's trail (a million
-/// events) holds one event in memory, not all of them. `audit --format csv|json` streams through it where the
-/// driver offers it and loads the events otherwise.
-public protocol AuditEventStreaming: Sendable {
-    /// Calls `body` with each event matching `query`, oldest first, from one consistent read.
-    func forEachEvent(_ query: AuditQuery, _ body: (AuditEvent) throws -> Void) async throws
-}
-
-extension AuditStore: AuditEventStreaming {
+extension AuditStore {
     /// Walks a cursor inside one read transaction (a snapshot: appends made meanwhile are not seen), decoding
-    /// each row with the query's column layout worked out once.
+    /// each row with the query's column layout worked out once. GRDB's synchronous read, on purpose: `body` is
+    /// the caller's, not escaping and not `Sendable`, and runs between two steps of the cursor; the read waits on
+    /// GRDB's own queue for a connection (`busyTimeout` at most), as every SQLite read of this store does.
     public func forEachEvent(_ query: AuditQuery, _ body: (AuditEvent) throws -> Void) async throws {
         let (sql, arguments) = query.sql()
         try Self.mappingErrors(path: path, timeout: busyTimeout) {
