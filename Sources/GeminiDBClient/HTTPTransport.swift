@@ -121,7 +121,8 @@ struct HTTPTransport: Sendable {
                 if case .throttled(let retryAfter) = error, let pacing, let key = pacingKey(call) {
                     // Paced: the whole bucket slows down and waits out Retry-After, and the retry queues in it
                     // without using up an attempt (those are for real failures), within the throttle budget.
-                    await pacing.throttled(key, retryAfter: retryAfter.map { min($0, configuration.retry.maxRetryAfter) })
+                    await pacing.throttled(
+                        key, retryAfter: retryAfter.map { min($0, configuration.retry.maxRetryAfter) })
                     if await throttling.mayRetry(pacing, within: configuration.retry.throttleBudget) {
                         attempt -= 1
                         logger.debug("GeminiDB request throttled, queued again", metadata: metadata)

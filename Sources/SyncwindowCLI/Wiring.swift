@@ -78,7 +78,8 @@ enum Wiring {
         var iamEndpoint: URL?
         if case .password(let endpoint, _, _, _) = credentials { iamEndpoint = endpoint }
         return GeminiDBClient.Configuration(
-            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout, concurrency: cloud.concurrency,
+            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout,
+            concurrency: cloud.concurrency,
             rateLimit: Double(cloud.rateLimit))
     }
 
