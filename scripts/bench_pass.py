@@ -22,7 +22,8 @@ its bound and whether it holds.
 Without a quota the emulator throttles nothing and the config says so (`cloud.rate_limit: 0`, unpaced).
 Wall time and peak RSS are those of the whole `syncwindow` process (wait4's rusage).
 Usage: scripts/bench_pass.py [--store sqlite|postgres|both] [--pairs 100,1000,5000]
-                             [--quota-pairs 1000,5000] [--quota 100] [--nights 30]
+                             [--quota-pairs 1000,5000] [--quota 100] [--quota-rate-limit N]
+                             [--nights 30]
                              [--skip edge,history,quota] [--bin .build/release]
 """
 
@@ -216,11 +217,11 @@ def mass_edge(bin_dir, pairs_list, postgres):
             "<= 1.3x", ratio <= 1.3)
 
 
-def quota_edge(bin_dir, pairs_list, quota, postgres):
-    """Mass edges against a throttling emulator, paced at its quota."""
+def quota_edge(bin_dir, pairs_list, quota, rate_limit, postgres):
+    """Mass edges against a throttling emulator, paced at `rate_limit` (the quota unless told)."""
     for n in pairs_list:
         fleet = Fleet(bin_dir, n, postgres, latency_ms=int(LATENCY * 1000), job_delay_ms=int(JOB * 1000),
-                      quota=quota, rate_limit=quota)
+                      quota=quota, rate_limit=rate_limit or quota)
         try:
             fleet.control("DELETE", "quota")
             seconds, _, _ = fleet.syncwindow("tick", "--at", at(1, "01:30"), check=(0, 1))
@@ -230,7 +231,7 @@ def quota_edge(bin_dir, pairs_list, quota, postgres):
             b = max(a / quota for a, _ in counts) + JOB
             paused = sum(1 for i in json.loads(fleet.control("GET", "state"))["instances"]
                          if i["status"] == "SUSPENDED")
-            row(f"quota {quota}/s, {n:,} pairs: instances paused", f"{paused:,}", f"{2 * n:,}", paused == 2 * n)
+            row(f"quota {quota}/s, rate_limit {rate_limit or quota}, {n:,} pairs: paused", f"{paused:,}", f"{2 * n:,}", paused == 2 * n)
             row(f"  wall vs the quota's bound", f"{seconds:.2f} s ({seconds / b:.2f}x)",
                 f"<= 1.2 x {b:.2f} s = {1.2 * b:.2f} s", seconds <= 1.2 * b)
             share = throttled / max(1, admitted + throttled)
@@ -276,6 +277,8 @@ def main():
     parser.add_argument("--bin", default=".build/release")
     parser.add_argument("--quota-pairs", default="1000,5000")
     parser.add_argument("--quota", type=int, default=100)
+    parser.add_argument("--quota-rate-limit", type=int, default=0,
+                        help="cloud.rate_limit of the quota rows (default: the quota)")
     parser.add_argument("--skip", default="", help="comma-separated: edge,history,quota")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)
@@ -289,7 +292,8 @@ def main():
             if "edge" not in skip:
                 mass_edge(args.bin, [int(n) for n in args.pairs.split(",")], postgres)
             if "quota" not in skip:
-                quota_edge(args.bin, [int(n) for n in args.quota_pairs.split(",")], args.quota, postgres)
+                quota_edge(args.bin, [int(n) for n in args.quota_pairs.split(",")], args.quota,
+                           args.quota_rate_limit, postgres)
             if "history" not in skip:
                 history(args.bin, args.nights, args.repeat, postgres)
         finally:
