@@ -76,6 +76,8 @@ class Postgres:
         self.count += 1
         name = f"bench{self.count}"
         self.psql(f"CREATE DATABASE {name} OWNER bench")
+        # A rehearsal store (docs/hosts-that-disagree.md): the passes run at fixed instants (--at).
+        self.psql(f"ALTER DATABASE {name} SET syncwindow.rehearsal = on")
         return name
 
     def stop(self):

@@ -4,8 +4,10 @@ import GeminiDBClient
 /// Follows the jobs of a whole pass together: where many pairs wait on jobs in one project, one listing of the
 /// project's jobs (newest first, a page per hundred jobs) answers all their polls instead of a read per job, and
 /// the listings of a project are at least ``spacing`` apart, however many pairs poll. Each pair keeps its own
-/// schedule (``JobPolling``) and deadline; a poll takes the first listing that starts at or after the pair woke
-/// up, leading it if none is due. A project with few jobs followed is read job by job, as a single pair's are.
+/// schedule (``JobPolling``) and deadline; a poll takes a listing that started at most ``spacing`` before the
+/// pair woke up (its jobs were registered well before: the first poll comes a quarter of the poll interval
+/// after the POSTs), or the next one, leading it if none is due — so no poll waits more than ``spacing`` for
+/// its answer. A project with few jobs followed is read job by job, as a single pair's are.
 ///
 /// A listing is positive evidence only: a job it shows is as it shows it; a job it does not show is "not listed"
 /// only if the listing reached the end of the project's jobs — otherwise the caller reads it by id. So paging
@@ -94,7 +96,7 @@ actor JobFollower {
         guard (followed[project]?.count ?? 0) >= Self.listingFrom else { return .byID }
         while true {
             if let listing = listings[project] {
-                if listing.done && listing.startedAt >= asOf { return listing.read(id) }
+                if listing.done && listing.startedAt >= asOf - spacing { return listing.read(id) }
                 if !listing.done {
                     // One in flight (or due): wait for it; if it started too early for this poll, lead the next.
                     await withCheckedContinuation { listings[project]?.waiters.append($0) }

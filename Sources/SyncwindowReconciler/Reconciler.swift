@@ -67,7 +67,7 @@ public struct Reconciler: Sendable {
         // Before any pair records: the report judges this pass's instant by the configuration in force.
         try await recorder.recordConfigurationIfChanged()
         // One for the pass: its pairs' polls share the listings of each project's jobs.
-        let follower = JobFollower(cloud: cloud, spacing: options.pollInterval / 4, clock: clock)
+        let follower = JobFollower(cloud: cloud, spacing: options.pollInterval / 8, clock: clock)
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
         // Pairs that left the config still holding a pause of ours: handed back by every full pass.
         let removed =
