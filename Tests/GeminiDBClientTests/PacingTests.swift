@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import GeminiDBAPI
 import GeminiDBClient
+import GeminiDBEmulator
 import SyncwindowTestSupport
 import Testing
 
@@ -104,5 +107,44 @@ struct PacingTests {
         clock.advance(by: .seconds(3))
         #expect(await limiter.rate(status) == 7)
         #expect(await limiter.rate(post) == 10)
+    }
+
+    @Test("paced, a throttled call queues again in its bucket without using up its attempts")
+    func throttledRetriesKeepTheirAttempts() async throws {
+        let faults = EmulatorFaults(throttleBurst: 3, retryAfterSeconds: 1, jobDelayMilliseconds: 0)
+        try await EmulatorHarness.withEmulator(faults: faults) { emulator in
+            try await ClientFixture.withHTTP { (http: HTTPClient) async throws -> Void in
+                // Given a client allowed 2 attempts, paced at 50 calls a second
+                let clock = RecordingClock()
+                let client = ClientFixture.client(
+                    emulator, credentials: .aksk(ak: EmulatorFixtures.accessKey, sk: EmulatorFixtures.secretKey),
+                    http: http, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)), rateLimit: 50,
+                    clock: clock)
+                // When the gateway throttles three times, Then the read still succeeds
+                #expect(try await client.syncStatus(of: EmulatorFixtures.primary).state == .syncing)
+                let statuses = await emulator.engine.requests().map(\.status)
+                #expect(statuses == [429, 429, 429, 200])
+                // And each retry waited for its bucket to sit out the Retry-After
+                #expect(clock.recorded.count == 3)
+                #expect(clock.recorded.allSatisfy { $0 > .milliseconds(900) && $0 <= .seconds(1) }, "\(clock.recorded)")
+            }
+        }
+    }
+
+    @Test("paced, a call throttled past its throttle budget fails as throttled")
+    func throttleBudget() async throws {
+        let faults = EmulatorFaults(throttleBurst: 10, retryAfterSeconds: 1, jobDelayMilliseconds: 0)
+        try await EmulatorHarness.withEmulator(faults: faults) { emulator in
+            try await ClientFixture.withHTTP { (http: HTTPClient) async throws -> Void in
+                let client = ClientFixture.client(
+                    emulator, credentials: .aksk(ak: EmulatorFixtures.accessKey, sk: EmulatorFixtures.secretKey),
+                    http: http, retry: RetryPolicy(maxAttempts: 4, throttleBudget: .zero), rateLimit: 50,
+                    clock: RecordingClock())
+                await #expect(throws: GeminiDBError.throttled(retryAfter: .seconds(1))) {
+                    try await client.syncStatus(of: EmulatorFixtures.primary)
+                }
+                #expect(await emulator.engine.requests().count == 1)
+            }
+        }
     }
 }
