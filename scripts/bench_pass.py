@@ -13,10 +13,18 @@ its bound and whether it holds.
               2 calls x latency / concurrency
   history     200 pairs, an idle tick and `status` after the first night and after NIGHTS nights
               of real passes (open and close each night): within 1.3x (median of REPEAT runs)
+  quota       N pairs (1,000 and 5,000) entering a window against the emulator at `--quota Q`
+              (the API gateway's token bucket, Q calls/s per project and API; 100), `cloud.rate_limit: Q`:
+              one pass converges every pair; wall <= 1.2 x the quota's bound for the calls it made
+              (max over the buckets of calls / Q, plus the job duration); <= 2 % of calls throttled;
+              <= 5 calls a pair (the emulator's counts per bucket, GET /_emulator/quota)
 
+Without a quota the emulator throttles nothing and the config says so (`cloud.rate_limit: 0`, unpaced).
 Wall time and peak RSS are those of the whole `syncwindow` process (wait4's rusage).
 Usage: scripts/bench_pass.py [--store sqlite|postgres|both] [--pairs 100,1000,5000]
-                             [--nights 30] [--bin .build/release]
+                             [--quota-pairs 1000,5000] [--quota 100] [--quota-rate-limit N]
+                             [--nights 30]
+                             [--skip edge,history,quota] [--bin .build/release]
 """
 
 import argparse
@@ -80,12 +88,13 @@ class Postgres:
 class Fleet:
     """A work directory: config with N pairs under one nightly window, an emulator, a store."""
 
-    def __init__(self, bin_dir, pairs, postgres=None, latency_ms=0, job_delay_ms=0):
+    def __init__(self, bin_dir, pairs, postgres=None, latency_ms=0, job_delay_ms=0, quota=0, rate_limit=0):
         self.bin = bin_dir
         self.pairs = pairs
         self.work = tempfile.mkdtemp(prefix="syncwindow-bench-")
         self.postgres = postgres
         self.database = postgres.new_database() if postgres else None
+        self.rate_limit = rate_limit
         for name, text in (("ak", "BENCHAK0000000000\n"), ("sk", "bench-secret-key-0000000000000000\n"),
                            ("pgpass", "bench-password\n")):
             path = os.path.join(self.work, name)
@@ -100,7 +109,7 @@ class Fleet:
         self.emulator = subprocess.Popen(
             [os.path.join(bin_dir, "geminidb-emulator"), "--listen", "127.0.0.1:0", "--pairs",
              os.path.join(self.work, "config.yaml"), "--job-delay", f"{job_delay_ms}ms", "--latency",
-             f"{latency_ms}ms"],
+             f"{latency_ms}ms", "--quota", str(quota)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.url = self.emulator.stdout.readline().strip().removeprefix("listening on ")
         self.write_config(self.url)
@@ -109,6 +118,8 @@ class Fleet:
         lines = ["state_dir: state", "schedules: windows", "cloud:", "  auth:", "    method: aksk",
                  "    access_key_file: ak", "    secret_key_file: sk", "  timeout: 10s",
                  f"  concurrency: {CONCURRENCY}"]
+        # Unpaced (0) unless a quota is benchmarked: the emulator then throttles nothing either.
+        lines.append(f"  rate_limit: {self.rate_limit}")
         if url:
             lines += ["  endpoints:", f"    ap-southeast-1: {url}", f"    ap-southeast-3: {url}"]
         if self.postgres:
@@ -128,6 +139,15 @@ class Fleet:
         request = urllib.request.Request(self.url + "/_emulator/faults", data=body, method="PUT",
                                          headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request).read()
+
+    def control(self, method, path):
+        request = urllib.request.Request(self.url + "/_emulator/" + path, method=method)
+        return urllib.request.urlopen(request).read()
+
+    def quota_counts(self):
+        """Calls per bucket (project and API) since the last reset: [(admitted, throttled)]."""
+        buckets = json.loads(self.control("GET", "quota"))["buckets"]
+        return [(b["admitted"], b["throttled"]) for b in buckets]
 
     def syncwindow(self, *args, check=(0,)):
         seconds, rss, code, out, err = run_timed(
@@ -165,11 +185,14 @@ def mass_edge(bin_dir, pairs_list, postgres):
     for n in pairs_list:
         fleet = Fleet(bin_dir, n, postgres, latency_ms=int(LATENCY * 1000), job_delay_ms=int(JOB * 1000))
         try:
+            fleet.control("DELETE", "quota")
             seconds, rss, _ = fleet.syncwindow("tick", "--at", at(1, "01:30"))
             results[n] = (seconds, rss)
             b = bound(n)
             row(f"mass edge, {n:,} pairs (pause {2 * n:,} instances)", f"{seconds:.2f} s ({seconds / b:.2f}x)",
                 f"<= 1.5 x {b:.2f} s = {1.5 * b:.2f} s", seconds <= 1.5 * b)
+            calls = sum(a for a, _ in fleet.quota_counts())
+            row("  calls a pair", f"{calls / n:.2f}", "<= 5", calls / n <= 5)
             if n >= 5000:
                 row(f"  peak RSS at {n:,} pairs", f"{rss:.0f} MB", "< 200 MB", rss < 200)
             if n == 1000:
@@ -195,6 +218,30 @@ def mass_edge(bin_dir, pairs_list, postgres):
         ratio = per[1000] / per[100]
         row("per-pair cost, 1,000 vs 100 pairs", f"{per[1000]:.2f} / {per[100]:.2f} ms ({ratio:.2f}x)",
             "<= 1.3x", ratio <= 1.3)
+
+
+def quota_edge(bin_dir, pairs_list, quota, rate_limit, postgres):
+    """Mass edges against a throttling emulator, paced at `rate_limit` (the quota unless told)."""
+    for n in pairs_list:
+        fleet = Fleet(bin_dir, n, postgres, latency_ms=int(LATENCY * 1000), job_delay_ms=int(JOB * 1000),
+                      quota=quota, rate_limit=rate_limit or quota)
+        try:
+            fleet.control("DELETE", "quota")
+            seconds, _, _ = fleet.syncwindow("tick", "--at", at(1, "01:30"), check=(0, 1))
+            counts = fleet.quota_counts()
+            admitted = sum(a for a, _ in counts)
+            throttled = sum(t for _, t in counts)
+            b = max(a / quota for a, _ in counts) + JOB
+            paused = sum(1 for i in json.loads(fleet.control("GET", "state"))["instances"]
+                         if i["status"] == "SUSPENDED")
+            row(f"quota {quota}/s, rate_limit {rate_limit or quota}, {n:,} pairs: paused", f"{paused:,}", f"{2 * n:,}", paused == 2 * n)
+            row(f"  wall vs the quota's bound", f"{seconds:.2f} s ({seconds / b:.2f}x)",
+                f"<= 1.2 x {b:.2f} s = {1.2 * b:.2f} s", seconds <= 1.2 * b)
+            share = throttled / max(1, admitted + throttled)
+            row("  calls throttled", f"{throttled:,} ({share * 100:.2f} %)", "<= 2 %", share <= 0.02)
+            row("  calls a pair", f"{admitted / n:.2f}", "<= 5", admitted / n <= 5)
+        finally:
+            fleet.close()
 
 
 def history(bin_dir, nights, repeat, postgres):
@@ -231,7 +278,11 @@ def main():
     parser.add_argument("--nights", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--bin", default=".build/release")
-    parser.add_argument("--skip", default="", help="comma-separated: edge,history")
+    parser.add_argument("--quota-pairs", default="1000,5000")
+    parser.add_argument("--quota", type=int, default=100)
+    parser.add_argument("--quota-rate-limit", type=int, default=0,
+                        help="cloud.rate_limit of the quota rows (default: the quota)")
+    parser.add_argument("--skip", default="", help="comma-separated: edge,history,quota")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
@@ -243,6 +294,9 @@ def main():
             print(f"  {'target':<52} {'measured':>22} {'bound':>26}")
             if "edge" not in skip:
                 mass_edge(args.bin, [int(n) for n in args.pairs.split(",")], postgres)
+            if "quota" not in skip:
+                quota_edge(args.bin, [int(n) for n in args.quota_pairs.split(",")], args.quota,
+                           args.quota_rate_limit, postgres)
             if "history" not in skip:
                 history(args.bin, args.nights, args.repeat, postgres)
         finally:

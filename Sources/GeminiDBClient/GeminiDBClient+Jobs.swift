@@ -5,11 +5,17 @@ extension GeminiDBClient {
     /// narrowed by name and time span, so more means something is wrong).
     public func jobs(_ query: JobQuery, on instance: InstanceRef) async throws(GeminiDBError) -> [Job] {
         try await JobPages.collect { offset, limit throws(GeminiDBError) in
-            let exchange = try await send(
-                .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/jobs",
-                query: query.items(offset: offset, limit: limit), operation: "jobs")
-            return try exchange.decode(JobListResponse.self)
+            try await jobsPage(query, offset: offset, limit: limit, on: instance)
         }
+    }
+
+    public func jobsPage(
+        _ query: JobQuery, offset: Int, limit: Int, on instance: InstanceRef
+    ) async throws(GeminiDBError) -> JobListResponse {
+        let exchange = try await send(
+            .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/jobs",
+            query: query.items(offset: offset, limit: limit), operation: "jobs", api: API.jobs)
+        return try exchange.decode(JobListResponse.self)
     }
 }
 

@@ -17,6 +17,8 @@ public struct GeminiDBClient: GeminiDBService {
         public var timeout: Duration
         /// In-flight requests at most.
         public var concurrency: Int
+        /// Calls a second at most per endpoint, project and API (``RateLimiter``); nil: not paced.
+        public var rateLimit: Double?
         public var retry: RetryPolicy
         /// Sleeps between attempts.
         public var clock: any Clock<Duration>
@@ -32,6 +34,7 @@ public struct GeminiDBClient: GeminiDBService {
             iamEndpoint: URL? = nil,
             timeout: Duration = .seconds(10),
             concurrency: Int = 32,
+            rateLimit: Double? = nil,
             retry: RetryPolicy = RetryPolicy(),
             clock: any Clock<Duration> = ContinuousClock(),
             jitter: @escaping @Sendable (_ ceiling: Duration) -> Duration = Configuration.randomJitter,
@@ -42,6 +45,7 @@ public struct GeminiDBClient: GeminiDBService {
             self.iamEndpoint = iamEndpoint
             self.timeout = timeout
             self.concurrency = max(1, concurrency)
+            self.rateLimit = rateLimit.flatMap { $0 > 0 ? $0 : nil }
             self.retry = retry
             self.clock = clock
             self.jitter = jitter
@@ -52,11 +56,12 @@ public struct GeminiDBClient: GeminiDBService {
         /// Explicit endpoints by region; other regions use `https://gaussdb-nosql.{region}.myhuaweicloud.com`.
         public init(
             endpoints: [String: URL], iamEndpoint: URL? = nil, timeout: Duration = .seconds(10),
-            concurrency: Int = 32, retry: RetryPolicy = RetryPolicy()
+            concurrency: Int = 32, rateLimit: Double? = nil, retry: RetryPolicy = RetryPolicy()
         ) {
             self.init(
                 endpoints: { region in endpoints[region] ?? Self.defaultEndpoint(forRegion: region) },
-                iamEndpoint: iamEndpoint, timeout: timeout, concurrency: concurrency, retry: retry)
+                iamEndpoint: iamEndpoint, timeout: timeout, concurrency: concurrency, rateLimit: rateLimit,
+                retry: retry)
         }
 
         /// `https://gaussdb-nosql.{region}.myhuaweicloud.com`
@@ -99,7 +104,9 @@ public struct GeminiDBClient: GeminiDBService {
     ) {
         let transport = HTTPTransport(
             http: http, configuration: configuration,
-            semaphore: AsyncSemaphore(limit: configuration.concurrency), logger: logger)
+            semaphore: AsyncSemaphore(limit: configuration.concurrency),
+            pacing: configuration.rateLimit.map { RateLimiter(callsPerSecond: $0, clock: configuration.clock) },
+            logger: logger)
         self.transport = transport
         authenticator = Authenticator(credentials, transport: transport)
         profileAuthenticators = profiles.mapValues { Authenticator($0, transport: transport) }
@@ -120,7 +127,8 @@ public struct GeminiDBClient: GeminiDBService {
     }
 
     public func syncStatus(of instance: InstanceRef) async throws(GeminiDBError) -> DataSyncStatusResponse {
-        let exchange = try await send(.get, instance, path: Self.dataSyncPath(instance), operation: "sync-status")
+        let exchange = try await send(
+            .get, instance, path: Self.dataSyncPath(instance), operation: "sync-status", api: API.dataSync)
         return try exchange.decode(DataSyncStatusResponse.self)
     }
 
@@ -129,14 +137,15 @@ public struct GeminiDBClient: GeminiDBService {
     ) async throws(GeminiDBError) -> String {
         let body = Array(try! JSONEncoder().encode(DataSyncActionRequest(action: action)))
         let exchange = try await send(
-            .post, instance, path: Self.dataSyncPath(instance), body: body, operation: "set-data-sync-\(action)")
+            .post, instance, path: Self.dataSyncPath(instance), body: body, operation: "set-data-sync-\(action)",
+            api: API.dataSync)
         return try exchange.decode(JobIDResponse.self).jobID
     }
 
     public func job(id: String, on instance: InstanceRef) async throws(GeminiDBError) -> Job? {
         let exchange = try await send(
             .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/jobs",
-            query: [QueryItem("id", id)], operation: "job")
+            query: [QueryItem("id", id)], operation: "job", api: API.jobs)
         return try exchange.decode(JobListResponse.self).jobs.first { $0.id == id }
     }
 
@@ -144,12 +153,19 @@ public struct GeminiDBClient: GeminiDBService {
         do {
             let exchange = try await send(
                 .get, instance, path: "/v3/\(PercentEncoding.encode(instance.projectID))/instances",
-                query: [QueryItem("id", instance.instanceID)], operation: "instance")
+                query: [QueryItem("id", instance.instanceID)], operation: "instance", api: API.instances)
             return try exchange.decode(InstanceListResponse.self).instances.first { $0.id == instance.instanceID }
         } catch {
             if case .api(404, APIErrorCode.instanceNotFound, _, _) = error { return nil }
             throw error
         }
+    }
+
+    /// The path templates of the APIs the client calls, as the gateway meters them (with the method).
+    enum API {
+        static let dataSync = "instances/{instance_id}/disaster-recovery/data-synchronization"
+        static let jobs = "jobs"
+        static let instances = "instances"
     }
 
     static func dataSyncPath(_ instance: InstanceRef) -> String {
@@ -159,11 +175,12 @@ public struct GeminiDBClient: GeminiDBService {
 
     func send(
         _ method: HTTPTransport.Method, _ instance: InstanceRef, path: String, query: [QueryItem] = [],
-        body: [UInt8]? = nil, operation: String
+        body: [UInt8]? = nil, operation: String, api: String
     ) async throws(GeminiDBError) -> HTTPTransport.Exchange {
         let call = HTTPTransport.Call(
             method: method, baseURL: transport.configuration.endpoints(instance.region), path: path, query: query,
-            body: body, idempotent: method == .get, operation: operation, instance: instance)
+            body: body, idempotent: method == .get, operation: operation, instance: instance,
+            api: "\(method.rawValue) \(api)")
         let profile = instanceProfiles[instance].flatMap { profileAuthenticators[$0] }
         let authorization = (profile ?? authenticator).authorization(for: instance)
         return try await transport.send(call, authorization: authorization)

@@ -55,7 +55,7 @@ public enum GeminiDBError: Error, Sendable, Equatable, CustomStringConvertible {
         case .throttled(let retryAfter):
             "throttled by the API gateway (APIGW.0308)"
                 + (retryAfter.map { ", asked to retry after \($0.components.seconds)s" } ?? "")
-                + "; lower cloud.concurrency or retry later"
+                + "; set cloud.rate_limit below the gateway's quota or retry later"
         case .transport(let detail):
             "could not reach the GeminiDB endpoint: \(detail); check cloud.endpoints and the network"
         case .timeout:

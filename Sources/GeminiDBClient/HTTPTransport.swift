@@ -28,6 +28,9 @@ struct HTTPTransport: Sendable {
         var instance: InstanceRef?
         /// Sent as well (the metadata service's token headers).
         var headers: [HTTPHeaderField] = []
+        /// The API as the gateway meters it (`GET jobs`): with the instance's project, the call's
+        /// ``RateLimiter`` bucket; nil: not paced (IAM).
+        var api: String? = nil
     }
 
     enum Authorization: Sendable {
@@ -70,6 +73,8 @@ struct HTTPTransport: Sendable {
     let http: GeminiDBHTTP
     let configuration: GeminiDBClient.Configuration
     let semaphore: AsyncSemaphore
+    /// `cloud.rate_limit`; nil: calls go as fast as the concurrency lets them.
+    let pacing: RateLimiter?
     let logger: Logger
 
     static let maxBodyBytes = 4 * 1024 * 1024
@@ -79,6 +84,7 @@ struct HTTPTransport: Sendable {
     func send(_ call: Call, authorization: Authorization) async throws(GeminiDBError) -> Exchange {
         var attempt = 0
         var refetchedToken = false
+        var throttling = ThrottledRetries()
         var metadata: Logger.Metadata = ["http.method": "\(call.method.rawValue)", "operation": "\(call.operation)"]
         if let instance = call.instance {
             metadata["instance.id"] = "\(instance.instanceID)"
@@ -130,6 +136,19 @@ struct HTTPTransport: Sendable {
                 throw error
             case .retry(let error, let delay):
                 metadata["error.code"] = error.apiCode.map { "\($0)" }
+                if case .throttled(let retryAfter) = error, let pacing, let key = pacingKey(call) {
+                    // Paced: the whole bucket slows down and waits out Retry-After, and the retry queues in it
+                    // without using up an attempt (those are for real failures), within the throttle budget.
+                    await pacing.throttled(
+                        key, retryAfter: retryAfter.map { min($0, configuration.retry.maxRetryAfter) })
+                    if await throttling.mayRetry(pacing, within: configuration.retry.throttleBudget) {
+                        attempt -= 1
+                        logger.debug("GeminiDB request throttled, queued again", metadata: metadata)
+                        continue
+                    }
+                    logger.warning("GeminiDB request throttled past the throttle budget", metadata: metadata)
+                    throw error
+                }
                 guard attempt < configuration.retry.maxAttempts else {
                     logger.warning("GeminiDB request failed, no attempts left", metadata: metadata)
                     throw error
@@ -221,6 +240,7 @@ struct HTTPTransport: Sendable {
     private func attemptOnce(
         _ call: Call, authorization: Authorization, token: Secret?, key: TemporaryKey?
     ) async throws(GeminiDBError) -> Result<Exchange, Failure> {
+        try await pace(call)
         do {
             try await semaphore.acquire()
         } catch {

@@ -6,15 +6,20 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxDelay: Duration
     /// The longest `Retry-After` honoured; a longer one is cut to this.
     public var maxRetryAfter: Duration
+    /// With pacing (``GeminiDBClient/Configuration/rateLimit``), how long after its first 429 a call may keep
+    /// queueing again in its bucket; throttled retries do not count against ``maxAttempts``. The default is the
+    /// pass's default job timeout: a call is not throttled for longer than a job may run.
+    public var throttleBudget: Duration
 
     public init(
         maxAttempts: Int = 4, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(5),
-        maxRetryAfter: Duration = .seconds(30)
+        maxRetryAfter: Duration = .seconds(30), throttleBudget: Duration = .seconds(300)
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxRetryAfter = maxRetryAfter
+        self.throttleBudget = throttleBudget
     }
 
     /// No retries at all.

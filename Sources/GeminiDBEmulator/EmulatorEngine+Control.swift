@@ -73,6 +73,18 @@ extension EmulatorEngine {
             }
             faults = new
             return .json(200, faults)
+        case ("GET", ["quota"]):
+            return .json(200, quota.report(quota: faults.quota))
+        case ("PUT", ["quota"]):
+            struct Body: Decodable { var quota: Int }
+            guard let body = try? JSONDecoder().decode(Body.self, from: Data(request.body)), body.quota >= 0 else {
+                return .error(400, APIErrorCode.badParameter, "The body must be {\"quota\": N}, N >= 0 calls a second.")
+            }
+            faults.quota = body.quota
+            return .json(200, quota.report(quota: faults.quota))
+        case ("DELETE", ["quota"]):
+            quota.resetCounts()
+            return EmulatorResponse(status: 204)
         case ("POST", ["revoke-tokens"]):
             revokeTokens()
             return EmulatorResponse(status: 204)

@@ -18,6 +18,8 @@ public actor EmulatorEngine {
     /// The metadata service's settings, temporary keys and session tokens.
     var temporaryKeys: EmulatorTemporaryKeys
     var requestLog = RequestLog(capacity: maxLogEntries)
+    /// The gateway's buckets and the calls counted in each.
+    var quota = EmulatorQuota()
     /// API requests admitted and not answered yet (their latency, processing or held answer):
     /// what a test waits on after killing a client, instead of guessing how long they take.
     var requestsInFlight = 0
@@ -193,6 +195,13 @@ public actor EmulatorEngine {
             var response = EmulatorResponse.error(
                 429, APIErrorCode.throttled, "The request is throttled.", requestID: requestID)
             response.headers.append(HTTPHeaderField("Retry-After", "\(faults.retryAfterSeconds)"))
+            admission.immediate = response
+        } else if let key = EmulatorQuota.key(method: request.method, segments: request.segments),
+            let retryAfter = quota.take(key, quota: faults.quota, at: now)
+        {
+            var response = EmulatorResponse.error(
+                429, APIErrorCode.throttled, "The request is throttled.", requestID: requestID)
+            response.headers.append(HTTPHeaderField("Retry-After", "\(retryAfter)"))
             admission.immediate = response
         } else if faults.errorRate > 0, random.unit() < faults.errorRate {
             admission.immediate = .error(500, "DBS.200000", "Internal server error.")

@@ -27,6 +27,8 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
     /// Pause/resume calls are carried out at once but their answer is held back this long: the window in which a
     /// client killed (or timing out) knows nothing of a call the cloud took.
     public var holdCallAnswersMilliseconds: Int
+    /// The API gateway's quota: calls a second per project and API, burst as many (`EmulatorQuota`); 0: none.
+    public var quota: Int
 
     public enum DropMode: String, Sendable, Equatable, Codable {
         case afterProcessing = "after_processing"
@@ -37,7 +39,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         latencyMilliseconds: Int = 0, errorRate: Double = 0, throttleBurst: Int = 0, retryAfterSeconds: Int = 1,
         jobFailureRate: Double = 0, failNextJobs: Int = 0, dropConnections: Int = 0,
         dropMode: DropMode = .afterProcessing, jobDelayMilliseconds: Int = 500, jobVisibilityDelayMilliseconds: Int = 0,
-        loseNextCalls: Int = 0, holdCallAnswersMilliseconds: Int = 0
+        loseNextCalls: Int = 0, holdCallAnswersMilliseconds: Int = 0, quota: Int = 0
     ) {
         self.latencyMilliseconds = latencyMilliseconds
         self.errorRate = errorRate
@@ -51,6 +53,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         self.jobVisibilityDelayMilliseconds = jobVisibilityDelayMilliseconds
         self.loseNextCalls = loseNextCalls
         self.holdCallAnswersMilliseconds = holdCallAnswersMilliseconds
+        self.quota = quota
     }
 
     /// Why these faults make no sense (rates outside 0...1, negative counts), or nil.
@@ -59,7 +62,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         if !(0...1).contains(jobFailureRate) { return "job failure rate must be from 0 to 1" }
         let counts = [
             latencyMilliseconds, throttleBurst, retryAfterSeconds, failNextJobs, dropConnections, jobDelayMilliseconds,
-            jobVisibilityDelayMilliseconds, loseNextCalls, holdCallAnswersMilliseconds,
+            jobVisibilityDelayMilliseconds, loseNextCalls, holdCallAnswersMilliseconds, quota,
         ]
         if counts.contains(where: { $0 < 0 }) { return "counts and durations must not be negative" }
         return nil
@@ -78,6 +81,7 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         case jobVisibilityDelayMilliseconds = "job_visibility_delay_ms"
         case loseNextCalls = "lose_next_calls"
         case holdCallAnswersMilliseconds = "hold_call_answers_ms"
+        case quota
     }
 
     public init(from decoder: any Decoder) throws {
@@ -96,5 +100,6 @@ public struct EmulatorFaults: Sendable, Equatable, Codable {
         jobVisibilityDelayMilliseconds = try c.decodeIfPresent(Int.self, forKey: .jobVisibilityDelayMilliseconds) ?? 0
         loseNextCalls = try c.decodeIfPresent(Int.self, forKey: .loseNextCalls) ?? 0
         holdCallAnswersMilliseconds = try c.decodeIfPresent(Int.self, forKey: .holdCallAnswersMilliseconds) ?? 0
+        quota = try c.decodeIfPresent(Int.self, forKey: .quota) ?? 0
     }
 }

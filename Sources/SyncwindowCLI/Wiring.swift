@@ -118,8 +118,9 @@ enum Wiring {
         var iamEndpoint: URL?
         if case .password(let endpoint, _, _, _) = credentials { iamEndpoint = endpoint }
         return GeminiDBClient.Configuration(
-            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout, concurrency: cloud.concurrency
-        )
+            endpoints: cloud.endpoints, iamEndpoint: iamEndpoint, timeout: cloud.timeout,
+            concurrency: cloud.concurrency,
+            rateLimit: Double(cloud.rateLimit))
     }
 
     /// The trail and the pair locks a config names, opened for passes (tick, run, override):

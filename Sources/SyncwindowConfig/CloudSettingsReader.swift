@@ -5,7 +5,8 @@ import SyncwindowSchedule
 enum CloudSettingsReader {
     static func read(_ value: YAMLValue, relativeTo directory: URL) throws(ConfigError) -> CloudSettings {
         let cloud = try value.mapping(allowed: [
-            "auth", "endpoints", "timeout", "concurrency", "ca_file", "proxy", "proxy_credentials_file", "profiles",
+            "auth", "endpoints", "timeout", "concurrency", "rate_limit", "ca_file", "proxy", "proxy_credentials_file",
+            "profiles",
         ])
         let auth = try readAuth(try cloud.required("auth"), relativeTo: directory)
         var profiles: [String: AuthSettings] = [:]
@@ -30,10 +31,11 @@ enum CloudSettingsReader {
             timeout = .milliseconds(Int64(seconds * 1000))
         }
         let concurrency = try cloud["concurrency"]?.integer(in: 1...256) ?? 32
+        let rateLimit = try cloud["rate_limit"]?.integer(in: 0...100_000) ?? CloudSettings.defaultRateLimit
         let network = try readNetwork(cloud, relativeTo: directory)
         return CloudSettings(
-            auth: auth, endpoints: endpoints, timeout: timeout, concurrency: concurrency, network: network,
-            profiles: profiles)
+            auth: auth, endpoints: endpoints, timeout: timeout, concurrency: concurrency, rateLimit: rateLimit,
+            network: network, profiles: profiles)
     }
 
     /// `cloud.auth` or one `cloud.profiles.NAME`: one method and its keys.

@@ -67,6 +67,8 @@ public struct CloudSettings: Sendable, Equatable {
     public var timeout: Duration
     /// In-flight API calls at most, shared by all pairs.
     public var concurrency: Int
+    /// Calls a second at most per endpoint, project and API, shared by all pairs; 0: not paced.
+    public var rateLimit: Int
     /// Extra CA trust and the proxy (docs/configuration.md, "Operating behind a proxy").
     public var network: NetworkSettings
     /// `cloud.profiles`: further credentials by name, for pair sides in other accounts.
@@ -74,15 +76,21 @@ public struct CloudSettings: Sendable, Equatable {
 
     public init(
         auth: AuthSettings, endpoints: [String: URL] = [:], timeout: Duration = .seconds(10), concurrency: Int = 32,
-        network: NetworkSettings = NetworkSettings(), profiles: [String: AuthSettings] = [:]
+        rateLimit: Int = CloudSettings.defaultRateLimit, network: NetworkSettings = NetworkSettings(),
+        profiles: [String: AuthSettings] = [:]
     ) {
         self.auth = auth
         self.profiles = profiles
         self.endpoints = endpoints
         self.timeout = timeout
         self.concurrency = concurrency
+        self.rateLimit = rateLimit
         self.network = network
     }
+
+    /// The API gateway throttles each API of a project at 200 calls a second by default (APIGW.0308): 180
+    /// leaves a tenth of it to the console, other tools and a second host's pass.
+    public static let defaultRateLimit = 180
 
     /// The service endpoint for a region.
     public func endpoint(forRegion region: String) -> URL {

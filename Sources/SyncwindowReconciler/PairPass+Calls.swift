@@ -12,6 +12,8 @@ extension PairPass {
     struct CallsResult {
         var actions: [String] = []
         var problem: String?
+        /// The followed jobs seen completed (all of them when there is no problem).
+        var completed: [FollowedJob] = []
     }
 
     /// A job of syncwindow's to follow to its end.
@@ -78,9 +80,11 @@ extension PairPass {
             jobs.append(FollowedJob(side: side, id: jobID, action: action))
         }
         try await recordAccepted(accepted, with: nil)
-        if let problem = try await follow(jobs + alsoFollow) {
+        let followed = try await follow(jobs + alsoFollow)
+        if let problem = followed.problem {
             summary.problem = summary.problem ?? problem
         }
+        summary.completed = followed.completed
         return summary
     }
 
@@ -107,11 +111,15 @@ extension PairPass {
     }
 
     /// Follows jobs until each completes or fails, or the job timeout passes, and records how
-    /// they ended. Returns the first problem, if any.
-    func follow(_ jobs: [FollowedJob]) async throws -> String? {
-        guard !jobs.isEmpty else { return nil }
+    /// they ended. Returns the first problem, if any, and the jobs that completed.
+    func follow(_ jobs: [FollowedJob]) async throws -> (problem: String?, completed: [FollowedJob]) {
+        guard !jobs.isEmpty else { return (nil, []) }
         let waits = try await waitForJobs(jobs)
-        return try await recordJobEnds(zip(jobs, waits).map { (job: $0, wait: $1) })
+        let completed = zip(jobs, waits).compactMap { job, wait in
+            if case .finished(let ended) = wait, ended.state == .completed { return job }
+            return nil
+        }
+        return (try await recordJobEnds(zip(jobs, waits).map { (job: $0, wait: $1) }), completed)
     }
 
     /// How a followed job stood when following it ended.
@@ -164,18 +172,26 @@ extension PairPass {
     /// each round reads them in order and stops at the first still running (the next would be
     /// too), and a job seen finished is followed at once by the next one's read, with no wait
     /// in between. Nothing is in flight while it sleeps, so a waiting pair holds none of the
-    /// client's concurrency slots. At the timeout, a job never once seen is told apart from
-    /// one still running (one more read of each job left).
+    /// client's concurrency slots. Where many pairs of the pass follow jobs in one project,
+    /// their polls share listings of it (``JobFollower``). At the timeout, a job never once
+    /// seen is told apart from one still running (one more read of each job left).
     func waitForJobs(_ jobs: [FollowedJob]) async throws -> [JobWait] {
         let deadline = Deadline(after: options.jobTimeout, on: reconciler.clock)
         var polling = JobPolling(interval: options.pollInterval)
         var ends = [JobWait](repeating: .running, count: jobs.count)
         var seen = [Bool](repeating: false, count: jobs.count)
         var next = 0
+        await follower.follow(jobs.map { (id: $0.id, instance: instance($0.side), action: $0.action) })
         while next < jobs.count {
-            try await reconciler.clock.sleep(for: polling.nextDelay())
+            do {
+                try await reconciler.clock.sleep(for: polling.nextDelay())
+            } catch {
+                await follower.forget(jobs.map { (id: $0.id, instance: instance($0.side)) })
+                throw error
+            }
+            let woke = await follower.now()
             while next < jobs.count {
-                guard case .listed(let job) = await readJob(jobs[next]) else { break }
+                guard case .listed(let job) = await pollJob(jobs[next], asOf: woke) else { break }
                 seen[next] = true
                 guard job.state.isFinished else { break }
                 ends[next] = .finished(job)
@@ -183,6 +199,7 @@ extension PairPass {
             }
             if deadline.hasPassed() { break }
         }
+        await follower.forget(jobs.map { (id: $0.id, instance: instance($0.side)) })
         for index in next..<jobs.count where !seen[index] {
             switch await readJob(jobs[index]) {
             case .listed(let job) where job.state.isFinished: ends[index] = .finished(job)
@@ -191,6 +208,16 @@ extension PairPass {
             }
         }
         return ends
+    }
+
+    /// One poll's read of a followed job: from the pass's listing of its project, or by id.
+    private func pollJob(_ followed: FollowedJob, asOf: Double) async -> JobRead {
+        switch await follower.read(followed.id, on: instance(followed.side), asOf: asOf) {
+        case .listed(let job): return .listed(job)
+        case .notListed: return .notListed
+        case .unreadable: return .unreadable
+        case .unsure, .byID: return await readJob(followed)
+        }
     }
 
     /// What one read of a job found.

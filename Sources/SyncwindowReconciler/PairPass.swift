@@ -13,6 +13,8 @@ struct PairPass {
     let pair: PairConfig
     let options: ReconcileOptions
     let recorder: PassRecorder
+    /// The pass's jobs, followed together (``JobFollower``).
+    let follower: JobFollower
     /// The pair left the config while syncwindow still held a pause on it: the pass hands
     /// that pause back (see `RemovedPairs`).
     var removedFromConfig = false
@@ -201,7 +203,7 @@ struct PairPass {
     /// waiting on them. Then the pair is read again and decided again.
     private func followSettledJobs(_ progress: Progress, desired: DesiredState) async throws -> StepOutcome {
         var progress = progress
-        _ = try await follow(progress.settledJobs)
+        _ = try await follow(progress.settledJobs).problem
         progress.settledJobs = []
         return try await reread(progress, desired: desired)
     }
@@ -278,7 +280,13 @@ struct PairPass {
                     try await failed(
                         desired: desired, live: live, actions: progress.actions, problem: .callFailed(problem)))
             }
-            return try await reread(progress, desired: desired)
+            // Every job followed completed: the cloud says the calls were carried out, and a pair settles once
+            // both sides' jobs have, so their sides read as the calls leave them without asking again.
+            // Sides nothing was called on keep what was read, and a side still in transition is read when
+            // the next step waits on it.
+            progress.ledger = try await ledger()
+            for job in outcome.completed { progress.live[job.side] = .settled(after: job.action) }
+            return .next(progress)
         }
     }
 

@@ -108,7 +108,12 @@ public struct LiveState: Sendable, Equatable {
         self.standby = standby
     }
 
-    subscript(side: PairSide) -> DataSyncState { side == .primary ? primary : standby }
+    subscript(side: PairSide) -> DataSyncState {
+        get { side == .primary ? primary : standby }
+        set {
+            if side == .primary { primary = newValue } else { standby = newValue }
+        }
+    }
 
     /// Both sides' states in the order the audit and logs print them.
     var sides: [(PairSide, DataSyncState)] { [(.primary, primary), (.standby, standby)] }

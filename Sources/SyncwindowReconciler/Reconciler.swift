@@ -66,6 +66,8 @@ public struct Reconciler: Sendable {
             snapshot: ConfigurationSnapshot(configuration))
         // Before any pair records: the report judges this pass's instant by the configuration in force.
         try await recorder.recordConfigurationIfChanged()
+        // One for the pass: its pairs' polls share the listings of each project's jobs.
+        let follower = JobFollower(cloud: cloud, spacing: options.pollInterval / 8, clock: clock)
         let selected = configuration.pairs.filter { options.pairs?.contains($0.name) ?? true }
         // Pairs that left the config still holding a pause of ours: handed back by every full pass.
         let removed =
@@ -74,11 +76,15 @@ public struct Reconciler: Sendable {
         let passes: [@Sendable () async throws -> PairPassResult] =
             selected.map { pair in
                 { @Sendable in
-                    try await PairPass(reconciler: self, pair: pair, options: options, recorder: recorder).runLocked()
+                    try await PairPass(
+                        reconciler: self, pair: pair, options: options, recorder: recorder, follower: follower
+                    ).runLocked()
                 }
             }
             + removed.map { pair in
-                { @Sendable in try await self.handBack(pair, options: options, recorder: recorder) }
+                { @Sendable in
+                    try await self.handBack(pair, options: options, recorder: recorder, follower: follower)
+                }
             }
         let results = try await withThrowingTaskGroup(of: PairPassResult.self) { group in
             // A bounded number of pairs at once, started in config order, the next as one finishes.
@@ -109,11 +115,12 @@ public struct Reconciler: Sendable {
 
     /// A pass over a pair that left the config: resume what syncwindow paused, if the trail
     /// says where the instances are; otherwise say plainly what the operator must do.
-    func handBack(_ pair: RemovedPair, options: ReconcileOptions, recorder: PassRecorder) async throws
-        -> PairPassResult
+    func handBack(_ pair: RemovedPair, options: ReconcileOptions, recorder: PassRecorder, follower: JobFollower)
+        async throws -> PairPassResult
     {
         if let instances = pair.instances {
-            var pass = PairPass(reconciler: self, pair: instances, options: options, recorder: recorder)
+            var pass = PairPass(
+                reconciler: self, pair: instances, options: options, recorder: recorder, follower: follower)
             pass.removedFromConfig = true
             var result = try await pass.runLocked()
             result.removedFromConfig = true

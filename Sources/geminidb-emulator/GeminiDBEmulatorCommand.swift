@@ -17,7 +17,8 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             Serves the instances of CONFIG's pairs (each starting SYNCING) and accepts exactly the credentials \
             its cloud.auth names. The first line on stdout is `listening on http://HOST:PORT` \
             (`https://` with --tls-cert and --tls-key). \
-            Faults can also be changed at run time: GET/PUT /_emulator/faults. \
+            Faults can also be changed at run time: GET/PUT /_emulator/faults; the quota and the calls counted \
+            per project and API: GET/PUT/DELETE /_emulator/quota. \
             It also plays the ECS metadata service (PUT /meta-data/latest/api/token, \
             GET /openstack/latest/securitykey) for cloud.auth.method metadata: temporary keys with a security \
             token, changed at run time with GET/PUT /_emulator/metadata; POST /_emulator/temporary-keys issues one \
@@ -50,6 +51,12 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
 
     @Option(help: "Retry-After of the 429 answers, in seconds.")
     var retryAfter: Int = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Throttle as the API gateway does: N calls a second per project and API, burst N (429 APIGW.0308).",
+            valueName: "N"))
+    var quota: Int = 0
 
     @Option(help: "Share of pause/resume jobs that fail, 0...1.")
     var failJobs: Double = 0
@@ -178,6 +185,7 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
         guard let hold = FaultDuration.parse(holdCallAnswers) else {
             throw ValidationError("--hold-call-answers: not a duration: \(holdCallAnswers)")
         }
+        guard quota >= 0 else { throw ValidationError("--quota: not a count of calls a second: \(quota)") }
         guard loseNextCalls >= 0 else { throw ValidationError("--lose-next-calls: not a count: \(loseNextCalls)") }
         guard let dropMode = EmulatorFaults.DropMode(rawValue: dropMode) else {
             throw ValidationError("--drop-mode: after_processing or before_processing")
@@ -191,6 +199,6 @@ struct GeminiDBEmulatorCommand: AsyncParsableCommand {
             failNextJobs: failNextJobs, dropConnections: dropConnections, dropMode: dropMode,
             jobDelayMilliseconds: FaultDuration.milliseconds(jobDelay),
             jobVisibilityDelayMilliseconds: FaultDuration.milliseconds(visibility), loseNextCalls: loseNextCalls,
-            holdCallAnswersMilliseconds: FaultDuration.milliseconds(hold))
+            holdCallAnswersMilliseconds: FaultDuration.milliseconds(hold), quota: quota)
     }
 }

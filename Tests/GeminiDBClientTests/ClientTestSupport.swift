@@ -41,15 +41,15 @@ enum ClientFixture {
     /// A client whose every region points at the emulator.
     static func client(
         _ emulator: RunningEmulator, credentials: Credentials, http: HTTPClient, retry: RetryPolicy = fastRetry,
-        timeout: Duration = .seconds(5), concurrency: Int = 8, clock: any Clock<Duration> = ContinuousClock(),
-        now: @escaping @Sendable () -> Date = { Date() },
+        timeout: Duration = .seconds(5), concurrency: Int = 8, rateLimit: Double? = nil,
+        clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> GeminiDBClient {
         let base = emulator.baseURL
         return GeminiDBClient(
             configuration: .init(
-                endpoints: { _ in base }, timeout: timeout, concurrency: concurrency, retry: retry, clock: clock,
-                jitter: { $0 }, now: now),
+                endpoints: { _ in base }, timeout: timeout, concurrency: concurrency, rateLimit: rateLimit,
+                retry: retry, clock: clock, jitter: { $0 }, now: now),
             credentials: credentials, httpClient: http, logger: logger)
     }
 
