@@ -213,11 +213,12 @@ struct PairLocksTests {
 
     @Test("a renewing holder keeps its lease past its length", arguments: Driver.leases)
     func renewalKeepsTheLease(_ driver: Driver) async throws {
-        // Two seconds, renewed every 667 ms: slack for a loaded machine (the test suites run at once).
-        try await Self.withHosts(driver, lease: .seconds(2), margin: .milliseconds(200), renewing: true) { hosts in
+        // Four seconds, renewed every 1.33 s: a renewal may be late by 2 s and more on a loaded machine (the
+        // unit suites run at once, PostgreSQL's too) before the lease is at risk; held half as long again.
+        try await Self.withHosts(driver, lease: .seconds(4), margin: .milliseconds(500), renewing: true) { hosts in
             let hold = try await hosts.alpha.acquire(pair: "orders", timeout: .seconds(1))
             try await hold.renewing {
-                try await hosts.wait(.milliseconds(4_500))
+                try await hosts.wait(.milliseconds(6_000))
                 try await hold.confirmBeforeCall()
                 await #expect(throws: PairLockUnavailable.self) {
                     _ = try await hosts.beta.acquire(pair: "orders", timeout: .milliseconds(500))

@@ -45,14 +45,16 @@ private func intent(_ pair: String) -> NewAuditEvent {
 struct PairLeaseTests {
     @Test("appends racing into one group transaction: a stale fence is refused alone, the rest commit in order")
     func groupAppendRefusesOnlyTheStaleFence() async throws {
-        try await withHosts(lease: .seconds(2), margin: .milliseconds(500)) { alpha, alphaLeases, _, betaLeases in
+        // Four seconds: the forty live holds are renewed every 1.33 s while the appends race, and a renewal
+        // late by 2 s on a loaded machine (every unit suite runs at once) still keeps its lease.
+        try await withHosts(lease: .seconds(4), margin: .milliseconds(500)) { alpha, alphaLeases, _, betaLeases in
             // Held and never renewed (no `renewing` scope), as by a frozen host; the other host
             // waits until it runs out.
             let stale = try await alphaLeases.acquire(pair: "orders", timeout: .seconds(1))
-            let taken = try await betaLeases.acquire(pair: "orders", timeout: .seconds(5))
+            let taken = try await betaLeases.acquire(pair: "orders", timeout: .seconds(8))
             let pairs = (0..<40).map { "pair-\($0)" }
             // The live holds are renewed meanwhile, as a pass's are (each renewal a child task of
-            // this group, cancelled when the appends are done): a 2 s lease outlives no slow moment.
+            // this group, cancelled when the appends are done).
             let outcomes = try await withThrowingTaskGroup(of: Void.self) { renewals in
                 defer { renewals.cancelAll() }
                 var holds: [any PairLockHold] = []
