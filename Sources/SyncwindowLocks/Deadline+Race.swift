@@ -3,9 +3,8 @@ extension Deadline {
     /// whichever ends first wins and the other is cancelled. Nil when the deadline came first.
     ///
     /// Structured: when this returns, the operation has ended too (the group waits for it). So
-    /// an operation must end promptly once cancelled, even one blocked on I/O: PostgreSQL's
-    /// (`PostgresBackend`) closes its connection on cancellation, which fails a statement a
-    /// frozen server would otherwise hold for ever.
+    /// an operation must end promptly once cancelled, even one blocked on I/O; for one that may
+    /// not (PostgreSQL's), ``raceReturningAtDeadline(_:on:_:)`` returns at the deadline anyway.
     public static func race<C: Clock, T: Sendable>(
         _ limit: Duration, on clock: C, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T? where C.Duration == Duration {

@@ -12,9 +12,10 @@ import SyncwindowLocks
 /// (`store.postgres.timeout`) on the injected clock: a database that does not answer is
 /// `AuditStoreError.unavailable`, never a pass that hangs.
 ///
-/// The pool lives inside `with(_:password:logger:clock:_:)`: its `run()` is a child task of that
-/// scope, cancelled (closing every connection) and awaited before the scope returns, so no
-/// connection or event-loop work outlives the command that opened it.
+/// The pool lives inside `with(_:password:logger:clock:_:)`: its `run()` is a task owned by that
+/// scope, cancelled (closing every connection) and awaited — for at most the operation deadline —
+/// before the scope returns, so no connection outlives the command that opened it unless the
+/// driver fails to shut down (then the process's exit ends it).
 public final class PostgresBackend: Sendable {
     let client: PostgresClient
     public let settings: PostgresSettings
@@ -37,8 +38,9 @@ public final class PostgresBackend: Sendable {
     }
 
     /// Runs `body` with a connection pool to the database (nothing connects until the first
-    /// operation), then shuts the pool down — its connections closed, its `run()` ended —
-    /// before returning, whether `body` returned or threw.
+    /// operation), then shuts the pool down — its connections closed, its `run()` ended or, past
+    /// the operation deadline, left to the process's exit — before returning, whether `body`
+    /// returned or threw.
     /// - Parameter clock: what operation deadlines are measured on (the wiring passes the
     ///   continuous clock).
     public static func with<T>(
@@ -51,11 +53,34 @@ public final class PostgresBackend: Sendable {
             configuration: clientConfiguration(settings, password: password), backgroundLogger: logger)
         let backend = PostgresBackend(
             client: client, settings: settings, password: password, logger: logger, clock: clock)
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { group in
-            group.addTask { await client.run() }
-            // `run()` returns once cancelled, having closed the pool; the group waits for it.
-            defer { group.cancelAll() }
-            return try await body(backend)
+        // Owner: this scope, which cancels the pool's run when `body` ends and waits for it —
+        // for at most `store.postgres.timeout`. Unstructured (not a child task) only so that the
+        // wait can be bounded: postgres-nio 1.33.2's `run()` may never finish shutting down
+        // while it retries connections to a server that is down or frozen (vapor/postgres-nio#599,
+        // fixed upstream by #647, not in this version), and a timer tick that never exits blocks
+        // every later one. A run left so ends with the process.
+        let run = Task { await client.run() }
+        let result: Result<T, any Error>
+        do { result = .success(try await body(backend)) } catch { result = .failure(error) }
+        await backend.shutDown(run)
+        return try result.get()
+    }
+
+    /// Cancels the pool's run (closing its connections) and waits for it to end, within the
+    /// operation deadline; a run still going then is left to the process's exit, with one warning.
+    private func shutDown(_ run: Task<Void, Never>) async {
+        run.cancel()
+        let limit = settings.timeout
+        let clock = self.clock
+        let runEnded: @Sendable () async -> Bool = {
+            await run.value
+            return true
+        }
+        let ended = try? await Deadline.raceReturningAtDeadline(limit, on: clock, runEnded)
+        if ended != true {
+            logger.warning(
+                "the PostgreSQL connection pool (\(location)) did not shut down within \(limit.components.seconds)s (store.postgres.timeout); leaving it to the process's exit"
+            )
         }
     }
 
@@ -180,7 +205,12 @@ public final class PostgresBackend: Sendable {
         let outcome: T?
         do {
             do {
-                outcome = try await Deadline.race(limit, on: clock, body)
+                // Not the structured race: an operation here may not end once cancelled (a pool
+                // lease or a statement postgres-nio keeps waiting for), and a pass must not wait
+                // for it past the deadline. Leaving it is safe: it is cancelled, its connection is
+                // closed (`closingOnCancel`), so the server rolls back whatever it had not
+                // committed; one that did commit is covered at `withTransaction`.
+                outcome = try await Deadline.raceReturningAtDeadline(limit, on: clock, body)
             } catch let error as PostgresTransactionError {
                 throw error.cause
             }
