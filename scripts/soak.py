@@ -77,6 +77,7 @@ def main():
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--bin", default=os.path.join(HERE, "..", ".build", "release"))
     args = parser.parse_args()
+    args.bin = os.path.abspath(args.bin)  # each run's working directory is its fleet's
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     with open("/proc/sys/kernel/core_pattern") as f:
         print(f"core dumps: unlimited, core_pattern {f.read().strip()!r}; {LATENCY_MS} ms latency, {JOB_MS} ms jobs")
