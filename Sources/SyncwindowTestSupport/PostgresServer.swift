@@ -121,6 +121,39 @@ public final class PostgresServer: Sendable {
         try Self.script(["resume", socketDirectory, String(port)])
     }
 
+    /// Freezes the server with SIGSTOP — the postmaster and every backend — as a host stalled in
+    /// the kernel or a paused VM would: connections stay open, nothing answers. `thaw()` undoes it.
+    public func freeze() throws {
+        try signalServer(SIGSTOP)
+    }
+
+    /// Lets a frozen server run again (SIGCONT).
+    public func thaw() throws {
+        try signalServer(SIGCONT)
+    }
+
+    private func signalServer(_ signal: Int32) throws {
+        guard owned else { throw PostgresServerError(message: "freeze() needs a server from startPrivate()") }
+        let pidFile = "\(socketDirectory)/data/postmaster.pid"
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+            let postmaster = text.split(separator: "\n").first.flatMap({ Int32($0) })
+        else { throw PostgresServerError(message: "cannot read \(pidFile)") }
+        for pid in [postmaster] + Self.children(of: postmaster) { kill(pid, signal) }
+    }
+
+    /// The processes whose parent is `parent`, from /proc (field 4 of /proc/PID/stat).
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent ? pid : nil
+        }
+    }
+
     /// Stops and removes a private server.
     public func remove() {
         guard owned else { return }

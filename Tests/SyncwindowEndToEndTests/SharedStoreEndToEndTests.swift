@@ -245,6 +245,38 @@ struct SharedStoreEndToEndTests {
         try setup.expectAuditedAndIntact()
     }
 
+    @Test("PostgreSQL frozen mid-pass: the pass gives up within its deadlines instead of hanging; the next converges")
+    func databaseFrozenMidPass() throws {
+        let server = try PostgresServer.startPrivate()
+        defer { server.remove() }
+        let setup = try Setup(emulatorFlags: ["--latency", "700ms"], server: server)
+        defer { setup.finish() }
+        let (tick, tickErrors) = try setup.start(host: "alpha", at: Self.inWindow)
+        try #require(setup.waitForLeases(of: "alpha"))
+        try #require(
+            waitUntil(timeout: 10, every: 0.02) {
+                let intents = try? setup.sql(
+                    "SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")
+                return (intents.flatMap { Int($0) } ?? 0) > 0
+            })
+        // Connections stay open and nothing answers: every wait on the database must be bounded (a pool
+        // whose shutdown never ends, an operation that ignores cancellation), or the tick never exits and
+        // systemd starts no later one.
+        try server.freeze()
+        let exited = waitUntil(timeout: 120, every: 0.1) { !tick.isRunning }
+        try server.thaw()
+        if !exited { tick.terminate() }
+        tick.waitUntilExit()
+        let stderr = (try? String(contentsOfFile: tickErrors, encoding: .utf8)) ?? ""
+        #expect(exited, "the tick still ran 120 s after PostgreSQL froze")
+        #expect([1, 75].contains(tick.terminationStatus), "\(stderr)")
+        let next = try setup.tick(host: "beta", at: Self.inWindow, ["--lock-timeout", "15"])
+        #expect(next.status == 0, "\(next.stdout) \(next.stderr)")
+        for instance in Self.instances { #expect(try setup.emulator.status(of: instance) == "SUSPENDED") }
+        #expect(try setup.acceptedPosts().values.allSatisfy { $0 == 1 })
+        try setup.expectAuditedAndIntact()
+    }
+
     @Test("PostgreSQL unreachable: the pass exits 1 with one line, and calls nothing")
     func databaseUnreachable() throws {
         let server = try PostgresServer.startPrivate()
