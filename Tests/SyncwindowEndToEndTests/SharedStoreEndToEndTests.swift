@@ -212,21 +212,27 @@ struct SharedStoreEndToEndTests {
         try setup.expectAuditedAndIntact()
     }
 
-    @Test("PostgreSQL restarted mid-pass: no unaudited call, and the next pass converges")
-    func databaseRestartMidPass() throws {
-        let server = try PostgresServer.startPrivate()
-        defer { server.remove() }
-        let setup = try Setup(emulatorFlags: ["--latency", "700ms"], server: server)
-        defer { setup.finish() }
-        let (tick, tickErrors) = try setup.start(host: "alpha", at: Self.inWindow)
+    /// Starts alpha's pass and returns once it holds the leases and has recorded an intent.
+    static func startUntilIntent(_ setup: Setup) throws -> (Process, stderrPath: String) {
+        let started = try setup.start(host: "alpha", at: Self.inWindow)
         try #require(setup.waitForLeases(of: "alpha"))
-        // Stopped once alpha has recorded an intent: its call is on the way (700 ms answers).
         try #require(
             waitUntil(timeout: 10, every: 0.02) {
                 let intents = try? setup.sql(
                     "SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")
                 return (intents.flatMap { Int($0) } ?? 0) > 0
             })
+        return started
+    }
+
+    @Test("PostgreSQL restarted mid-pass: no unaudited call, and the next pass converges")
+    func databaseRestartMidPass() throws {
+        let server = try PostgresServer.startPrivate()
+        defer { server.remove() }
+        let setup = try Setup(emulatorFlags: ["--latency", "700ms"], server: server)
+        defer { setup.finish() }
+        // Once alpha has recorded an intent: its call is on the way (700 ms answers).
+        let (tick, tickErrors) = try Self.startUntilIntent(setup)
         try server.halt()
         // Down until the cloud has answered that call, so its outcome finds no database (or alpha gave up).
         _ = try waitUntil(timeout: 10, every: 0.02) {
@@ -251,14 +257,8 @@ struct SharedStoreEndToEndTests {
         defer { server.remove() }
         let setup = try Setup(emulatorFlags: ["--latency", "700ms"], server: server)
         defer { setup.finish() }
-        let (tick, tickErrors) = try setup.start(host: "alpha", at: Self.inWindow)
-        try #require(setup.waitForLeases(of: "alpha"))
-        try #require(
-            waitUntil(timeout: 10, every: 0.02) {
-                let intents = try? setup.sql(
-                    "SELECT count(*) FROM event WHERE kind IN ('pause_intent','resume_intent')")
-                return (intents.flatMap { Int($0) } ?? 0) > 0
-            })
+        // Once alpha has recorded an intent: its call is on the way (700 ms answers).
+        let (tick, tickErrors) = try Self.startUntilIntent(setup)
         // Connections stay open and nothing answers: every wait on the database must be bounded (a pool
         // whose shutdown never ends, an operation that ignores cancellation), or the tick never exits and
         // systemd starts no later one.
