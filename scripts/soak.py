@@ -10,10 +10,12 @@ store) serves FLEET_RUNS runs, then a fresh one starts, so the trail stays small
 with LATENCY_MS and jobs take JOB_MS (default 0 and 0: the exit path is what is soaked, and a fast pass
 makes 300 runs affordable; `LATENCY_MS=20 JOB_MS=1000` is bench-pass's mass edge).
 
+--minutes M starts no new run after M minutes on a store, and prints the figures of the runs that finished.
 A crashed run keeps its work directory and its core file (core_pattern permitting) and prints where.
 Exit status: 0 when no run crashed and every run converged, 1 otherwise.
 
 Usage: scripts/soak.py [--runs 300] [--pairs 5000] [--store sqlite|postgres|both] [--bin .build/release]
+                       [--minutes M]
 """
 
 import argparse
@@ -36,11 +38,15 @@ LATENCY_MS = int(os.environ.get("LATENCY_MS", "0"))
 JOB_MS = int(os.environ.get("JOB_MS", "0"))
 
 
-def soak(bin_dir, runs, pairs, postgres, label):
+def soak(bin_dir, runs, pairs, postgres, label, until):
     crashes, failures, seconds = [], [], []
     fleet = None
+    stopped = False
     try:
         for run in range(runs):
+            if time.monotonic() >= until:
+                stopped = True
+                break
             if run % FLEET_RUNS == 0:
                 if fleet:
                     fleet.close()
@@ -63,8 +69,11 @@ def soak(bin_dir, runs, pairs, postgres, label):
     finally:
         if fleet:
             fleet.close()
-    print(f"{label}: {runs} runs of {pairs:,} pairs: {len(crashes)} crashed, {len(failures)} did not converge; "
-          f"pass {min(seconds):.2f} / {statistics.median(seconds):.2f} / {max(seconds):.2f} s (min/median/max)")
+    done = f"{len(seconds)} of {runs}" if stopped else f"{runs}"
+    if seconds:
+        print(f"{label}: {done} runs of {pairs:,} pairs: {len(crashes)} crashed, {len(failures)} did not converge; "
+              f"pass {min(seconds):.2f} / {statistics.median(seconds):.2f} / {max(seconds):.2f} s (min/median/max)",
+              flush=True)
     for line in crashes + failures:
         print("  " + line)
     return not crashes and not failures
@@ -76,6 +85,8 @@ def main():
     parser.add_argument("--pairs", type=int, default=5000)
     parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--bin", default=os.path.join(HERE, "..", ".build", "release"))
+    parser.add_argument("--minutes", type=float, default=0,
+                        help="start no new run after this long on each store (0: no limit)")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)  # each run's working directory is its fleet's
     resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
@@ -83,12 +94,16 @@ def main():
         print(f"core dumps: unlimited, core_pattern {f.read().strip()!r}; {LATENCY_MS} ms latency, {JOB_MS} ms jobs")
     ok = True
     started = time.monotonic()
+
+    def until():
+        return time.monotonic() + args.minutes * 60 if args.minutes else float("inf")
+
     if args.store in ("sqlite", "both"):
-        ok &= soak(args.bin, args.runs, args.pairs, None, "SQLite")
+        ok &= soak(args.bin, args.runs, args.pairs, None, "SQLite", until())
     if args.store in ("postgres", "both"):
         postgres = bench.Postgres()
         try:
-            ok &= soak(args.bin, args.runs, args.pairs, postgres, "PostgreSQL")
+            ok &= soak(args.bin, args.runs, args.pairs, postgres, "PostgreSQL", until())
         finally:
             postgres.stop()
     print(f"soak took {time.monotonic() - started:.0f} s")
