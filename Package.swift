@@ -254,7 +254,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "SyncwindowCLITests", dependencies: ["SyncwindowCLI", "SyncwindowAudit", "SyncwindowReport"]
+            name: "SyncwindowCLITests",
+            dependencies: ["SyncwindowCLI", "SyncwindowAudit", "SyncwindowReport", "SyncwindowReconciler"]
         ),
         .testTarget(name: "SyncwindowEndToEndTests", dependencies: ["SyncwindowTestSupport"]),
     ]

@@ -74,14 +74,14 @@ struct StatusCommand: AsyncParsableCommand {
     static func note(_ status: PairStatus) -> String {
         var notes: [String] = []
         if status.removedFromConfig { notes.append("REMOVED from the config: \(status.desired.reason)") }
-        if let drift = status.drift {
-            notes.append(
-                drift.event.outcome == AuditOutcome.released
-                    ? "RELEASED: resumed by hand; left syncing until the window closes"
-                    : "DRIFT: \(drift.event.detail ?? "")")
+        switch status.driftProblem {
+        case .released: notes.append("RELEASED: resumed by hand; left syncing until the window closes")
+        case .drift(let detail): notes.append("DRIFT: \(detail)")
+        default: break
         }
         if let error = status.lastError {
-            if !error.message.hasPrefix("drift") {
+            // The drift note says it already: the pass that recorded the drift ended with it.
+            if error.message != status.driftProblem?.description {
                 notes.append("ERROR since \(RFC3339.format(error.at, in: .gmt)): \(error.message)")
             }
         } else if status.unsettledIntents > 0 {

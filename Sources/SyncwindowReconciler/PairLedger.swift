@@ -3,23 +3,6 @@ import GeminiDBAPI
 import SyncwindowAudit
 import SyncwindowSchedule
 
-/// Outcome words on pause/resume outcome events. Stored in the audit: never rename.
-public enum AuditOutcome {
-    /// The API answered 202 with a job id.
-    public static let accepted = "accepted"
-    /// A later pass found, from live status, that an unanswered call took effect.
-    public static let landed = "landed"
-    /// A later pass found, from live status, that an unanswered call did not take effect.
-    public static let notApplied = "not_applied"
-    /// The API refused the call (a 4xx other than auth), or it failed after retries.
-    public static let error = "error"
-    /// Job ended in failure: the instance went back to where it was.
-    public static let jobFailed = "failed"
-    public static let jobCompleted = "completed"
-    /// On a drift event: syncwindow's pause was undone by someone else; it lets go of the pair.
-    public static let released = "released"
-}
-
 /// syncwindow's latest call on one side that still stands, as the trail records it.
 struct LedgerCall: Sendable, Equatable {
     var action: SyncAction
@@ -84,11 +67,9 @@ struct PairLedger: Sendable {
             case .hold(let side):
                 LatestEventQuestion(
                     kinds: [.pauseOutcome, .resumeOutcome, .jobFailed, .drift], side: side,
-                    outcomes: [
-                        AuditOutcome.accepted, AuditOutcome.landed, AuditOutcome.jobFailed, AuditOutcome.released,
-                    ])
+                    outcomes: [.accepted, .landed, .jobFailed, .released])
             case .released:
-                LatestEventQuestion(kinds: [.drift], outcomes: [AuditOutcome.released])
+                LatestEventQuestion(kinds: [.drift], outcomes: [.released])
             case .completedJob(let side):
                 LatestEventQuestion(kinds: [.jobCompleted], side: side)
             }
@@ -103,15 +84,20 @@ struct PairLedger: Sendable {
 
     /// The ledger, in one `pairTrail` (one statement on PostgreSQL): from a store, or a snapshot of it.
     static func load(pair: String, at instant: Date, from reader: any AuditLedgerReading) async throws -> PairLedger {
-        try await load(pair: pair, at: instant, from: reader, also: []).ledger
+        let answers = try await reader.pairTrail(pair: pair, latest: questions)
+        return PairLedger(answers, at: instant)
     }
 
-    /// The ledger, and the answers to `extra` questions asked in the same go.
-    static func load(
-        pair: String, at instant: Date, from reader: any AuditLedgerReading, also extra: [LatestEventQuestion]
-    ) async throws -> (ledger: PairLedger, extra: [AuditEvent?]) {
-        let answers = try await reader.pairTrail(pair: pair, latest: questions + extra)
-        return (PairLedger(answers, at: instant), Array(answers.latest.dropFirst(questions.count)))
+    /// The ledger, and the answers to a caller's own questions asked in the same go, each found by its name.
+    static func load<Extra: CaseIterable & Hashable>(
+        pair: String, at instant: Date, from reader: any AuditLedgerReading,
+        also extra: Extra.Type, asking: (Extra) -> LatestEventQuestion
+    ) async throws -> (ledger: PairLedger, extra: [Extra: AuditEvent]) {
+        let asked = Array(Extra.allCases)
+        let answers = try await reader.pairTrail(pair: pair, latest: questions + asked.map(asking))
+        var found: [Extra: AuditEvent] = [:]
+        for (question, answer) in zip(asked, answers.latest.dropFirst(questions.count)) { found[question] = answer }
+        return (PairLedger(answers, at: instant), found)
     }
 
     /// An override whose time ran out with no event saying so yet.
@@ -130,7 +116,7 @@ extension PairLedger {
         let overrideEvent = answer(.override)
         var override: ActiveOverride?
         if let event = overrideEvent?.event, event.kind == .overrideSet, let until = event.until, until > instant,
-            let state = event.outcome.flatMap(SyncState.init(rawValue:))
+            let state = event.overrideState
         {
             override = ActiveOverride(state: state, until: until, actor: event.actor, reason: event.reason ?? "")
         }

@@ -65,14 +65,14 @@ extension PairPass {
                 break
             } catch {
                 try await recorder.record(
-                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.error, reason: "\(error)",
+                    outcomeKind, pair: pair.name, side: side, outcome: .error, reason: "\(error)",
                     detail: "instance \(instance.instanceID)", intentID: intent.id)
                 summary.problem = "\(action.rawValue) on \(side.rawValue) failed: \(error)"
                 break
             }
             accepted = (
                 recorder.event(
-                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.accepted, jobID: jobID,
+                    outcomeKind, pair: pair.name, side: side, outcome: .accepted, jobID: jobID,
                     reason: reissue, detail: "instance \(instance.instanceID)", intentID: intent.id),
                 side, jobID
             )
@@ -142,13 +142,13 @@ extension PairPass {
             case .finished(let job) where job.state == .completed:
                 events.append(
                     recorder.event(
-                        .jobCompleted, pair: pair.name, side: side, outcome: AuditOutcome.jobCompleted, jobID: jobID,
+                        .jobCompleted, pair: pair.name, side: side, outcome: .jobCompleted, jobID: jobID,
                         detail: action.rawValue))
             case .finished(let job):
                 let why = job.failReason ?? "no reason given"
                 events.append(
                     recorder.event(
-                        .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID,
+                        .jobFailed, pair: pair.name, side: side, outcome: .jobFailed, jobID: jobID,
                         reason: why, detail: action.rawValue))
                 problems.append("\(action.rawValue) job \(jobID) on \(side.rawValue) failed: \(why)")
             case .running:
@@ -246,12 +246,12 @@ extension PairPass {
         var found = false
         for side in ownedSides {
             let last = try await reconciler.audit.latest(
-                pair: pair.name, kinds: [.pauseOutcome], side: side, outcomes: [AuditOutcome.accepted])
+                pair: pair.name, LatestEventQuestion(kinds: [.pauseOutcome], side: side, outcomes: [.accepted]))
             guard let jobID = last?.event.jobID, let job = try? await cloud.job(id: jobID, on: instance(side)),
                 job.state == .failed
             else { continue }
             try await recorder.record(
-                .jobFailed, pair: pair.name, side: side, outcome: AuditOutcome.jobFailed, jobID: jobID,
+                .jobFailed, pair: pair.name, side: side, outcome: .jobFailed, jobID: jobID,
                 reason: job.failReason ?? "no reason given", detail: SyncAction.pause.rawValue)
             found = true
         }

@@ -28,7 +28,7 @@ extension PairPass {
             if let job = await jobOfInterruptedCall(intent, action: action, side: side, known: known) {
                 known.insert(job.id)
                 try await recorder.record(
-                    outcomeKind, pair: pair.name, side: side, outcome: AuditOutcome.landed, jobID: job.id,
+                    outcomeKind, pair: pair.name, side: side, outcome: .landed, jobID: job.id,
                     reason: "settled after an interrupted pass: the cloud's job \(job.id) is \(job.status)",
                     detail: intent.event.detail, intentID: intent.id)
                 toFollow.append(FollowedJob(side: side, id: job.id, action: action))
@@ -39,7 +39,7 @@ extension PairPass {
                 action == .pause ? [.suspended, .recovering].contains(status) : status == .syncing
             try await recorder.record(
                 outcomeKind, pair: pair.name, side: side,
-                outcome: tookEffect ? AuditOutcome.landed : AuditOutcome.notApplied,
+                outcome: tookEffect ? .landed : .notApplied,
                 reason: "settled after an interrupted pass: live status \(status)"
                     + (status.isTransitional && !tookEffect ? ", and the cloud lists no job of this call" : ""),
                 detail: intent.event.detail, intentID: intent.id)

@@ -124,12 +124,12 @@ struct PairPass {
         guard !options.dryRun else { return ledger }
         if let expired = ledger.expiredOverride(at: options.at) {
             try await recorder.record(
-                .overrideExpired, pair: pair.name, outcome: expired.event.outcome,
+                .overrideExpired, pair: pair.name, overrideState: expired.event.overrideState,
                 reason: "override by \(expired.event.actor) ended", until: expired.event.until)
         }
         guard let request = options.override, request.pair == pair.name else { return ledger }
         try await recorder.record(
-            request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, outcome: request.state?.rawValue,
+            request.state == nil ? .overrideCleared : .overrideSet, pair: pair.name, overrideState: request.state,
             reason: request.reason, until: request.until)
         return try await self.ledger()
     }
@@ -232,7 +232,7 @@ struct PairPass {
             if !options.dryRun {
                 for side in undone {
                     try await recorder.record(
-                        .drift, pair: pair.name, side: side, outcome: AuditOutcome.released,
+                        .drift, pair: pair.name, side: side, outcome: .released,
                         reason: "syncwindow's pause was undone by someone else; left syncing until the window closes",
                         detail: detail)
                 }

@@ -13,6 +13,13 @@ public struct PairStatus: Sendable {
     public var lastAction: AuditEvent?
     /// The latest drift event, if no pause/resume/override has come after it.
     public var drift: AuditEvent?
+    /// What ``drift`` reports, as the problem its pass ended with: someone else paused the pair
+    /// (`.drift`), or resumed syncwindow's pause by hand (`.released`).
+    public var driftProblem: PairProblem? {
+        guard let event = drift?.event, event.kind == .drift else { return nil }
+        let detail = event.detail ?? ""
+        return event.auditOutcome == .released ? .released(detail) : .drift(detail)
+    }
     /// Sides syncwindow paused and has not resumed.
     public var ownedSides: [PairSide]
     public var unsettledIntents: Int
@@ -80,21 +87,35 @@ public enum PairStatusReader {
         reader: any AuditLedgerReading
     ) async throws -> PairStatus {
         // The ledger and status's own questions in one go (one round trip on PostgreSQL).
-        let (ledger, extra) = try await PairLedger.load(
-            pair: pair, at: instant, from: reader,
-            also: [
-                LatestEventQuestion(kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed]),
-                LatestEventQuestion(kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared]),
-                LatestEventQuestion(kinds: [.error]),
-            ])
-        let (lastAction, latestDriftOrAction, lastError) = (extra[0], extra[1], extra[2])
+        let (ledger, latest) = try await PairLedger.load(
+            pair: pair, at: instant, from: reader, also: StatusQuestion.self, asking: \.asked)
+        let driftOrAction = latest[.latestDriftOrAction]
         return PairStatus(
             pair: pair, desired: ledger.desiredState(pair: pair, at: instant, schedule: schedule),
-            live: observation, lastAction: lastAction,
-            drift: latestDriftOrAction?.event.kind == .drift ? latestDriftOrAction : nil,
+            live: observation, lastAction: latest[.lastAction],
+            drift: driftOrAction?.event.kind == .drift ? driftOrAction : nil,
             ownedSides: PairSide.allCases.filter(ledger.ownedSides.contains),
             unsettledIntents: ledger.unsettledIntents.count,
-            lastError: outstandingError(outcome: outcome, recorded: lastError))
+            lastError: outstandingError(outcome: outcome, recorded: latest[.lastError]))
+    }
+
+    /// What `status` asks of a pair's trail beside the ledger's own questions.
+    enum StatusQuestion: CaseIterable {
+        /// The newest call or job event.
+        case lastAction
+        /// The newest drift, call or override event: a drift is current only if nothing came after it.
+        case latestDriftOrAction
+        /// The newest `error` event (when a persisting problem started).
+        case lastError
+
+        var asked: LatestEventQuestion {
+            switch self {
+            case .lastAction: LatestEventQuestion(kinds: [.pauseOutcome, .resumeOutcome, .jobCompleted, .jobFailed])
+            case .latestDriftOrAction:
+                LatestEventQuestion(kinds: [.drift, .pauseOutcome, .resumeOutcome, .overrideSet, .overrideCleared])
+            case .lastError: LatestEventQuestion(kinds: [.error])
+            }
+        }
     }
 
     /// What stopped the pair's last pass, with the time it was first recorded; nil when that

@@ -36,24 +36,29 @@ actor PassRecorder {
     /// Records one event of this pass, stamped with the pass's instant and actor.
     @discardableResult
     func record(
-        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil, outcome: String? = nil,
-        jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
+        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil,
+        outcome: AuditOutcome? = nil, overrideState: SyncState? = nil, jobID: String? = nil, reason: String? = nil,
+        detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
     ) async throws -> AuditEvent {
         try await record([
             event(
-                kind, pair: pair, side: side, window: window, outcome: outcome, jobID: jobID, reason: reason,
-                detail: detail, until: until, intentID: intentID)
+                kind, pair: pair, side: side, window: window, outcome: outcome, overrideState: overrideState,
+                jobID: jobID, reason: reason, detail: detail, until: until, intentID: intentID)
         ]).last!
     }
 
-    /// An event of this pass, stamped with the pass's instant and actor, for ``record(_:)``.
+    /// An event of this pass, stamped with the pass's instant and actor, for ``record(_:)``. The trail has
+    /// one `outcome` column: a call's, a job's or a drift's ``AuditOutcome``, or an override's state.
     nonisolated func event(
-        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil, outcome: String? = nil,
-        jobID: String? = nil, reason: String? = nil, detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
+        _ kind: AuditKind, pair: String? = nil, side: PairSide? = nil, window: String? = nil,
+        outcome: AuditOutcome? = nil, overrideState: SyncState? = nil, jobID: String? = nil, reason: String? = nil,
+        detail: String? = nil, until: Date? = nil, intentID: Int64? = nil
     ) -> NewAuditEvent {
-        NewAuditEvent(
-            at: at, passID: passID, pair: pair, side: side, window: window, kind: kind, outcome: outcome, jobID: jobID,
-            actor: actor, reason: reason, detail: detail, until: until, intentID: intentID)
+        precondition(outcome == nil || overrideState == nil, "an event has one outcome column")
+        return NewAuditEvent(
+            at: at, passID: passID, pair: pair, side: side, window: window, kind: kind,
+            outcome: outcome?.rawValue ?? overrideState?.rawValue, jobID: jobID, actor: actor, reason: reason,
+            detail: detail, until: until, intentID: intentID)
     }
 
     /// Records events of ONE pair's pass in one append, in order, under the acting hold's fence

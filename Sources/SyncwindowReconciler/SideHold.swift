@@ -14,7 +14,7 @@ extension NewAuditEvent {
     /// The side's hold after this event; nil for an event that says nothing of it (or has no side).
     public var sideHold: SideHold? {
         guard side != nil else { return nil }
-        let took = outcome == AuditOutcome.accepted || outcome == AuditOutcome.landed
+        let took = auditOutcome == .accepted || auditOutcome == .landed
         switch kind {
         case .pauseOutcome where took: return .syncwindow
         case .resumeOutcome where took: return .released
@@ -27,7 +27,7 @@ extension NewAuditEvent {
             case nil: return nil
             }
         // Someone resumed syncwindow's pause by hand: from here on it is not paused by us.
-        case .drift where outcome == AuditOutcome.released: return .released
+        case .drift where auditOutcome == .released: return .released
         default: return nil
         }
     }

@@ -25,8 +25,8 @@ public struct LatencySummary: Sendable, Equatable {
 public struct OverrideHold: Sendable, Equatable {
     public var actor: String
     public var reason: String
-    /// `paused` or `syncing`.
-    public var state: String
+    /// The state the operator held the pair in.
+    public var state: SyncState
     public var from: Date
     public var until: Date
     public var ended: Date
@@ -109,7 +109,7 @@ extension PeriodReport {
     static func isFailure(_ stored: AuditEvent) -> Bool {
         let event = stored.event
         return event.kind == .error || event.kind == .jobFailed
-            || ((event.kind == .pauseOutcome || event.kind == .resumeOutcome) && event.outcome == AuditOutcome.error)
+            || ((event.kind == .pauseOutcome || event.kind == .resumeOutcome) && event.auditOutcome == .error)
     }
 
     /// Overrides in force at some time in [since, until): each lasts until its `until`, or
@@ -119,13 +119,13 @@ extension PeriodReport {
         var holds: [OverrideHold] = []
         for (index, stored) in changes.enumerated() where stored.event.kind == .overrideSet {
             let event = stored.event
-            guard let end = event.until else { continue }
+            guard let end = event.until, let state = event.overrideState else { continue }
             let next = changes.dropFirst(index + 1).first { $0.event.at >= event.at }?.event.at
             let ended = min(end, next ?? end)
             guard event.at < until && ended > since else { continue }
             holds.append(
                 OverrideHold(
-                    actor: event.actor, reason: event.reason ?? "", state: event.outcome ?? "", from: event.at,
+                    actor: event.actor, reason: event.reason ?? "", state: state, from: event.at,
                     until: end, ended: ended))
         }
         return holds

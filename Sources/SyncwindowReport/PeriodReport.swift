@@ -184,7 +184,7 @@ public enum PeriodReport {
                 verdicts.append(
                     PlannedOccurrence(occurrence: occurrence, verdict: .skipped, note: event.event.reason ?? "skipped"))
             } else if let hold = holds.first(where: {
-                $0.state == "syncing" && $0.from < occurrence.end && $0.ended > occurrence.start
+                $0.state == .syncing && $0.from < occurrence.end && $0.ended > occurrence.start
             }) {
                 skipped += 1
                 verdicts.append(

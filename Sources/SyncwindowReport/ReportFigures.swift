@@ -30,7 +30,7 @@ enum ReportFigures {
             } ?? .null
         let overrides = report.overrideHolds.map { hold -> JSONValue in
             .object([
-                ("actor", .string(hold.actor)), ("reason", .string(hold.reason)), ("state", .string(hold.state)),
+                ("actor", .string(hold.actor)), ("reason", .string(hold.reason)), ("state", .string(hold.state.rawValue)),
                 ("from", .string(utc(hold.from))), ("until", .string(utc(hold.until))),
                 ("ended", .string(utc(hold.ended))),
             ])
@@ -109,7 +109,7 @@ enum ReportFigures {
                 notes.append("  overrides:")
                 for hold in report.overrideHolds {
                     notes.append(
-                        "    \(utc(hold.from)) to \(utc(hold.ended))  \(Printable.escaped(hold.actor))  hold \(hold.state): \(Printable.escaped(hold.reason))"
+                        "    \(utc(hold.from)) to \(utc(hold.ended))  \(Printable.escaped(hold.actor))  hold \(hold.state.rawValue): \(Printable.escaped(hold.reason))"
                     )
                 }
             }

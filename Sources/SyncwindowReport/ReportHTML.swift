@@ -105,7 +105,7 @@ package enum ReportHTML {
                 "<h3>Overrides</h3>\n<table class=\"list overrides\"><thead><tr><th>actor</th><th>hold</th><th>reason</th><th>from</th><th>until</th><th>ended</th></tr></thead><tbody>\n"
             for hold in report.overrideHolds {
                 out +=
-                    "<tr><td>\(escape(hold.actor))</td><td>\(escape(hold.state))</td><td>\(escape(hold.reason))</td><td>\(instantCell(timeline, hold.from))</td><td>\(instantCell(timeline, hold.until))</td><td>\(instantCell(timeline, hold.ended))</td></tr>\n"
+                    "<tr><td>\(escape(hold.actor))</td><td>\(escape(hold.state.rawValue))</td><td>\(escape(hold.reason))</td><td>\(instantCell(timeline, hold.from))</td><td>\(instantCell(timeline, hold.until))</td><td>\(instantCell(timeline, hold.ended))</td></tr>\n"
             }
             out += "</tbody></table>\n"
         }

@@ -185,9 +185,9 @@ struct ReportTimeline {
             holds.map { hold in
                 Bar(
                     start: max(hold.from, since), end: min(hold.ended, until),
-                    classes: "mark override \(hold.state == "paused" ? "hold-paused" : "hold-syncing")",
+                    classes: "mark override \(hold.state == .paused ? "hold-paused" : "hold-syncing")",
                     title:
-                        "override by \(hold.actor), hold \(hold.state) \(span(hold.from, hold.ended)) (set until \(instant(hold.until))): \(hold.reason)",
+                        "override by \(hold.actor), hold \(hold.state.rawValue) \(span(hold.from, hold.ended)) (set until \(instant(hold.until))): \(hold.reason)",
                     severity: 0)
             }, lane: 2)
     }

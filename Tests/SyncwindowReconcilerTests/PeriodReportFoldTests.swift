@@ -30,17 +30,17 @@ struct PeriodReportFoldTests {
                 "2026-12-03T12:00:00Z", .overrideSet, outcome: "syncing", reason: "load test",
                 until: "2026-12-04T12:00:00Z"),
             event("2026-12-04T01:30:05Z", .skipped, reason: "cutoff", window: "nightly"),
-            event("2026-12-04T01:31:00Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted),
+            event("2026-12-04T01:31:00Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
             event(
                 "2026-12-04T01:31:00Z", .jobFailed, side: .primary, outcome: "job_failed", detail: "pause",
                 reason: "boom"),
             event("2026-12-04T02:00:00Z", .error, pair: "sessions", detail: "pass error"),
             event(
                 "2026-12-04T02:10:00Z", .pauseOutcome, pair: "sessions", side: .standby,
-                outcome: AuditOutcome.accepted),
+                outcome: AuditOutcome.accepted.rawValue),
             event(
                 "2026-12-04T02:20:00Z", .drift, pair: "sessions", side: .standby,
-                outcome: AuditOutcome.released, detail: "resumed by hand"),
+                outcome: AuditOutcome.released.rawValue, detail: "resumed by hand"),
         ])
         try await PlanHistoryTests.pass(system, system.config, at: "2026-12-05T01:30:20Z")
     }

@@ -138,8 +138,12 @@ struct ReconcilerTests {
             #expect(try await system.kinds(pair: "orders").filter { $0 == "drift" }.count == 1)
             let status = try await PairStatusReader.read(
                 configuration: system.config, audit: system.audit, at: RFC3339.parse(Self.afterWindow)!)
-            #expect(status.first { $0.pair == "orders" }?.drift != nil)
+            let ordersStatus = try #require(status.first { $0.pair == "orders" })
+            #expect(ordersStatus.drift != nil)
             #expect(status.first { $0.pair == "sessions" }?.drift == nil)
+            // `status` shows the drift once: the pass's recorded problem is the drift event's own.
+            #expect(ordersStatus.driftProblem == orders.problem)
+            #expect(ordersStatus.lastError?.message == orders.problem?.description)
         }
     }
 
@@ -156,6 +160,11 @@ struct ReconcilerTests {
             #expect(noticed.pairs[0].problem == .released("primary SYNCING, standby SYNCING"))
             let released = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.drift]))
             #expect(released.map(\.event.outcome) == ["released", "released"])
+            let status = try await PairStatusReader.read(
+                configuration: system.config, audit: system.audit, at: RFC3339.parse("2026-12-01T01:40:00Z")!)
+            let ordersStatus = try #require(status.first { $0.pair == "orders" })
+            #expect(ordersStatus.driftProblem == noticed.pairs[0].problem)
+            #expect(ordersStatus.lastError?.message == noticed.pairs[0].problem?.description)
 
             let later = try await system.pass(at: "2026-12-01T02:00:00Z", pairs: ["orders"])
             #expect(later.verdict == .converged)

@@ -100,7 +100,7 @@ struct TwoSidedCallTests {
             #expect(await posts(system, Self.standby).count == 1)
             #expect(system.clock.elapsedTime - started < .seconds(60), "no wait for the job timeout")
             let landed = try await system.audit.events(AuditQuery(pair: "orders", kinds: [.pauseOutcome]))
-            #expect(landed.map(\.event.outcome) == [AuditOutcome.landed, AuditOutcome.accepted])
+            #expect(landed.map(\.event.auditOutcome) == [.landed, .accepted])
         }
     }
 
