@@ -30,7 +30,8 @@ enum ReportFigures {
             } ?? .null
         let overrides = report.overrideHolds.map { hold -> JSONValue in
             .object([
-                ("actor", .string(hold.actor)), ("reason", .string(hold.reason)), ("state", .string(hold.state.rawValue)),
+                ("actor", .string(hold.actor)), ("reason", .string(hold.reason)),
+                ("state", .string(hold.state.rawValue)),
                 ("from", .string(utc(hold.from))), ("until", .string(utc(hold.until))),
                 ("ended", .string(utc(hold.ended))),
             ])

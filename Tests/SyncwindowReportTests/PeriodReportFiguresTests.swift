@@ -63,12 +63,16 @@ struct PeriodReportFiguresTests {
     @Test("a resume whose jobs fail does not end the pause; a pause whose job fails holds nothing")
     func failedJobsAndIntervals() {
         let events = [
-            Self.event(1, "2026-12-07T01:00:10Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
+            Self.event(
+                1, "2026-12-07T01:00:10Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
             Self.event(2, "2026-12-07T01:00:10Z", .jobFailed, side: .primary, outcome: "job_failed", detail: "pause"),
-            Self.event(3, "2026-12-08T01:00:00Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
-            Self.event(4, "2026-12-08T03:00:00Z", .resumeOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
+            Self.event(
+                3, "2026-12-08T01:00:00Z", .pauseOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
+            Self.event(
+                4, "2026-12-08T03:00:00Z", .resumeOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
             Self.event(5, "2026-12-08T03:00:00Z", .jobFailed, side: .primary, outcome: "job_failed", detail: "resume"),
-            Self.event(6, "2026-12-08T03:20:00Z", .resumeOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
+            Self.event(
+                6, "2026-12-08T03:20:00Z", .resumeOutcome, side: .primary, outcome: AuditOutcome.accepted.rawValue),
         ]
         let intervals = PeriodReport.pausedIntervals(events, openUntil: Self.at("2026-12-09T00:00:00Z"))
         #expect(intervals.map(\.duration) == [0, 8400])
