@@ -300,12 +300,25 @@ extension PostgresConnection {
     /// operation's deadline, or the command's end): postgres-nio does not stop a statement on
     /// the wire when its task is cancelled, and a server that froze would hold it for ever.
     /// Closing fails the statement at once; the pool replaces the closed connection.
+    ///
+    /// A connection closed so goes back to the pool only once it is closed: the pool hears of
+    /// the close from the connection itself, and a connection handed back while still closing
+    /// was handed out again — the next lessee's statement failing with `clientClosedConnection`
+    /// (a pair's pass ending while its lease renewal was mid-statement did that to the next pair).
     func closingOnCancel<T>(_ body: () async throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await body()
-        } onCancel: {
-            let _: EventLoopFuture<Void> = self.close()
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(
+                try await withTaskCancellationHandler {
+                    try await body()
+                } onCancel: {
+                    let _: EventLoopFuture<Void> = self.close()
+                })
+        } catch {
+            outcome = .failure(error)
         }
+        if Task.isCancelled { try? await closeFuture.get() }
+        return try outcome.get()
     }
 
     /// Runs a statement and drains its result, so the connection is free for the next one
