@@ -7,7 +7,7 @@ import Testing
 
 /// A statement cancelled mid-flight closes its connection; the pool must not hand that connection
 /// to the next operation while it is still closing.
-@Suite("PostgreSQL pool and cancellation")
+@Suite("PostgreSQL pool and cancellation", .enabled(if: PostgresServer.available))
 struct PoolCancellationTests {
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
