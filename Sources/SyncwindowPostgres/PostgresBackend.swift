@@ -317,7 +317,12 @@ extension PostgresConnection {
         } catch {
             outcome = .failure(error)
         }
-        if Task.isCancelled { try? await closeFuture.get() }
+        if Task.isCancelled {
+            // Closed by the handler, or cancelled just after `body` ended and not closed yet: close it
+            // here too, so that the wait below cannot be for a connection nobody closes.
+            let _: EventLoopFuture<Void> = close()
+            try? await closeFuture.get()
+        }
         return try outcome.get()
     }
 
